@@ -1,0 +1,108 @@
+-- Schema of the chat cluster, plus the demo data of API.md.
+--
+-- Runs unchanged on MySQL 8 and MariaDB 10.11, and is safe to apply twice: every table is
+-- created only if absent and every demo row is inserted only if absent. It creates no database:
+-- apply it to the database named in DATABASE_URL (docker-compose mounts it into the MySQL image's
+-- init directory, which runs it against MYSQL_DATABASE; the local launcher and the tests pipe it
+-- into the database they create).
+--
+-- Times are UTC DATETIME(3): the apps write them explicitly and read them back as UTC.
+-- Collation utf8mb4_unicode_ci exists on both servers (MySQL 8's default, utf8mb4_0900_ai_ci,
+-- does not exist on MariaDB).
+
+SET NAMES utf8mb4;
+
+CREATE TABLE IF NOT EXISTS users (
+  id             INT UNSIGNED NOT NULL AUTO_INCREMENT,
+  email          VARCHAR(254) NULL,                        -- NULL for guests
+  password_hash  VARCHAR(255) NULL,                        -- NULL for guests
+  nickname       VARCHAR(32)  NOT NULL,
+  role           ENUM('admin', 'user', 'guest') NOT NULL DEFAULT 'user',
+  masked_ip      VARCHAR(64)  NULL,                        -- shown for guests, e.g. 203.0.xxx.xxx
+  banned_at      DATETIME(3)  NULL,                        -- site-wide ban
+  ban_reason     VARCHAR(500) NULL,
+  created_at     DATETIME(3)  NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+  updated_at     DATETIME(3)  NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),
+  PRIMARY KEY (id),
+  UNIQUE KEY uq_users_email (email),
+  KEY ix_users_nickname (nickname)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
+
+CREATE TABLE IF NOT EXISTS rooms (
+  id               INT UNSIGNED NOT NULL AUTO_INCREMENT,
+  name             VARCHAR(100) NULL,                      -- NULL: named after its members
+  is_private       TINYINT(1)   NOT NULL DEFAULT 0,
+  owner_id         INT UNSIGNED NULL,
+  -- Denormalised from the room's highest-seq chat message, so room lists never scan messages.
+  -- Written in the same transaction as the message, and only ever moved forward (last_seq).
+  last_message_id  CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NULL,
+  last_message     VARCHAR(4000) NULL,
+  last_message_at  DATETIME(3)  NULL,
+  last_seq         BIGINT UNSIGNED NOT NULL DEFAULT 0,
+  deleted_at       DATETIME(3)  NULL,                      -- soft delete: in-flight messages still land
+  created_at       DATETIME(3)  NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+  updated_at       DATETIME(3)  NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),
+  PRIMARY KEY (id),
+  KEY ix_rooms_directory (is_private, deleted_at, id),
+  KEY ix_rooms_name (name),
+  CONSTRAINT fk_rooms_owner FOREIGN KEY (owner_id) REFERENCES users (id) ON DELETE SET NULL
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
+
+CREATE TABLE IF NOT EXISTS room_members (
+  room_id        INT UNSIGNED NOT NULL,
+  user_id        INT UNSIGNED NOT NULL,
+  role           ENUM('owner', 'admin', 'member', 'guest') NOT NULL DEFAULT 'member',
+  muted_until    DATETIME(3)  NULL,                        -- muted by a moderator; 9999-12-31 = until lifted
+  self_muted     TINYINT(1)   NOT NULL DEFAULT 0,          -- muted the room's notifications for themself
+  joined_seq     BIGINT UNSIGNED NOT NULL DEFAULT 0,       -- sees only messages with seq > joined_seq
+  last_read_seq  BIGINT UNSIGNED NOT NULL DEFAULT 0,       -- read marker, drives unreadCount
+  joined_at      DATETIME(3)  NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+  PRIMARY KEY (room_id, user_id),
+  KEY ix_room_members_user (user_id, room_id),
+  CONSTRAINT fk_room_members_room FOREIGN KEY (room_id) REFERENCES rooms (id) ON DELETE CASCADE,
+  CONSTRAINT fk_room_members_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
+
+CREATE TABLE IF NOT EXISTS room_bans (
+  room_id     INT UNSIGNED NOT NULL,
+  user_id     INT UNSIGNED NOT NULL,
+  banned_by   INT UNSIGNED NULL,
+  reason      VARCHAR(500) NULL,
+  created_at  DATETIME(3)  NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+  PRIMARY KEY (room_id, user_id),
+  KEY ix_room_bans_user (user_id),
+  CONSTRAINT fk_room_bans_room FOREIGN KEY (room_id) REFERENCES rooms (id) ON DELETE CASCADE,
+  CONSTRAINT fk_room_bans_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE,
+  CONSTRAINT fk_room_bans_by FOREIGN KEY (banned_by) REFERENCES users (id) ON DELETE SET NULL
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
+
+CREATE TABLE IF NOT EXISTS messages (
+  id             CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,  -- ULID: unique, time-sortable
+  room_id        INT UNSIGNED NOT NULL,
+  seq            BIGINT UNSIGNED NOT NULL,                 -- per room, strictly increasing
+  sender_id      INT UNSIGNED NULL,                        -- NULL for system messages
+  type           ENUM('chat', 'system') NOT NULL DEFAULT 'chat',
+  content        VARCHAR(4000) NOT NULL,
+  client_msg_id  VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL,
+  created_at     DATETIME(3)  NOT NULL,
+  deleted_at     DATETIME(3)  NULL,
+  PRIMARY KEY (id),
+  -- A redelivered job can never store a second row for the same slot of a room.
+  UNIQUE KEY uq_messages_room_seq (room_id, seq),
+  KEY ix_messages_sender (sender_id),
+  CONSTRAINT fk_messages_room FOREIGN KEY (room_id) REFERENCES rooms (id) ON DELETE CASCADE,
+  CONSTRAINT fk_messages_sender FOREIGN KEY (sender_id) REFERENCES users (id) ON DELETE SET NULL
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
+
+-- Demo data (API.md): every password is "1234" (bcrypt, cost 10).
+INSERT IGNORE INTO users (id, email, password_hash, nickname, role, created_at) VALUES
+  (1, 'postman1@test.com', '$2b$10$S432c.aDiOMyzY3WtpOoE.sfLq2myMI9M2OlcbHDrpM01LBuuflsW', 'postman1', 'user',  UTC_TIMESTAMP(3)),
+  (2, 'postman2@test.com', '$2b$10$S432c.aDiOMyzY3WtpOoE.sfLq2myMI9M2OlcbHDrpM01LBuuflsW', 'postman2', 'user',  UTC_TIMESTAMP(3)),
+  (3, 'test1@test.com',    '$2b$10$S432c.aDiOMyzY3WtpOoE.sfLq2myMI9M2OlcbHDrpM01LBuuflsW', 'test1',    'user',  UTC_TIMESTAMP(3)),
+  (4, 'admin@test.com',    '$2b$10$S432c.aDiOMyzY3WtpOoE.sfLq2myMI9M2OlcbHDrpM01LBuuflsW', 'admin',    'admin', UTC_TIMESTAMP(3));
+
+INSERT IGNORE INTO rooms (id, name, is_private, owner_id, created_at) VALUES
+  (1, 'Test room', 0, 1, UTC_TIMESTAMP(3));
+
+INSERT IGNORE INTO room_members (room_id, user_id, role, joined_at) VALUES
+  (1, 1, 'owner', UTC_TIMESTAMP(3));

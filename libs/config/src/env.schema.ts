@@ -1,0 +1,62 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+/** The demo secret is fine on a laptop and refused in production (see `loadConfig`). */
+export const DEMO_JWT_SECRET = 'demo-only-secret-do-not-use-in-production';
+
+const port = z.coerce.number().int().min(1).max(65_535);
+const positiveInt = z.coerce.number().int().positive();
+
+/**
+ * Every environment variable the apps read, with its default and a one-line description.
+ * The README's configuration table is printed from this object (`npm run env:docs`).
+ */
+export const envSchema = z.object({
+  NODE_ENV: z
+    .enum(['development', 'test', 'production'])
+    .default('development')
+    .describe('Runtime mode; `production` refuses the demo JWT secret.'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info')
+    .describe('Minimum level of the structured (pino) logs.'),
+  LOG_FORMAT: z
+    .enum(['json', 'pretty'])
+    .default('json')
+    .describe('`json` lines for log shippers, `pretty` for humans (the local launcher sets it).'),
+  DATABASE_URL: z
+    .url({ protocol: /^mysql$/ })
+    .default('mysql://root@127.0.0.1:3306/chat')
+    .describe('MySQL 8 / MariaDB 10.11 connection URL, database included.'),
+  REDIS_URL: z
+    .url({ protocol: /^rediss?$/ })
+    .default('redis://127.0.0.1:6379')
+    .describe('Redis 7 URL: Socket.IO adapter, BullMQ, sessions, sequences.'),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]{1,64}$/)
+    .default('chat:')
+    .describe('Prefix of every Redis key, pub/sub channel and queue, so deployments can share a Redis.'),
+  PORT: port.default(3000).describe('Gateway HTTP + Socket.IO port.'),
+  REPLICA_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,48}$/)
+    .default(`${hostname().replace(/[^A-Za-z0-9-]/g, '-').slice(0, 32)}-${process.pid}`)
+    .describe('Name of this gateway process: shown in `ready.replica`, used by nginx to route a session back to it.'),
+  JWT_SECRET: z.string().min(16).default(DEMO_JWT_SECRET).describe('HMAC secret for access tokens (≥ 16 chars).'),
+  JWT_TTL_SECONDS: positiveInt.default(3600).describe('Lifetime of an access token.'),
+  BCRYPT_ROUNDS: z.coerce.number().int().min(4).max(15).default(10).describe('bcrypt cost for password hashes.'),
+  SOCKET_PING_INTERVAL_MS: positiveInt.default(25_000).describe('Engine.IO ping interval.'),
+  SOCKET_PING_TIMEOUT_MS: positiveInt.default(20_000).describe('Engine.IO ping timeout.'),
+  SOCKET_MAX_PAYLOAD_BYTES: positiveInt.default(64 * 1024).describe('Largest accepted Socket.IO packet.'),
+  SID_ROUTING: z
+    .stringbool()
+    .default(true)
+    .describe('Prefix Engine.IO session ids with REPLICA_ID so nginx can route polling requests back (off under node:cluster).'),
+  CORS_ORIGINS: z.string().default('*').describe('Comma-separated allowed origins for HTTP and Socket.IO (`*` for any).'),
+  WORKER_HEALTH_PORT: port.default(3100).describe('Worker health/metrics port (the worker serves nothing else).'),
+  WORKER_CONCURRENCY: positiveInt.default(16).describe('Jobs the worker persists in parallel.'),
+  SHUTDOWN_GRACE_MS: positiveInt.default(10_000).describe('How long a stopping process may drain before it exits.'),
+});
+
+export type Env = z.infer<typeof envSchema>;

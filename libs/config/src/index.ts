@@ -1,0 +1,2 @@
+export { type AppConfig, ConfigError, loadConfig } from './config';
+export { DEMO_JWT_SECRET, type Env, envSchema } from './env.schema';

@@ -1,0 +1,9 @@
+import { envSchema } from './env.schema';
+
+/** Prints the README's configuration table from the schema, so the two never drift apart. */
+const rows = Object.entries(envSchema.shape).map(([name, type]) => {
+  const fallback = type.parse(undefined);
+  const shown = name === 'REPLICA_ID' ? '`<hostname>-<pid>`' : `\`${String(fallback)}\``;
+  return `| \`${name}\` | ${shown} | ${type.description ?? ''} |`;
+});
+process.stdout.write(['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n') + '\n');

@@ -1,0 +1,5 @@
+export * from './errors';
+export * from './events';
+export * from './messages';
+export * from './queues';
+export * from './redis-keys';

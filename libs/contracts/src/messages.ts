@@ -1,0 +1,33 @@
+export type MessageType = 'chat' | 'system';
+export type RoomRole = 'owner' | 'admin' | 'member' | 'guest';
+export type SiteRole = 'admin' | 'user' | 'guest';
+
+export interface MessageSender {
+  id: number;
+  nickname: string;
+  role: SiteRole;
+}
+
+/** A message as clients see it, live (`message` event) and in history. */
+export interface ChatMessage {
+  /** Globally unique, sortable by time (ULID). */
+  id: string;
+  /** Strictly increasing per room. */
+  seq: number;
+  roomId: number;
+  content: string;
+  type: MessageType;
+  sender: MessageSender | null;
+  createdAt: string;
+  clientMsgId?: string;
+}
+
+export interface PublicUser {
+  id: number;
+  email: string | null;
+  nickname: string;
+  role: SiteRole;
+  /** Masked client IP, shown for guests only. */
+  maskedIp?: string;
+  createdAt: string;
+}

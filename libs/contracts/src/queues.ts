@@ -1,0 +1,31 @@
+/**
+ * Queue and job names. Renaming one strands the jobs already queued under the old name:
+ * drain the queue first, or keep a consumer for the old name for one release.
+ */
+export const QueueName = {
+  Messages: 'chat-messages',
+} as const;
+export type QueueName = (typeof QueueName)[keyof typeof QueueName];
+
+export const JobName = {
+  PersistMessage: 'persist-message',
+} as const;
+export type JobName = (typeof JobName)[keyof typeof JobName];
+
+/** A message accepted by a gateway, waiting to be written to MySQL. */
+export interface PersistMessageJob {
+  id: string;
+  roomId: number;
+  seq: number;
+  senderId: number | null;
+  type: 'chat' | 'system';
+  content: string;
+  clientMsgId: string | null;
+  /** ISO-8601; the time the gateway accepted the message. */
+  createdAt: string;
+}
+
+/** One typed map from job name to payload, used by producer and consumer alike. */
+export interface JobPayloads {
+  [JobName.PersistMessage]: PersistMessageJob;
+}

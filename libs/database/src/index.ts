@@ -1,0 +1,3 @@
+export * from './entities';
+export { dataSourceOptions } from './data-source-options';
+export { waitForDatabase } from './wait-for-database';
