@@ -1,0 +1,56 @@
+import { BullModule } from '@nestjs/bullmq';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import { type AppConfig, pinoOptions } from '@chat/config';
+import { QueueName, redisKeys } from '@chat/contracts';
+import { dataSourceOptions } from '@chat/database';
+import { AuthModule } from './auth/auth.module';
+import { ConfigModule } from '@chat/config';
+import { HealthModule } from './health/health.module';
+import { MessagesModule } from './messages/messages.module';
+import { MetricsController } from './metrics/metrics.controller';
+import { RealtimeModule } from './realtime/realtime.module';
+import { RedisModule } from './redis/redis.module';
+import { RoomsModule } from './rooms/rooms.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            ...pinoOptions(config, `gateway ${config.gateway.replicaId}`),
+            autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
+          },
+        }),
+        TypeOrmModule.forRoot(dataSourceOptions(config.database.url)),
+        BullModule.forRoot({
+          // Producers fail fast while Redis is away; the sender gets UNAVAILABLE and retries.
+          connection: { url: config.redis.url, enableOfflineQueue: false },
+          prefix: redisKeys(config.redis.prefix).bullPrefix,
+        }),
+        BullModule.registerQueue({
+          name: QueueName.Messages,
+          defaultJobOptions: {
+            attempts: 12,
+            backoff: { type: 'exponential', delay: 500 },
+            // Bounded history (BullMQ's production guide): completed jobs are only an audit trail.
+            removeOnComplete: { count: 1_000 },
+            removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+          },
+        }),
+        RedisModule,
+        AuthModule,
+        RoomsModule,
+        MessagesModule,
+        RealtimeModule,
+        HealthModule,
+      ],
+      controllers: [MetricsController],
+    };
+  }
+}

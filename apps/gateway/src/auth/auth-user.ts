@@ -1,0 +1,18 @@
+import type { SiteRole } from '@chat/contracts';
+
+/** The claims of a verified access token, as handlers see them. */
+export interface AuthUser {
+  id: number;
+  role: SiteRole;
+  /** Token id, for revocation. */
+  jti: string;
+  /** Expiry, epoch seconds. */
+  exp: number;
+}
+
+export interface TokenClaims {
+  sub: number;
+  role: SiteRole;
+  jti: string;
+  exp: number;
+}

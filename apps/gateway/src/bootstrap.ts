@@ -1,0 +1,36 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger as PinoLogger } from 'nestjs-pino';
+import { type AppConfig, logStrayRejections } from '@chat/config';
+import { waitForDatabase } from '@chat/database';
+import { AppModule } from './app.module';
+import { HttpExceptionFilter } from './common/http-exception.filter';
+import { createValidationPipe } from './common/validation';
+import { RedisIoAdapter } from './realtime/redis-io.adapter';
+import { REDIS_PUB, REDIS_SUB } from './redis/redis.module';
+
+export async function createGateway(config: AppConfig): Promise<NestExpressApplication> {
+  const logger = new Logger('Bootstrap');
+  logStrayRejections(logger);
+  await waitForDatabase(config.database.url, logger);
+
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bufferLogs: true });
+  app.useLogger(app.get(PinoLogger));
+  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  app.useBodyParser('json', { limit: '64kb' });
+  app.enableCors({ origin: config.gateway.corsOrigins === '*' ? true : config.gateway.corsOrigins, credentials: true });
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new HttpExceptionFilter());
+  app.useWebSocketAdapter(new RedisIoAdapter(app, config, app.get(REDIS_PUB), app.get(REDIS_SUB)));
+  app.enableShutdownHooks();
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder().setTitle('Chat cluster').setDescription('REST API; socket events: docs/EVENTS.md').setVersion('1').addBearerAuth().build(),
+  );
+  SwaggerModule.setup('api', app, document, { jsonDocumentUrl: 'api-json' });
+  return app;
+}

@@ -1,0 +1,48 @@
+import cluster from 'node:cluster';
+import { createServer } from 'node:http';
+import { Logger } from '@nestjs/common';
+import { setupMaster, setupWorker } from '@socket.io/sticky';
+import { loadConfigOrExit } from '@chat/config';
+import { createGateway } from './bootstrap';
+import { RealtimeServer } from './realtime/realtime.server';
+
+/**
+ * Single-host mode without nginx: the primary owns PORT and hands each connection to a worker,
+ * keeping every Engine.IO session on the worker that created it (@socket.io/sticky). Workers
+ * still fan out through the Redis adapter, exactly like replicas behind nginx.
+ */
+const logger = new Logger('Cluster');
+
+async function primary(): Promise<void> {
+  const config = loadConfigOrExit();
+  const workers = Number(process.env.GATEWAY_WORKERS ?? 2);
+  const server = createServer();
+  setupMaster(server, { loadBalancingMethod: 'least-connection' });
+  server.listen(config.gateway.port, () => logger.log(`primary ${process.pid} balancing ${workers} workers on :${config.gateway.port}`));
+
+  const fork = (index: number): void => {
+    const worker = cluster.fork({ REPLICA_ID: `${config.gateway.replicaId}-w${index}`, SID_ROUTING: 'false' });
+    worker.on('exit', (code, signal) => {
+      if (stopping) return;
+      logger.warn(`worker ${index} exited (${signal ?? code}); restarting in 1 s`);
+      setTimeout(() => fork(index), 1_000);
+    });
+  };
+  let stopping = false;
+  for (let i = 1; i <= workers; i++) fork(i);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      stopping = true;
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.kill('SIGTERM');
+      server.close();
+    });
+  }
+}
+
+async function worker(): Promise<void> {
+  const app = await createGateway(loadConfigOrExit());
+  await app.init();
+  setupWorker(app.get(RealtimeServer).io);
+}
+
+void (cluster.isPrimary ? primary() : worker());

@@ -1,0 +1,69 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+import { ErrorCode, type ErrorBody } from '@chat/contracts';
+
+/** A refusal the client can act on: carries one of the contract's stable codes. */
+export class AppError extends Error {
+  override readonly name = 'AppError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const statusByCode: Record<ErrorCode, number> = {
+  [ErrorCode.ValidationFailed]: HttpStatus.BAD_REQUEST,
+  [ErrorCode.Unauthorized]: HttpStatus.UNAUTHORIZED,
+  [ErrorCode.Forbidden]: HttpStatus.FORBIDDEN,
+  [ErrorCode.NotMember]: HttpStatus.FORBIDDEN,
+  [ErrorCode.Banned]: HttpStatus.FORBIDDEN,
+  [ErrorCode.Muted]: HttpStatus.FORBIDDEN,
+  [ErrorCode.NotFound]: HttpStatus.NOT_FOUND,
+  [ErrorCode.Conflict]: HttpStatus.CONFLICT,
+  [ErrorCode.RateLimited]: HttpStatus.TOO_MANY_REQUESTS,
+  [ErrorCode.PayloadTooLarge]: HttpStatus.PAYLOAD_TOO_LARGE,
+  [ErrorCode.Unavailable]: HttpStatus.SERVICE_UNAVAILABLE,
+  [ErrorCode.Internal]: HttpStatus.INTERNAL_SERVER_ERROR,
+};
+
+const codeByStatus = new Map<number, ErrorCode>([
+  [HttpStatus.BAD_REQUEST, ErrorCode.ValidationFailed],
+  [HttpStatus.UNAUTHORIZED, ErrorCode.Unauthorized],
+  [HttpStatus.FORBIDDEN, ErrorCode.Forbidden],
+  [HttpStatus.NOT_FOUND, ErrorCode.NotFound],
+  [HttpStatus.CONFLICT, ErrorCode.Conflict],
+  [HttpStatus.PAYLOAD_TOO_LARGE, ErrorCode.PayloadTooLarge],
+  [HttpStatus.TOO_MANY_REQUESTS, ErrorCode.RateLimited],
+  [HttpStatus.SERVICE_UNAVAILABLE, ErrorCode.Unavailable],
+]);
+
+/**
+ * Maps anything thrown by a handler to the contract's error body. Unknown errors become a
+ * 500 with a generic message; `expected` tells the caller whether to log it as a bug.
+ */
+export function toErrorBody(error: unknown): ErrorBody & { expected: boolean } {
+  if (error instanceof AppError) {
+    const statusCode = statusByCode[error.code];
+    return { statusCode, error: reason(statusCode), message: error.message, code: error.code, expected: true };
+  }
+  if (error instanceof HttpException) {
+    const statusCode = error.getStatus();
+    const response = error.getResponse();
+    const raw = typeof response === 'string' ? response : (response as { message?: unknown }).message;
+    const message = Array.isArray(raw) ? raw.join('; ') : String(raw ?? error.message);
+    const code = codeByStatus.get(statusCode) ?? (statusCode >= 500 ? ErrorCode.Internal : ErrorCode.ValidationFailed);
+    return { statusCode, error: reason(statusCode), message, code, expected: statusCode < 500 };
+  }
+  const statusCode = HttpStatus.INTERNAL_SERVER_ERROR;
+  return { statusCode, error: reason(statusCode), message: 'Internal error', code: ErrorCode.Internal, expected: false };
+}
+
+function reason(status: number): string {
+  const name = HttpStatus[status] ?? 'ERROR';
+  return name
+    .toLowerCase()
+    .split('_')
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join(' ');
+}

@@ -1,0 +1,42 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsPositive, IsString, Length, Matches, Max, Min } from 'class-validator';
+
+export const MAX_MESSAGE_LENGTH = 4000;
+
+export class PostMessageDto {
+  @ApiProperty({ minLength: 1, maxLength: MAX_MESSAGE_LENGTH })
+  @IsString()
+  @Length(1, MAX_MESSAGE_LENGTH)
+  content!: string;
+
+  @ApiPropertyOptional({ description: 'Makes a retry idempotent', maxLength: 64 })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[\x21-\x7e]{1,64}$/, { message: 'clientMsgId must be 1-64 printable ASCII characters' })
+  clientMsgId?: string;
+}
+
+export class HistoryQueryDto {
+  @ApiPropertyOptional({ description: 'Page back: messages with seq < before, newest first' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  before?: number;
+
+  @ApiPropertyOptional({ description: 'Catch up: messages with seq > after, oldest first' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  after?: number;
+
+  @ApiPropertyOptional({ default: 50, maximum: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @IsPositive()
+  @Max(100)
+  limit?: number;
+}

@@ -1,0 +1,52 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import type { ChatMessage, MessageType, SiteRole } from '@chat/contracts';
+
+interface PageQuery {
+  /** The member sees only messages after this seq (their invitation). */
+  floor: number;
+  before?: number;
+  after?: number;
+  limit: number;
+}
+
+@Injectable()
+export class MessagesRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** Keyset pagination on (room_id, seq): newest first, or oldest first after `after`. */
+  async page(roomId: number, query: PageQuery): Promise<ChatMessage[]> {
+    const ascending = query.after !== undefined;
+    const lower = Math.max(query.floor, query.after ?? 0);
+    const upper = query.before ?? Number.MAX_SAFE_INTEGER;
+    const rows = await this.db.query<Record<string, unknown>[]>(
+      `SELECT m.id, m.seq, m.room_id, m.content, m.type, m.client_msg_id, m.created_at,
+              u.id AS sender_id, u.nickname AS sender_nickname, u.role AS sender_role
+         FROM messages m
+         LEFT JOIN users u ON u.id = m.sender_id
+        WHERE m.room_id = ? AND m.seq > ? AND m.seq < ? AND m.deleted_at IS NULL
+        ORDER BY m.seq ${ascending ? 'ASC' : 'DESC'}
+        LIMIT ?`,
+      [roomId, lower, upper, query.limit],
+    );
+    return rows.map(toChatMessage);
+  }
+}
+
+function toChatMessage(row: Record<string, unknown>): ChatMessage {
+  const clientMsgId = row.client_msg_id as string | null;
+  return {
+    id: String(row.id),
+    seq: Number(row.seq),
+    roomId: Number(row.room_id),
+    content: String(row.content),
+    type: row.type as MessageType,
+    sender:
+      row.sender_id === null
+        ? null
+        : { id: Number(row.sender_id), nickname: String(row.sender_nickname), role: row.sender_role as SiteRole },
+    createdAt: (row.created_at as Date).toISOString(),
+    ...(clientMsgId ? { clientMsgId } : {}),
+  };
+}

@@ -1,0 +1,34 @@
+import type { ExtendedError } from 'socket.io';
+import { AppError } from '../common/app-error';
+import type { AuthService } from '../auth/auth.service';
+import { bearerToken } from '../auth/bearer-token';
+import { toPublicUser } from '../auth/users.repository';
+import type { ChatSocket } from './realtime.server';
+
+/**
+ * Connection middleware: a socket without a valid token never connects; its client gets
+ * `connect_error` with message `unauthorized` (and `data.code` saying why).
+ */
+export function socketAuth(auth: AuthService) {
+  return (socket: ChatSocket, next: (error?: ExtendedError) => void): void => {
+    const { handshake } = socket;
+    const fromAuth = (handshake.auth as { token?: unknown }).token;
+    const fromQuery = handshake.query.token;
+    const token =
+      (typeof fromAuth === 'string' ? fromAuth.replace(/^Bearer\s+/i, '') : undefined) ??
+      bearerToken(handshake.headers.authorization) ??
+      (typeof fromQuery === 'string' ? fromQuery : undefined);
+    auth
+      .verify(token)
+      .then(async (claims) => {
+        socket.data.auth = claims;
+        socket.data.user = toPublicUser(await auth.requireUser(claims.id));
+        next();
+      })
+      .catch((error: unknown) => {
+        const failure = new Error('unauthorized') as ExtendedError;
+        failure.data = { code: error instanceof AppError ? error.code : 'UNAUTHORIZED' };
+        next(failure);
+      });
+  };
+}

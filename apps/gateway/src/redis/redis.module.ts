@@ -1,0 +1,39 @@
+import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import type Redis from 'ioredis';
+import type { AppConfig } from '@chat/config';
+import { redisKeys } from '@chat/contracts';
+import { createRedis } from '@chat/redis';
+import { APP_CONFIG } from '@chat/config';
+
+/** Plain commands (sequences, sessions, probes). */
+export const REDIS = Symbol('REDIS');
+/** The Socket.IO adapter's publisher and subscriber; the readiness probe rides on the same pair. */
+export const REDIS_PUB = Symbol('REDIS_PUB');
+export const REDIS_SUB = Symbol('REDIS_SUB');
+export const REDIS_KEYS = Symbol('REDIS_KEYS');
+
+const logger = new Logger('Redis');
+const connect = (name: string) => (config: AppConfig) =>
+  createRedis(config.redis.url, `${config.gateway.replicaId}:${name}`, logger);
+
+@Global()
+@Module({
+  providers: [
+    { provide: REDIS, inject: [APP_CONFIG], useFactory: connect('commands') },
+    { provide: REDIS_PUB, inject: [APP_CONFIG], useFactory: connect('pub') },
+    { provide: REDIS_SUB, inject: [APP_CONFIG], useFactory: connect('sub') },
+    { provide: REDIS_KEYS, inject: [APP_CONFIG], useFactory: (c: AppConfig) => redisKeys(c.redis.prefix) },
+  ],
+  exports: [REDIS, REDIS_PUB, REDIS_SUB, REDIS_KEYS],
+})
+export class RedisModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS_PUB) private readonly pub: Redis,
+    @Inject(REDIS_SUB) private readonly sub: Redis,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([this.redis.quit(), this.pub.quit(), this.sub.quit()]);
+  }
+}

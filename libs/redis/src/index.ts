@@ -1,0 +1,3 @@
+export { createRedis } from './create-redis';
+export { redisOptionsFromUrl } from './redis-options';
+export { watchRedis } from './watch-redis';
