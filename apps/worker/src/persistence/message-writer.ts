@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { PersistMessageJob } from '@chat/contracts';
+
+/**
+ * Where a message is persisted. One transaction writes the messages and moves each touched
+ * room's denormalised last message forward, so the room list and the history never disagree.
+ *
+ * Idempotent by construction: a redelivered job hits the primary key (message id) and changes
+ * nothing, and a room's last message only moves to a higher seq, so batches that finish out of
+ * order can never move it backwards.
+ */
+@Injectable()
+export class MessageWriter {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async write(messages: PersistMessageJob[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.db.transaction(async (tx) => {
+      await insertMessages(tx, messages);
+      for (const last of highestSeqPerRoom(messages)) await advanceRoom(tx, last);
+    });
+  }
+}
+
+async function insertMessages(tx: EntityManager, messages: PersistMessageJob[]): Promise<void> {
+  const rows = messages.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+  const values = messages.flatMap((m) => [m.id, m.roomId, m.seq, m.senderId, m.type, m.content, m.clientMsgId, new Date(m.createdAt)]);
+  // ON DUPLICATE KEY (not INSERT IGNORE): only a repeat is skipped; any other error still fails the batch.
+  await tx.query(
+    `INSERT INTO messages (id, room_id, seq, sender_id, type, content, client_msg_id, created_at)
+     VALUES ${rows}
+     ON DUPLICATE KEY UPDATE id = id`,
+    values,
+  );
+}
+
+async function advanceRoom(tx: EntityManager, last: PersistMessageJob): Promise<void> {
+  await tx.query(
+    `UPDATE rooms SET last_message_id = ?, last_message = ?, last_message_at = ?, last_seq = ?
+      WHERE id = ? AND last_seq < ?`,
+    [last.id, last.content, new Date(last.createdAt), last.seq, last.roomId, last.seq],
+  );
+}
+
+export function highestSeqPerRoom(messages: PersistMessageJob[]): PersistMessageJob[] {
+  const latest = new Map<number, PersistMessageJob>();
+  for (const message of messages) {
+    const current = latest.get(message.roomId);
+    if (!current || message.seq > current.seq) latest.set(message.roomId, message);
+  }
+  return [...latest.values()].sort((a, b) => a.roomId - b.roomId); // fixed lock order: no deadlocks between batches
+}
