@@ -1,0 +1,120 @@
+// `npm start`: the whole cluster on this machine with no configuration. Installs dependencies
+// if missing, makes MySQL/MariaDB and Redis reachable, creates the database from init.sql,
+// builds, then runs 3 gateway replicas, the worker and nginx at http://localhost:8080.
+// With a Docker engine (and nothing already listening), it runs docker-compose.yml instead.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const log = (line) => process.stdout.write(`\x1b[1m[launcher]\x1b[0m ${line}\n`);
+
+/** Launcher settings; each has a default, and a malformed one stops start-up naming it. */
+function settings(env = process.env) {
+  const int = (name, fallback) => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1 || value > 65_535) {
+      process.stderr.write(`Invalid environment: ${name}=${JSON.stringify(raw)}: expected an integer from 1 to 65535\n`);
+      process.exit(78);
+    }
+    return value;
+  };
+  const mode = env.CLUSTER_MODE ?? 'nginx';
+  if (!['nginx', 'sticky'].includes(mode)) {
+    process.stderr.write(`Invalid environment: CLUSTER_MODE=${JSON.stringify(mode)}: expected nginx or sticky\n`);
+    process.exit(78);
+  }
+  return {
+    mode,
+    gateways: int('GATEWAY_REPLICAS', 3),
+    gatewayBasePort: int('GATEWAY_BASE_PORT', 3001),
+    httpPort: int('HTTP_PORT', 8080),
+    workerHealthPort: int('WORKER_HEALTH_PORT', 3100),
+    databaseUrl: env.DATABASE_URL || 'mysql://root@127.0.0.1:3306/chat',
+    redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
+  };
+}
+
+function run(command, args) {
+  execFileSync(command, args, { cwd: root, stdio: 'inherit' });
+}
+
+function dockerEngineAnswers() {
+  return spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 5_000 }).status === 0;
+}
+
+async function main() {
+  const s = settings();
+  if (!existsSync(join(root, 'node_modules/.package-lock.json'))) {
+    log('installing dependencies (npm ci)');
+    run('npm', ['ci']);
+  }
+  const { ensureMysql, ensureRedis, prepareDatabase, tcpReachable } = await import('./services.mjs');
+  const localServices = (await tcpReachable('127.0.0.1', 3306)) || (await tcpReachable('127.0.0.1', 6379));
+  if (process.env.LAUNCHER !== 'local' && !localServices && dockerEngineAnswers()) {
+    log('Docker engine found: docker compose up --build');
+    const compose = spawn('docker', ['compose', 'up', '--build'], { cwd: root, stdio: 'inherit' });
+    for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => compose.kill(signal));
+    compose.on('exit', (code) => process.exit(code ?? 0));
+    return;
+  }
+
+  const runDir = join(root, '.run');
+  mkdirSync(runDir, { recursive: true });
+  const mysql = await ensureMysql(s.databaseUrl, { runDir, log });
+  const redis = await ensureRedis(s.redisUrl, { runDir, log });
+  await prepareDatabase(s.databaseUrl, join(root, 'init.sql'));
+  log('building (tsc -b)');
+  run('npm', ['run', 'build', '--silent']);
+
+  const { startCluster } = await import('./cluster.mjs');
+  const cluster = await startCluster({
+    root,
+    runDir,
+    mode: s.mode,
+    gateways: s.gateways,
+    gatewayBasePort: s.gatewayBasePort,
+    httpPort: s.httpPort,
+    workerHealthPort: s.workerHealthPort,
+    env: {
+      DATABASE_URL: s.databaseUrl,
+      REDIS_URL: s.redisUrl,
+      LOG_FORMAT: process.env.LOG_FORMAT ?? 'pretty',
+      // Local development uses the demo JWT secret, which production mode refuses.
+      NODE_ENV: process.env.NODE_ENV ?? 'development',
+    },
+    log: (line) => process.stdout.write(`${line}\n`),
+  });
+
+  let stopping = false;
+  const stop = async (signal) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping`);
+    await cluster.stop();
+    mysql.stop?.();
+    redis.stop?.();
+    log('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  await cluster.waitReady();
+  const host = `http://localhost:${s.httpPort}`;
+  log(`ready (${s.mode === 'nginx' ? `${s.gateways} gateway replicas behind nginx` : `${s.gateways} workers behind node:cluster`}):`);
+  log(`  app and API    ${host}`);
+  log(`  Socket.IO      ${host}/socket.io/`);
+  log(`  Swagger        ${host}/api`);
+  log(`  health         ${host}/health/ready   worker: ${cluster.workerHealthUrl}/health/ready`);
+  log(`  demo login     postman1@test.com / 1234 (also postman2, test1, admin)`);
+  log('Ctrl-C stops everything');
+}
+
+main().catch((error) => {
+  log(`failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
