@@ -11,7 +11,7 @@ interface Log {
  * trace, so an orchestrator (or the local launcher) can start the apps before the database.
  */
 export async function waitForDatabase(url: string, log: Log, maxDelayMs = 5_000): Promise<void> {
-  const { host, port } = new URL(url);
+  const { hostname: host, port } = new URL(url);
   for (let attempt = 1; ; attempt++) {
     try {
       const connection = await createConnection({ uri: url, connectTimeout: 3_000 });

@@ -1,0 +1,79 @@
+import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+import type { ClientToServerEvents, PublicUser, ReadyEvent, ServerToClientEvents } from '@chat/contracts';
+
+export type ChatClient = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export interface Session {
+  access_token: string;
+  user: PublicUser;
+}
+
+/** A JSON request against the public origin; returns status and parsed body. */
+export async function api<T = unknown>(base: string, method: string, path: string, options: { token?: string; body?: unknown } = {}): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+    },
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+}
+
+export async function login(base: string, email: string, password = '1234'): Promise<Session> {
+  const { status, body } = await api<Session>(base, 'POST', '/auth/login', { body: { email, password } });
+  if (status !== 200) throw new Error(`login ${email}: ${status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+let registered = 0;
+export async function registerUser(base: string, nickname = `user${Date.now() % 100000}${registered++}`): Promise<Session> {
+  const email = `${nickname}-${Math.random().toString(36).slice(2, 8)}@example.test`;
+  const { status, body } = await api<Session>(base, 'POST', '/auth/register', { body: { email, password: 'correct horse battery', nickname } });
+  if (status !== 201) throw new Error(`register: ${status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** Connects and resolves once the server says `ready` (or rejects on connect_error). */
+export function connect(base: string, token: string | undefined, options: Partial<ManagerOptions & SocketOptions> = {}): Promise<{ socket: ChatClient; ready: ReadyEvent }> {
+  const socket: ChatClient = io(base, { auth: token ? { token } : {}, reconnection: false, transports: ['websocket'], ...options });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.close();
+      reject(new Error('no ready within 10 s'));
+    }, 10_000);
+    socket.once('ready', (ready) => {
+      clearTimeout(timer);
+      resolve({ socket, ready });
+    });
+    socket.once('connect_error', (error) => {
+      clearTimeout(timer);
+      socket.close();
+      reject(error);
+    });
+  });
+}
+
+/** The next `event` on `socket` that satisfies `match`. */
+export function nextEvent<E extends keyof ServerToClientEvents>(
+  socket: ChatClient,
+  event: E,
+  match: (payload: Parameters<ServerToClientEvents[E]>[0]) => boolean = () => true,
+  timeoutMs = 5_000,
+): Promise<Parameters<ServerToClientEvents[E]>[0]> {
+  return new Promise((resolve, reject) => {
+    const listener = (payload: Parameters<ServerToClientEvents[E]>[0]) => {
+      if (!match(payload)) return;
+      clearTimeout(timer);
+      socket.off(event, listener as never);
+      resolve(payload);
+    };
+    const timer = setTimeout(() => {
+      socket.off(event, listener as never);
+      reject(new Error(`no ${String(event)} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.on(event, listener as never);
+  });
+}

@@ -1,0 +1,114 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Redis from 'ioredis';
+import { createPool, type Pool } from 'mysql2/promise';
+import type { ClusterHandle } from '../../../deploy/local/cluster.mjs';
+import { freePort, freePortRange } from './ports';
+import { eventually } from './wait';
+
+export const repoRoot = resolve(__dirname, '../../..');
+const sharedMysql = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
+
+export interface TestCluster {
+  url: string;
+  cluster: ClusterHandle;
+  /** A pool on this run's own database. */
+  db: Pool;
+  redisUrl: string;
+  prefix: string;
+  /** Stops this run's private Redis (to fake an outage) and starts it again on the same port, data kept (AOF). */
+  stopRedis(): Promise<void>;
+  startRedis(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The real cluster, as `npm start` runs it, on ports nobody else uses: its own database on the
+ * shared MariaDB, its own redis-server (so stopping it disturbs nobody), its own key prefix.
+ * Everything is removed by stop().
+ */
+export async function startTestCluster(options: { gateways?: number; mode?: 'nginx' | 'sticky' } = {}): Promise<TestCluster> {
+  const { startCluster } = await import('../../../deploy/local/cluster.mjs');
+  const { prepareDatabase, dropDatabase, redisArgs, findBinary } = await import('../../../deploy/local/services.mjs');
+  const id = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+  const dir = mkdtempSync(join(tmpdir(), `chat-test-${id}-`));
+  const databaseUrl = `${sharedMysql}/chat_test_${id}`;
+  const prefix = `test:${id}:`;
+
+  const redisPort = await freePort();
+  const redisUrl = `redis://127.0.0.1:${redisPort}`;
+  const redisBinary = findBinary('redis-server') ?? 'redis-server';
+  let redis: ChildProcess | undefined;
+  const startRedis = async () => {
+    redis = spawn(redisBinary, redisArgs(redisPort, dir, false), { stdio: 'ignore' });
+    await eventually('redis to start', async () => (await fetchRedisPing(redisPort)) === true, 10_000);
+  };
+  const stopRedis = async () => {
+    const child = redis;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise((done) => {
+      child.once('exit', done);
+      child.kill('SIGKILL');
+    });
+  };
+  await startRedis();
+  await prepareDatabase(databaseUrl, join(repoRoot, 'init.sql'));
+
+  const lines: string[] = [];
+  const cluster = await startCluster({
+    root: repoRoot,
+    runDir: dir,
+    mode: options.mode ?? 'nginx',
+    gateways: options.gateways ?? 2,
+    gatewayBasePort: await freePortRange(options.gateways ?? 2),
+    httpPort: await freePort(),
+    workerHealthPort: await freePort(),
+    env: {
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: redisUrl,
+      REDIS_PREFIX: prefix,
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+      NODE_ENV: 'test',
+      BCRYPT_ROUNDS: '4',
+    },
+    log: (line) => (process.env.TEST_LOGS ? process.stderr.write(`${line}\n`) : lines.push(line)),
+  });
+  try {
+    await cluster.waitReady(60_000);
+  } catch (error) {
+    process.stderr.write(`${lines.slice(-60).join('\n')}\n`);
+    throw error;
+  }
+  const db = createPool({ uri: databaseUrl, connectionLimit: 4, timezone: 'Z', supportBigNumbers: true });
+
+  return {
+    url: cluster.url,
+    cluster,
+    db,
+    redisUrl,
+    prefix,
+    stopRedis,
+    startRedis,
+    async stop() {
+      await cluster.stop();
+      await db.end();
+      await stopRedis();
+      await dropDatabase(databaseUrl);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function fetchRedisPing(port: number): Promise<boolean> {
+  const client = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  try {
+    await client.connect();
+    return (await client.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
