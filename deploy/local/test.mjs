@@ -1,0 +1,50 @@
+// `npm test`: from a fresh clone, installs what the suites need (npm packages; nginx and
+// docker-compose from Debian's packages when missing), makes MariaDB and Redis reachable,
+// builds, and runs the unit, integration and end-to-end suites with node's test runner.
+// Every suite that starts the cluster uses its own database, Redis and key prefix, and removes them.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const log = (line) => process.stdout.write(`[test] ${line}\n`);
+const run = (command, args) => execFileSync(command, args, { cwd: root, stdio: 'inherit' });
+
+function files(dir, suffix) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (name === 'node_modules') return [];
+    return statSync(path).isDirectory() ? files(path, suffix) : path.endsWith(suffix) ? [path] : [];
+  });
+}
+
+async function main() {
+  if (!existsSync(join(root, 'node_modules/.package-lock.json'))) {
+    log('npm ci');
+    run('npm', ['ci']);
+  }
+  const { aptInstall, ensureMysql, ensureNginx, ensureRedis, findBinary } = await import('./services.mjs');
+  ensureNginx(log);
+  if (!findBinary('docker-compose')) aptInstall(['docker-compose'], log);
+  const runDir = join(root, '.run');
+  mkdirSync(runDir, { recursive: true });
+  const mysqlUrl = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
+  await ensureMysql(`${mysqlUrl}/mysql`, { runDir, log });
+  await ensureRedis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', { runDir, log });
+
+  log('build');
+  run('npm', ['run', 'build', '--silent']);
+
+  const unit = ['libs', 'apps'].flatMap((top) => readdirSync(join(root, top)).flatMap((pkg) => files(join(root, top, pkg, 'dist'), '.spec.js')));
+  const suites = files(join(root, 'test/dist'), '.test.js');
+  log(`${unit.length} unit files, ${suites.length} integration/end-to-end files`);
+  const child = spawn(process.execPath, ['--test', ...unit, ...suites], { cwd: root, stdio: 'inherit' });
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
+
+main().catch((error) => {
+  log(`failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
