@@ -21,16 +21,12 @@ import { pathToFileURL } from 'node:url';
  */
 export function renderNginxConf({ listen, replicas, runDir, resolver, accessLog = false }) {
   const resolve = resolver ? ' resolve' : '';
-  const upstreamServers = replicas
-    .map((r) => `    server ${r.address} max_fails=1 fail_timeout=5s${resolve};`)
-    .join('\n');
+  const upstreamServers = replicas.map((r) => `    server ${r.address} max_fails=1 fail_timeout=5s${resolve};`).join('\n');
   // Re-resolving hostnames (`resolve`) needs the upstream in shared memory.
   const zone = (name) => (resolver ? `    zone ${name} 64k;\n` : '');
   const perReplica = replicas.map((r) => `  upstream ${r.id} {\n${zone(r.id)}    server ${r.address}${resolve};\n  }`).join('\n');
   const sidMap = replicas.map((r) => `    "~^${r.id.replace(/[.-]/g, '\\$&')}\\." ${r.id};`).join('\n');
-  const local = runDir
-    ? `pid ${runDir}/nginx.pid;\n`
-    : '';
+  const local = runDir ? `pid ${runDir}/nginx.pid;\n` : '';
   const temp = runDir
     ? ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${runDir}/${t};`).join('\n') + '\n'
     : '';

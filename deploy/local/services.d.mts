@@ -1,7 +1,13 @@
 export function tcpReachable(host: string, port: number, timeoutMs?: number): Promise<boolean>;
 export function findBinary(name: string): string | null;
 export function redisArgs(port: number, dir: string, daemonize: boolean): string[];
-export function ensureMysql(url: string, o: { runDir: string; log: (line: string) => void }): Promise<{ started: boolean; stop?: () => void }>;
-export function ensureRedis(url: string, o: { runDir: string; log: (line: string) => void }): Promise<{ started: boolean; stop?: () => void }>;
+export function ensureMysql(
+  url: string,
+  o: { runDir: string; log: (line: string) => void },
+): Promise<{ started: boolean; stop?: () => void }>;
+export function ensureRedis(
+  url: string,
+  o: { runDir: string; log: (line: string) => void },
+): Promise<{ started: boolean; stop?: () => void }>;
 export function prepareDatabase(url: string, initSqlPath: string): Promise<void>;
 export function dropDatabase(url: string): Promise<void>;

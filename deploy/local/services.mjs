@@ -81,7 +81,15 @@ function allowPasswordlessTcpRoot(url, log) {
   const probe = spawnSync(client, ['-h127.0.0.1', '-uroot', '-e', 'SELECT 1']);
   if (probe.status === 0) return;
   log('allowing root over TCP with an empty password (local development only)');
-  spawnSync(client, ['-uroot', '-e', "ALTER USER 'root'@'localhost' IDENTIFIED VIA mysql_native_password USING PASSWORD('') OR unix_socket; FLUSH PRIVILEGES;"], { stdio: 'inherit' });
+  spawnSync(
+    client,
+    [
+      '-uroot',
+      '-e',
+      "ALTER USER 'root'@'localhost' IDENTIFIED VIA mysql_native_password USING PASSWORD('') OR unix_socket; FLUSH PRIVILEGES;",
+    ],
+    { stdio: 'inherit' },
+  );
 }
 
 /** Redis at `url`; starts redis-server with AOF and noeviction (as BullMQ requires) when nothing answers. */
@@ -104,8 +112,20 @@ export async function ensureRedis(url, { runDir, log }) {
 /** Flags for a redis-server the project starts itself: durable (AOF) and never evicting queue keys. */
 export function redisArgs(port, dir, daemonize) {
   return [
-    '--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
-    '--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction', '--save', '',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'everysec',
+    '--maxmemory-policy',
+    'noeviction',
+    '--save',
+    '',
     ...(daemonize ? ['--daemonize', 'yes', '--pidfile', `${dir}/redis.pid`, '--logfile', `${dir}/redis.log`] : []),
   ];
 }

@@ -37,7 +37,9 @@ async function main() {
   log('build');
   run('npm', ['run', 'build', '--silent']);
 
-  const unit = ['libs', 'apps'].flatMap((top) => readdirSync(join(root, top)).flatMap((pkg) => files(join(root, top, pkg, 'dist'), '.spec.js')));
+  const unit = ['libs', 'apps'].flatMap((top) =>
+    readdirSync(join(root, top)).flatMap((pkg) => files(join(root, top, pkg, 'dist'), '.spec.js')),
+  );
   const suites = files(join(root, 'test/dist'), '.test.js');
   log(`${unit.length} unit files, ${suites.length} integration/end-to-end files`);
   const child = spawn(process.execPath, ['--test', ...unit, ...suites], { cwd: root, stdio: 'inherit' });

@@ -45,7 +45,7 @@ describe('cluster through nginx', () => {
     assert.ok(receiver, 'a receiver on another replica than the sender');
     for (const { socket } of [sender, receiver]) {
       const joined = await socket.emitWithAck('join_room', { room: 1 });
-      assert.equal(joined.ok, true);
+      assert.equal(joined.ok, true, JSON.stringify(joined));
     }
 
     const clientMsgId = `e2e-${Date.now()}`;
@@ -66,21 +66,21 @@ describe('cluster through nginx', () => {
       const [rows] = await t.db.query<RowDataPacket[]>('SELECT * FROM messages WHERE id = ?', [ack.data.id]);
       return rows.length > 0 && rows;
     });
-    assert.equal(row!.content, 'across replicas');
-    assert.equal(Number(row!.seq), ack.data.seq);
-    assert.equal(row!.client_msg_id, clientMsgId);
+    assert.equal(row.content, 'across replicas');
+    assert.equal(Number(row.seq), ack.data.seq);
+    assert.equal(row.client_msg_id, clientMsgId);
     const [[room]] = await t.db.query<RowDataPacket[]>('SELECT * FROM rooms WHERE id = 1');
-    assert.equal(room!.last_message_id, ack.data.id);
-    assert.equal(room!.last_message, 'across replicas');
-    assert.equal(Number(room!.last_seq), ack.data.seq);
-    assert.equal((room!.last_message_at as Date).toISOString(), ack.data.createdAt);
+    assert.equal(room.last_message_id, ack.data.id);
+    assert.equal(room.last_message, 'across replicas');
+    assert.equal(Number(room.last_seq), ack.data.seq);
+    assert.equal((room.last_message_at as Date).toISOString(), ack.data.createdAt);
   });
 
   it('keeps a polling-first client on one replica through handshake and upgrade, 50 times in a row', async () => {
     const { access_token } = await login(t.url, 'postman2@test.com');
     const seen = new Set<string>();
     for (let i = 0; i < 50; i++) {
-      const socket = io(t.url, { auth: { token: access_token }, transports: ['polling', 'websocket'], reconnection: false });
+      const socket: ChatClient = io(t.url, { auth: { token: access_token }, transports: ['polling', 'websocket'], reconnection: false });
       const errors: string[] = [];
       socket.on('connect_error', (error) => errors.push(error.message));
       socket.io.engine?.on('error', (error: unknown) => errors.push(String(error)));

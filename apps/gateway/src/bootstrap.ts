@@ -29,7 +29,12 @@ export async function createGateway(config: AppConfig): Promise<NestExpressAppli
 
   const document = SwaggerModule.createDocument(
     app,
-    new DocumentBuilder().setTitle('Chat cluster').setDescription('REST API; socket events: docs/EVENTS.md').setVersion('1').addBearerAuth().build(),
+    new DocumentBuilder()
+      .setTitle('Chat cluster')
+      .setDescription('REST API; socket events: docs/EVENTS.md')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
   );
   SwaggerModule.setup('api', app, document, { jsonDocumentUrl: 'api-json' });
   return app;

@@ -13,7 +13,7 @@ import { RealtimeServer } from './realtime/realtime.server';
  */
 const logger = new Logger('Cluster');
 
-async function primary(): Promise<void> {
+function primary(): void {
   const config = loadConfigOrExit();
   const workers = Number(process.env.GATEWAY_WORKERS ?? 2);
   const server = createServer();
@@ -45,4 +45,5 @@ async function worker(): Promise<void> {
   setupWorker(app.get(RealtimeServer).io);
 }
 
-void (cluster.isPrimary ? primary() : worker());
+if (cluster.isPrimary) primary();
+else void worker();

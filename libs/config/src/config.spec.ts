@@ -13,18 +13,18 @@ describe('loadConfig', () => {
   });
 
   it('names the malformed variable', () => {
-    assert.throws(() => loadConfig({ PORT: 'eighty' }), (error: unknown) => {
-      assert.ok(error instanceof ConfigError);
-      assert.match(error.message, /PORT="eighty"/);
-      return true;
-    });
+    assert.throws(
+      () => loadConfig({ PORT: 'eighty' }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, /PORT="eighty"/);
+        return true;
+      },
+    );
   });
 
   it('names every malformed variable at once', () => {
-    assert.throws(
-      () => loadConfig({ REDIS_URL: 'http://x', SID_ROUTING: 'maybe' }),
-      /REDIS_URL="http:\/\/x".*\n.*SID_ROUTING="maybe"/s,
-    );
+    assert.throws(() => loadConfig({ REDIS_URL: 'http://x', SID_ROUTING: 'maybe' }), /REDIS_URL="http:\/\/x".*\n.*SID_ROUTING="maybe"/s);
   });
 
   it('refuses the demo secret in production', () => {

@@ -41,7 +41,11 @@ export const envSchema = z.object({
   REPLICA_ID: z
     .string()
     .regex(/^[A-Za-z0-9-]{1,48}$/)
-    .default(`${hostname().replace(/[^A-Za-z0-9-]/g, '-').slice(0, 32)}-${process.pid}`)
+    .default(
+      `${hostname()
+        .replace(/[^A-Za-z0-9-]/g, '-')
+        .slice(0, 32)}-${process.pid}`,
+    )
     .describe('Name of this gateway process: shown in `ready.replica`, used by nginx to route a session back to it.'),
   JWT_SECRET: z.string().min(16).default(DEMO_JWT_SECRET).describe('HMAC secret for access tokens (≥ 16 chars).'),
   JWT_TTL_SECONDS: positiveInt.default(3600).describe('Lifetime of an access token.'),

@@ -4,5 +4,7 @@ interface ErrorLogger {
 
 /** A stray rejection is a bug to log, never a reason to drop every socket or job of the process. */
 export function logStrayRejections(logger: ErrorLogger): void {
-  process.on('unhandledRejection', (reason) => logger.error(`unhandled rejection: ${String(reason)}`, (reason as Error | undefined)?.stack));
+  process.on('unhandledRejection', (reason) =>
+    logger.error(`unhandled rejection: ${String(reason)}`, (reason as Error | undefined)?.stack),
+  );
 }

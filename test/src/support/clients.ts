@@ -9,7 +9,12 @@ export interface Session {
 }
 
 /** A JSON request against the public origin; returns status and parsed body. */
-export async function api<T = unknown>(base: string, method: string, path: string, options: { token?: string; body?: unknown } = {}): Promise<{ status: number; body: T }> {
+export async function api<T = unknown>(
+  base: string,
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown } = {},
+): Promise<{ status: number; body: T }> {
   const response = await fetch(`${base}${path}`, {
     method,
     headers: {
@@ -31,13 +36,19 @@ export async function login(base: string, email: string, password = '1234'): Pro
 let registered = 0;
 export async function registerUser(base: string, nickname = `user${Date.now() % 100000}${registered++}`): Promise<Session> {
   const email = `${nickname}-${Math.random().toString(36).slice(2, 8)}@example.test`;
-  const { status, body } = await api<Session>(base, 'POST', '/auth/register', { body: { email, password: 'correct horse battery', nickname } });
+  const { status, body } = await api<Session>(base, 'POST', '/auth/register', {
+    body: { email, password: 'correct horse battery', nickname },
+  });
   if (status !== 201) throw new Error(`register: ${status} ${JSON.stringify(body)}`);
   return body;
 }
 
 /** Connects and resolves once the server says `ready` (or rejects on connect_error). */
-export function connect(base: string, token: string | undefined, options: Partial<ManagerOptions & SocketOptions> = {}): Promise<{ socket: ChatClient; ready: ReadyEvent }> {
+export function connect(
+  base: string,
+  token: string | undefined,
+  options: Partial<ManagerOptions & SocketOptions> = {},
+): Promise<{ socket: ChatClient; ready: ReadyEvent }> {
   const socket: ChatClient = io(base, { auth: token ? { token } : {}, reconnection: false, transports: ['websocket'], ...options });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {

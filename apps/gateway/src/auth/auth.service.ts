@@ -31,15 +31,13 @@ export class AuthService {
       throw new AppError(ErrorCode.Conflict, 'This email is already registered');
     }
     const passwordHash = await hash(dto.password, this.config.auth.bcryptRounds);
-    const user = await this.users
-      .insert(newUser({ email, passwordHash, nickname: dto.nickname, role: 'user' }))
-      .catch((error: unknown) => {
-        // Two registrations of one address raced past the check above.
-        if ((error as { code?: string }).code === 'ER_DUP_ENTRY') {
-          throw new AppError(ErrorCode.Conflict, 'This email is already registered');
-        }
-        throw error;
-      });
+    const user = await this.users.insert(newUser({ email, passwordHash, nickname: dto.nickname, role: 'user' })).catch((error: unknown) => {
+      // Two registrations of one address raced past the check above.
+      if ((error as { code?: string }).code === 'ER_DUP_ENTRY') {
+        throw new AppError(ErrorCode.Conflict, 'This email is already registered');
+      }
+      throw error;
+    });
     return this.session(user);
   }
 

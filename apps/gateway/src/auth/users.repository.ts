@@ -14,11 +14,7 @@ export class UsersRepository {
 
   /** Includes the password hash, which is never selected otherwise. */
   findByEmailWithSecret(email: string): Promise<UserEntity | null> {
-    return this.users
-      .createQueryBuilder('u')
-      .addSelect('u.passwordHash')
-      .where('u.email = :email', { email })
-      .getOne();
+    return this.users.createQueryBuilder('u').addSelect('u.passwordHash').where('u.email = :email', { email }).getOne();
   }
 
   async insert(user: Omit<UserEntity, 'id'>): Promise<UserEntity> {

@@ -51,7 +51,7 @@ export function toErrorBody(error: unknown): ErrorBody & { expected: boolean } {
     const statusCode = error.getStatus();
     const response = error.getResponse();
     const raw = typeof response === 'string' ? response : (response as { message?: unknown }).message;
-    const message = Array.isArray(raw) ? raw.join('; ') : String(raw ?? error.message);
+    const message = Array.isArray(raw) ? raw.join('; ') : typeof raw === 'string' ? raw : error.message;
     const code = codeByStatus.get(statusCode) ?? (statusCode >= 500 ? ErrorCode.Internal : ErrorCode.ValidationFailed);
     return { statusCode, error: reason(statusCode), message, code, expected: statusCode < 500 };
   }

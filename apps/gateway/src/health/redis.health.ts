@@ -62,11 +62,7 @@ export class RedisHealthIndicator implements OnModuleInit {
     const nonce = randomUUID();
     const delivered = new Promise<void>((resolve) => this.waiting.set(nonce, resolve));
     try {
-      await withTimeout(
-        Promise.all([this.pub.spublish(this.probeChannel, nonce), delivered]),
-        PROBE_TIMEOUT_MS,
-        'pub/sub round trip',
-      );
+      await withTimeout(Promise.all([this.pub.spublish(this.probeChannel, nonce), delivered]), PROBE_TIMEOUT_MS, 'pub/sub round trip');
       return indicator.up();
     } catch (error) {
       return indicator.down({ message: (error as Error).message });

@@ -27,7 +27,11 @@ export class MessagesController {
   /** The same pipeline as the socket's `message` event; 202 because persistence is asynchronous. */
   @Post()
   @HttpCode(202)
-  async post(@CurrentUser() auth: AuthUser, @Param('id', ParseIntPipe) roomId: number, @Body() dto: PostMessageDto): Promise<MessageAccepted> {
+  async post(
+    @CurrentUser() auth: AuthUser,
+    @Param('id', ParseIntPipe) roomId: number,
+    @Body() dto: PostMessageDto,
+  ): Promise<MessageAccepted> {
     const sender = senderOf(toPublicUser(await this.auth.requireUser(auth.id)));
     return this.messages.send(sender, { roomId, content: dto.content, clientMsgId: dto.clientMsgId });
   }

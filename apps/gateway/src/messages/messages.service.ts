@@ -71,13 +71,28 @@ export class MessagesService {
     return { messages, nextCursor: rows.length > limit && last ? last.seq : null };
   }
 
-  private async publish(room: RoomEntity, type: MessageType, content: string, sender: MessageSender | null, clientMsgId?: string): Promise<MessageAccepted> {
+  private async publish(
+    room: RoomEntity,
+    type: MessageType,
+    content: string,
+    sender: MessageSender | null,
+    clientMsgId?: string,
+  ): Promise<MessageAccepted> {
     const id = this.newId();
     const createdAt = new Date().toISOString();
     let seq: number;
     try {
       seq = await this.sequence.next(room.id, room.lastSeq);
-      await this.queue.enqueue({ id, roomId: room.id, seq, senderId: sender?.id ?? null, type, content, clientMsgId: clientMsgId ?? null, createdAt });
+      await this.queue.enqueue({
+        id,
+        roomId: room.id,
+        seq,
+        senderId: sender?.id ?? null,
+        type,
+        content,
+        clientMsgId: clientMsgId ?? null,
+        createdAt,
+      });
     } catch (error) {
       this.logger.warn(`message to room ${room.id} not accepted: ${(error as Error).message}`);
       throw new AppError(ErrorCode.Unavailable, 'The message could not be stored; retry with the same clientMsgId');

@@ -51,7 +51,10 @@ export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnecti
   }
 
   @SubscribeMessage('join_room')
-  async joinRoom(@ConnectedSocket() socket: ChatSocket, @MessageBody(RoomRefPipe) roomId: number): Promise<Ack<{ room: number; lastSeq: number }>> {
+  async joinRoom(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody(RoomRefPipe) roomId: number,
+  ): Promise<Ack<{ room: number; lastSeq: number }>> {
     const { user } = socket.data;
     const membership = await this.rooms.findMembership(roomId, user.id);
     if (!membership) throw new AppError(ErrorCode.NotFound, `Room ${roomId} does not exist`);

@@ -13,8 +13,7 @@ export const REDIS_SUB = Symbol('REDIS_SUB');
 export const REDIS_KEYS = Symbol('REDIS_KEYS');
 
 const logger = new Logger('Redis');
-const connect = (name: string) => (config: AppConfig) =>
-  createRedis(config.redis.url, `${config.gateway.replicaId}:${name}`, logger);
+const connect = (name: string) => (config: AppConfig) => createRedis(config.redis.url, `${config.gateway.replicaId}:${name}`, logger);
 
 @Global()
 @Module({

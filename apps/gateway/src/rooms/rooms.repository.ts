@@ -44,15 +44,35 @@ export class RoomsRepository {
   }
 
   /** Creates the room and its first memberships in one transaction. */
-  async createRoom(room: Pick<RoomEntity, 'name' | 'isPrivate' | 'ownerId'>, members: { userId: number; role: RoomRole }[]): Promise<RoomEntity> {
+  async createRoom(
+    room: Pick<RoomEntity, 'name' | 'isPrivate' | 'ownerId'>,
+    members: { userId: number; role: RoomRole }[],
+  ): Promise<RoomEntity> {
     return this.db.transaction(async (tx) => {
       const now = new Date();
-      const entity: Omit<RoomEntity, 'id'> = { ...room, lastMessageId: null, lastMessage: null, lastMessageAt: null, lastSeq: 0, deletedAt: null, createdAt: now };
+      const entity: Omit<RoomEntity, 'id'> = {
+        ...room,
+        lastMessageId: null,
+        lastMessage: null,
+        lastMessageAt: null,
+        lastSeq: 0,
+        deletedAt: null,
+        createdAt: now,
+      };
       const { identifiers } = await tx.getRepository(RoomEntity).insert(entity);
       const id = Number(identifiers[0]?.id);
       if (members.length > 0) {
         await tx.getRepository(RoomMemberEntity).insert(
-          members.map((m) => ({ roomId: id, userId: m.userId, role: m.role, mutedUntil: null, selfMuted: false, joinedSeq: 0, lastReadSeq: 0, joinedAt: now })),
+          members.map((m) => ({
+            roomId: id,
+            userId: m.userId,
+            role: m.role,
+            mutedUntil: null,
+            selfMuted: false,
+            joinedSeq: 0,
+            lastReadSeq: 0,
+            joinedAt: now,
+          })),
         );
       }
       return { ...entity, id };
@@ -60,7 +80,16 @@ export class RoomsRepository {
   }
 
   async addMember(roomId: number, userId: number, role: RoomRole, joinedSeq: number): Promise<RoomMemberEntity> {
-    const member: RoomMemberEntity = { roomId, userId, role, mutedUntil: null, selfMuted: false, joinedSeq, lastReadSeq: joinedSeq, joinedAt: new Date() };
+    const member: RoomMemberEntity = {
+      roomId,
+      userId,
+      role,
+      mutedUntil: null,
+      selfMuted: false,
+      joinedSeq,
+      lastReadSeq: joinedSeq,
+      joinedAt: new Date(),
+    };
     await this.db.getRepository(RoomMemberEntity).insert(member);
     return member;
   }

@@ -21,10 +21,10 @@ export class RoomsService {
     const existing = await this.rooms.existingUserIds(invited);
     const missing = invited.filter((id) => !existing.includes(id));
     if (missing.length > 0) throw new AppError(ErrorCode.NotFound, `No such users: ${missing.join(', ')}`);
-    const room = await this.rooms.createRoom(
-      { name: dto.name, isPrivate: dto.isPrivate ?? false, ownerId: owner.id },
-      [{ userId: owner.id, role: 'owner' }, ...invited.map((userId) => ({ userId, role: 'member' as const }))],
-    );
+    const room = await this.rooms.createRoom({ name: dto.name, isPrivate: dto.isPrivate ?? false, ownerId: owner.id }, [
+      { userId: owner.id, role: 'owner' },
+      ...invited.map((userId) => ({ userId, role: 'member' as const })),
+    ]);
     return toRoomView(room);
   }
 

@@ -47,10 +47,7 @@ export class HealthServer implements OnApplicationBootstrap, OnApplicationShutdo
       case '/health/live':
         return { status: 200, body: JSON.stringify({ status: 'ok' }), type: json };
       case '/health/ready': {
-        const [mysql, redis] = await Promise.all([
-          probe(() => this.db.query('SELECT 1')),
-          probe(() => this.redis.ping()),
-        ]);
+        const [mysql, redis] = await Promise.all([probe(() => this.db.query('SELECT 1')), probe(() => this.redis.ping())]);
         const ok = mysql.status === 'up' && redis.status === 'up';
         return { status: ok ? 200 : 503, body: JSON.stringify({ status: ok ? 'ok' : 'error', details: { mysql, redis } }), type: json };
       }
