@@ -135,7 +135,20 @@ export function ensureNginx(log) {
 }
 
 /** Creates the database named in `url` if absent and applies init.sql (which is safe to apply twice). */
-export async function prepareDatabase(url, initSqlPath) {
+export function prepareDatabase(url, initSqlPath) {
+  return onServer(url, async (connection, database) => {
+    await connection.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    await connection.query(`USE \`${database}\``);
+    await connection.query(readFileSync(initSqlPath, 'utf8'));
+  });
+}
+
+export function dropDatabase(url) {
+  return onServer(url, (connection, database) => connection.query(`DROP DATABASE IF EXISTS \`${database}\``));
+}
+
+/** Runs `work` on a connection to the server of `url` (no database selected), with the database's name. */
+async function onServer(url, work) {
   const mysql = await import('mysql2/promise');
   const parsed = new URL(url);
   const database = decodeURIComponent(parsed.pathname.slice(1));
@@ -143,22 +156,7 @@ export async function prepareDatabase(url, initSqlPath) {
   parsed.pathname = '/';
   const connection = await mysql.createConnection({ uri: parsed.toString(), multipleStatements: true });
   try {
-    await connection.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-    await connection.query(`USE \`${database}\``);
-    await connection.query(readFileSync(initSqlPath, 'utf8'));
-  } finally {
-    await connection.end();
-  }
-}
-
-export async function dropDatabase(url) {
-  const mysql = await import('mysql2/promise');
-  const parsed = new URL(url);
-  const database = decodeURIComponent(parsed.pathname.slice(1));
-  parsed.pathname = '/';
-  const connection = await mysql.createConnection({ uri: parsed.toString() });
-  try {
-    await connection.query(`DROP DATABASE IF EXISTS \`${database}\``);
+    await work(connection, database);
   } finally {
     await connection.end();
   }

@@ -4,3 +4,4 @@ export { pinoOptions } from './logging';
 export { APP_CONFIG, ConfigModule } from './config.module';
 export { loadConfigOrExit } from './load-or-exit';
 export { logStrayRejections } from './process-guards';
+export { withTimeout } from './with-timeout';

@@ -69,7 +69,7 @@ export class AuthService {
     return { id: claims.sub, role: claims.role, jti: claims.jti, exp: claims.exp };
   }
 
-  async requireUser(id: number): Promise<UserEntity> {
+  private async requireUser(id: number): Promise<UserEntity> {
     const user = await this.users.findById(id);
     if (!user) throw new AppError(ErrorCode.Unauthorized, 'This account no longer exists');
     if (user.bannedAt) throw new AppError(ErrorCode.Banned, 'This account is banned');

@@ -27,16 +27,11 @@ const statusByCode: Record<ErrorCode, number> = {
   [ErrorCode.Internal]: HttpStatus.INTERNAL_SERVER_ERROR,
 };
 
-const codeByStatus = new Map<number, ErrorCode>([
-  [HttpStatus.BAD_REQUEST, ErrorCode.ValidationFailed],
-  [HttpStatus.UNAUTHORIZED, ErrorCode.Unauthorized],
-  [HttpStatus.FORBIDDEN, ErrorCode.Forbidden],
-  [HttpStatus.NOT_FOUND, ErrorCode.NotFound],
-  [HttpStatus.CONFLICT, ErrorCode.Conflict],
-  [HttpStatus.PAYLOAD_TOO_LARGE, ErrorCode.PayloadTooLarge],
-  [HttpStatus.TOO_MANY_REQUESTS, ErrorCode.RateLimited],
-  [HttpStatus.SERVICE_UNAVAILABLE, ErrorCode.Unavailable],
-]);
+/** For framework exceptions (a status, no code): the first, most general code of each status. */
+const codeByStatus = new Map<number, ErrorCode>();
+for (const [code, status] of Object.entries(statusByCode) as [ErrorCode, number][]) {
+  if (!codeByStatus.has(status)) codeByStatus.set(status, code);
+}
 
 /**
  * Maps anything thrown by a handler to the contract's error body. Unknown errors become a

@@ -1,9 +1,11 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, UseFilters } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { HealthReportFilter } from './health-report.filter';
 import { RedisHealthIndicator } from './redis.health';
 
 @ApiTags('health')
+@UseFilters(HealthReportFilter)
 @Controller('health')
 export class HealthController {
   constructor(

@@ -6,8 +6,7 @@ import type { Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import type { AppConfig } from '@chat/config';
 import { QueueName, type RedisKeys } from '@chat/contracts';
-import { withTimeout } from '../common/with-timeout';
-import { APP_CONFIG } from '@chat/config';
+import { APP_CONFIG, withTimeout } from '@chat/config';
 import { REDIS, REDIS_KEYS, REDIS_PUB, REDIS_SUB } from '../redis/redis.module';
 
 const PROBE_TIMEOUT_MS = 1_500;

@@ -4,7 +4,6 @@ import type { MessageAccepted } from '@chat/contracts';
 import type { AuthUser } from '../auth/auth-user';
 import { AuthGuard, CurrentUser } from '../auth/auth.guard';
 import { AuthService } from '../auth/auth.service';
-import { toPublicUser } from '../auth/users.repository';
 import { senderOf } from '../realtime/realtime.server';
 import { HistoryQueryDto, PostMessageDto } from './dto/message.dto';
 import { type HistoryPage, MessagesService } from './messages.service';
@@ -32,7 +31,7 @@ export class MessagesController {
     @Param('id', ParseIntPipe) roomId: number,
     @Body() dto: PostMessageDto,
   ): Promise<MessageAccepted> {
-    const sender = senderOf(toPublicUser(await this.auth.requireUser(auth.id)));
+    const sender = senderOf(await this.auth.me(auth));
     return this.messages.send(sender, { roomId, content: dto.content, clientMsgId: dto.clientMsgId });
   }
 }

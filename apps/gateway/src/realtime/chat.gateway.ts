@@ -1,4 +1,4 @@
-import { Inject, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
+import { Inject, UseFilters, UseGuards } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -11,7 +11,6 @@ import type { AppConfig } from '@chat/config';
 import { type Ack, ErrorCode, type MessageAccepted } from '@chat/contracts';
 import { AuthService } from '../auth/auth.service';
 import { AppError } from '../common/app-error';
-import { createValidationPipe } from '../common/validation';
 import { APP_CONFIG } from '@chat/config';
 import { MessagesService } from '../messages/messages.service';
 import { RoomsRepository } from '../rooms/rooms.repository';
@@ -28,7 +27,6 @@ const ok = <T>(data: T): Ack<T> => ({ ok: true, data });
 
 @WebSocketGateway()
 @UseFilters(WsExceptionFilter)
-@UsePipes(createValidationPipe())
 @UseGuards(SocketAuthGuard)
 export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnection<ChatSocket> {
   constructor(

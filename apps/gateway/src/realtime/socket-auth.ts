@@ -2,7 +2,6 @@ import type { ExtendedError } from 'socket.io';
 import { AppError } from '../common/app-error';
 import type { AuthService } from '../auth/auth.service';
 import { bearerToken } from '../auth/bearer-token';
-import { toPublicUser } from '../auth/users.repository';
 import type { ChatSocket } from './realtime.server';
 
 /**
@@ -22,7 +21,7 @@ export function socketAuth(auth: AuthService) {
       .verify(token)
       .then(async (claims) => {
         socket.data.auth = claims;
-        socket.data.user = toPublicUser(await auth.requireUser(claims.id));
+        socket.data.user = await auth.me(claims);
         next();
       })
       .catch((error: unknown) => {

@@ -4,7 +4,6 @@ import type { RoomMemberEntity } from '@chat/database';
 import type { AuthUser } from '../auth/auth-user';
 import { AuthGuard, CurrentUser } from '../auth/auth.guard';
 import { AuthService } from '../auth/auth.service';
-import { toPublicUser } from '../auth/users.repository';
 import { CreateRoomDto } from './dto/room.dto';
 import type { MyRoomView, RoomView } from './room-view';
 import { RoomsService } from './rooms.service';
@@ -21,7 +20,7 @@ export class RoomsController {
 
   @Post()
   async create(@CurrentUser() auth: AuthUser, @Body() dto: CreateRoomDto): Promise<RoomView> {
-    return this.rooms.create(toPublicUser(await this.auth.requireUser(auth.id)), dto);
+    return this.rooms.create(await this.auth.me(auth), dto);
   }
 
   @Get('mine')
@@ -31,6 +30,6 @@ export class RoomsController {
 
   @Post(':id/join')
   async join(@CurrentUser() auth: AuthUser, @Param('id', ParseIntPipe) roomId: number): Promise<RoomMemberEntity> {
-    return this.rooms.join(toPublicUser(await this.auth.requireUser(auth.id)), roomId);
+    return this.rooms.join(await this.auth.me(auth), roomId);
   }
 }

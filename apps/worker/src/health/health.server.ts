@@ -1,29 +1,30 @@
 import { createServer, type Server } from 'node:http';
+import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type Redis from 'ioredis';
+import type { Queue } from 'bullmq';
 import { collectDefaultMetrics, register } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { APP_CONFIG, type AppConfig } from '@chat/config';
-import { createRedis } from '@chat/redis';
+import { APP_CONFIG, type AppConfig, withTimeout } from '@chat/config';
+import { QueueName } from '@chat/contracts';
 
 const PROBE_TIMEOUT_MS = 1_500;
 
 /**
- * The worker's only listening port: /health/live, /health/ready (MySQL and Redis answer) and
+ * The worker's only listening port: /health/live, /health/ready (MySQL and the queue's Redis answer) and
  * /metrics, for orchestrators and Prometheus. It serves nothing else.
  */
 @Injectable()
 export class HealthServer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(HealthServer.name);
-  private readonly redis: Redis;
   private server?: Server;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectDataSource() private readonly db: DataSource,
+    // Redis as the worker uses it: through the queue's own connection, not an extra one.
+    @InjectQueue(QueueName.Messages) private readonly queue: Queue,
   ) {
-    this.redis = createRedis(config.redis.url, 'worker:health', this.logger);
     collectDefaultMetrics();
   }
 
@@ -36,9 +37,8 @@ export class HealthServer implements OnApplicationBootstrap, OnApplicationShutdo
     this.server.listen(this.config.worker.healthPort, () => this.logger.log(`health on :${this.config.worker.healthPort}`));
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  onApplicationShutdown(): void {
     this.server?.close();
-    await this.redis.quit().catch(() => undefined);
   }
 
   private async respond(url: string): Promise<{ status: number; body: string; type: string }> {
@@ -47,7 +47,10 @@ export class HealthServer implements OnApplicationBootstrap, OnApplicationShutdo
       case '/health/live':
         return { status: 200, body: JSON.stringify({ status: 'ok' }), type: json };
       case '/health/ready': {
-        const [mysql, redis] = await Promise.all([probe(() => this.db.query('SELECT 1')), probe(() => this.redis.ping())]);
+        const [mysql, redis] = await Promise.all([
+          probe('MySQL', () => this.db.query('SELECT 1')),
+          probe('Redis', () => this.queue.count()),
+        ]);
         const ok = mysql.status === 'up' && redis.status === 'up';
         return { status: ok ? 200 : 503, body: JSON.stringify({ status: ok ? 'ok' : 'error', details: { mysql, redis } }), type: json };
       }
@@ -59,19 +62,12 @@ export class HealthServer implements OnApplicationBootstrap, OnApplicationShutdo
   }
 }
 
-async function probe(check: () => Promise<unknown>): Promise<{ status: 'up' | 'down'; message?: string }> {
-  let timer: NodeJS.Timeout | undefined;
+/** One dependency's state; a check that hangs counts as down after PROBE_TIMEOUT_MS. */
+async function probe(what: string, check: () => Promise<unknown>): Promise<{ status: 'up' | 'down'; message?: string }> {
   try {
-    await Promise.race([
-      check(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS);
-      }),
-    ]);
+    await withTimeout(check(), PROBE_TIMEOUT_MS, what);
     return { status: 'up' };
   } catch (error) {
     return { status: 'down', message: (error as Error).message };
-  } finally {
-    clearTimeout(timer);
   }
 }

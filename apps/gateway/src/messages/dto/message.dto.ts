@@ -1,8 +1,13 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsPositive, IsString, Length, Matches, Max, Min } from 'class-validator';
 
 export const MAX_MESSAGE_LENGTH = 4000;
+
+/** What makes a retry idempotent; the same rule for the REST body and the socket payload. */
+export const IsClientMsgId = () =>
+  applyDecorators(IsString(), Matches(/^[\x21-\x7e]{1,64}$/, { message: 'clientMsgId must be 1-64 printable ASCII characters' }));
 
 export class PostMessageDto {
   @ApiProperty({ minLength: 1, maxLength: MAX_MESSAGE_LENGTH })
@@ -12,8 +17,7 @@ export class PostMessageDto {
 
   @ApiPropertyOptional({ description: 'Makes a retry idempotent', maxLength: 64 })
   @IsOptional()
-  @IsString()
-  @Matches(/^[\x21-\x7e]{1,64}$/, { message: 'clientMsgId must be 1-64 printable ASCII characters' })
+  @IsClientMsgId()
   clientMsgId?: string;
 }
 

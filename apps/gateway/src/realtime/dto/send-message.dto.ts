@@ -1,5 +1,5 @@
-import { IsInt, IsOptional, IsPositive, IsString, Length, Matches, ValidateIf } from 'class-validator';
-import { MAX_MESSAGE_LENGTH } from '../../messages/dto/message.dto';
+import { IsInt, IsOptional, IsPositive, IsString, Length, ValidateIf } from 'class-validator';
+import { IsClientMsgId, MAX_MESSAGE_LENGTH } from '../../messages/dto/message.dto';
 
 /** `message` event payload: `{ room, msg, clientMsgId? }`, with `content` accepted for `msg`. */
 export class SendMessageDto {
@@ -18,7 +18,6 @@ export class SendMessageDto {
   content?: string;
 
   @IsOptional()
-  @IsString()
-  @Matches(/^[\x21-\x7e]{1,64}$/, { message: 'clientMsgId must be 1-64 printable ASCII characters' })
+  @IsClientMsgId()
   clientMsgId?: string;
 }
