@@ -16,6 +16,9 @@ const logger = new Logger('Cluster');
 function primary(): void {
   const config = loadConfigOrExit();
   const workers = Number(process.env.GATEWAY_WORKERS ?? 2);
+  // The primary hands each connection's first bytes (a Buffer) to a worker over IPC; only the
+  // "advanced" serialization keeps it a Buffer (JSON would turn it into a plain object).
+  cluster.setupPrimary({ serialization: 'advanced' });
   const server = createServer();
   setupMaster(server, { loadBalancingMethod: 'least-connection' });
   server.listen(config.gateway.port, () => logger.log(`primary ${process.pid} balancing ${workers} workers on :${config.gateway.port}`));
