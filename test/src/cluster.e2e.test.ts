@@ -10,7 +10,7 @@ import { eventually } from './support/wait';
  * The cluster as users meet it: two gateway replicas behind nginx, the worker, MariaDB and a
  * Redis of its own, all real processes; every request goes through nginx's public origin.
  */
-describe('cluster through nginx', () => {
+describe('cluster through nginx', { timeout: 180_000 }, () => {
   let t: TestCluster;
   const sockets: ChatClient[] = [];
 

@@ -7,7 +7,7 @@ import { startTestCluster, type TestCluster } from './support/test-cluster';
 import { eventually } from './support/wait';
 
 /** Single-host mode: node:cluster + @socket.io/sticky in place of nginx, same apps otherwise. */
-describe('single-host mode (node:cluster + @socket.io/sticky)', () => {
+describe('single-host mode (node:cluster + @socket.io/sticky)', { timeout: 180_000 }, () => {
   let t: TestCluster;
   const sockets: ChatClient[] = [];
 

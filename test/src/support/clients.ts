@@ -22,6 +22,10 @@ export async function api<T = unknown>(
       ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
     },
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    // A request that hangs fails the test with its route instead of stalling the run.
+    signal: AbortSignal.timeout(10_000),
+  }).catch((error: Error) => {
+    throw new Error(`${method} ${path}: ${error.message}`);
   });
   const text = await response.text();
   return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
