@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { RowDataPacket } from 'mysql2/promise';
 import { io } from 'socket.io-client';
-import { api, type ChatClient, connect, login, nextEvent, registerUser } from './support/clients';
+import { api, type ChatClient, connect, login, nextEvent, registerUser, upgraded } from './support/clients';
 import { startTestCluster, type TestCluster } from './support/test-cluster';
 import { eventually } from './support/wait';
 
@@ -87,7 +87,7 @@ describe('cluster through nginx', { timeout: 180_000 }, () => {
       try {
         const ready = await nextEvent(socket, 'ready', () => true, 10_000);
         const engine = socket.io.engine;
-        if (engine.transport.name !== 'websocket') await new Promise((done) => engine.once('upgrade', done));
+        await upgraded(socket);
         assert.equal(engine.transport.name, 'websocket');
         // The session id names the replica that created it, and that replica answered.
         assert.equal(engine.id.split('.')[0], ready.replica);

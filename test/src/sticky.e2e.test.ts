@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { RowDataPacket } from 'mysql2/promise';
 import { io } from 'socket.io-client';
-import { api, type ChatClient, connect, login, nextEvent, registerUser } from './support/clients';
+import { api, type ChatClient, connect, login, nextEvent, registerUser, upgraded } from './support/clients';
 import { startTestCluster, type TestCluster } from './support/test-cluster';
 import { eventually } from './support/wait';
 
@@ -51,8 +51,7 @@ describe('single-host mode (node:cluster + @socket.io/sticky)', { timeout: 180_0
       socket.on('connect_error', (error) => errors.push(error.message));
       try {
         await nextEvent(socket, 'ready', () => true, 10_000);
-        const engine = socket.io.engine;
-        if (engine.transport.name !== 'websocket') await new Promise((done) => engine.once('upgrade', done));
+        await upgraded(socket);
         assert.equal((await socket.emitWithAck('join_room', 1)).ok, true);
       } finally {
         socket.close();

@@ -5,6 +5,7 @@ import { setupMaster, setupWorker } from '@socket.io/sticky';
 import { loadConfigOrExit } from '@chat/config';
 import { createGateway } from './bootstrap';
 import { RealtimeServer } from './realtime/realtime.server';
+import { acceptAfterSessionBinding, stopReadingOnHandOff } from './sticky-fixes';
 
 /**
  * Single-host mode without nginx: the primary owns PORT and hands each connection to a worker,
@@ -21,10 +22,11 @@ function primary(): void {
   cluster.setupPrimary({ serialization: 'advanced' });
   const server = createServer();
   setupMaster(server, { loadBalancingMethod: 'least-connection' });
-  server.listen(config.gateway.port, () => logger.log(`primary ${process.pid} balancing ${workers} workers on :${config.gateway.port}`));
+  const front = acceptAfterSessionBinding(server);
+  front.listen(config.gateway.port, () => logger.log(`primary ${process.pid} balancing ${workers} workers on :${config.gateway.port}`));
 
   const fork = (index: number): void => {
-    const worker = cluster.fork({ REPLICA_ID: `${config.gateway.replicaId}-w${index}`, SID_ROUTING: 'false' });
+    const worker = stopReadingOnHandOff(cluster.fork({ REPLICA_ID: `${config.gateway.replicaId}-w${index}`, SID_ROUTING: 'false' }));
     worker.on('exit', (code, signal) => {
       if (stopping) return;
       logger.warn(`worker ${index} exited (${signal ?? code}); restarting in 1 s`);
@@ -37,7 +39,7 @@ function primary(): void {
     process.once(signal, () => {
       stopping = true;
       for (const worker of Object.values(cluster.workers ?? {})) worker?.kill('SIGTERM');
-      server.close();
+      front.close();
     });
   }
 }

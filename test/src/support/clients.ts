@@ -92,3 +92,16 @@ export function nextEvent<E extends keyof ServerToClientEvents>(
     socket.on(event, listener as never);
   });
 }
+
+/** Resolves once a polling-first client has upgraded to WebSocket; fails after `timeoutMs`. */
+export function upgraded(socket: ChatClient, timeoutMs = 10_000): Promise<void> {
+  const engine = socket.io.engine;
+  if (engine.transport.name === 'websocket') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`still on ${engine.transport.name} after ${timeoutMs} ms`)), timeoutMs);
+    engine.once('upgrade', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
