@@ -58,6 +58,6 @@ export function stopReadingOnHandOff(worker: Worker): Worker {
   worker.send = ((message: unknown, handle?: unknown, ...rest: unknown[]) => {
     if (handle instanceof Socket) handle.pause();
     return send(message, handle, ...rest);
-  }) as Worker['send'];
+  });
   return worker;
 }
