@@ -55,9 +55,9 @@ export function acceptAfterSessionBinding(httpServer: HttpServer, maxWaitMs = 1_
  */
 export function stopReadingOnHandOff(worker: Worker): Worker {
   const send = worker.send.bind(worker) as (...args: unknown[]) => boolean;
-  worker.send = ((message: unknown, handle?: unknown, ...rest: unknown[]) => {
+  worker.send = (message: unknown, handle?: unknown, ...rest: unknown[]) => {
     if (handle instanceof Socket) handle.pause();
     return send(message, handle, ...rest);
-  });
+  };
   return worker;
 }
