@@ -6,6 +6,10 @@ import { type AppConfig, pinoOptions } from '@chat/config';
 import { QueueName, redisKeys } from '@chat/contracts';
 import { dataSourceOptions } from '@chat/database';
 import { AuthModule } from './auth/auth.module';
+import { CommonModule } from './common/common.module';
+import { ModerationModule } from './moderation/moderation.module';
+import { RealtimeCoreModule } from './realtime/realtime-core.module';
+import { UsersModule } from './users/users.module';
 import { ConfigModule } from '@chat/config';
 import { HealthModule } from './health/health.module';
 import { MessagesModule } from './messages/messages.module';
@@ -44,8 +48,12 @@ export class AppModule {
           },
         }),
         RedisModule,
+        CommonModule,
+        RealtimeCoreModule,
         AuthModule,
+        UsersModule,
         RoomsModule,
+        ModerationModule,
         MessagesModule,
         RealtimeModule,
         HealthModule,

@@ -14,6 +14,7 @@ export interface AppConfig {
     socket: { pingIntervalMs: number; pingTimeoutMs: number; maxPayloadBytes: number };
   };
   auth: { jwtSecret: string; jwtTtlSeconds: number; bcryptRounds: number };
+  rateLimits: { sendPerSecond: number; sendBurst: number; loginPerMinute: number };
   worker: { healthPort: number; concurrency: number };
   shutdownGraceMs: number;
 }
@@ -47,6 +48,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       },
     },
     auth: { jwtSecret: env.JWT_SECRET, jwtTtlSeconds: env.JWT_TTL_SECONDS, bcryptRounds: env.BCRYPT_ROUNDS },
+    rateLimits: {
+      sendPerSecond: env.RATE_LIMIT_SEND_PER_SECOND,
+      sendBurst: Math.max(env.RATE_LIMIT_SEND_BURST, env.RATE_LIMIT_SEND_PER_SECOND),
+      loginPerMinute: env.RATE_LIMIT_LOGIN_PER_MINUTE,
+    },
     worker: { healthPort: env.WORKER_HEALTH_PORT, concurrency: env.WORKER_CONCURRENCY },
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
   };

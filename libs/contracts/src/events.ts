@@ -5,6 +5,9 @@ import type { ChatMessage, PublicUser } from './messages';
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: { code: ErrorCode; message: string } };
 export type AckCallback<T> = (ack: Ack<T>) => void;
 
+/** An empty acknowledgement payload. */
+export type Empty = Record<string, never>;
+
 export type RoomRef = number | { room: number };
 
 export interface SendMessagePayload {
@@ -21,11 +24,49 @@ export interface MessageAccepted {
   createdAt: string;
 }
 
+export interface TypingPayload {
+  room: number;
+  typing: boolean;
+}
+
+export interface ReadPayload {
+  room: number;
+  seq: number;
+}
+
+export interface SyncPayload {
+  room: number;
+  afterSeq: number;
+  limit?: number;
+}
+
+export interface ModeratePayload {
+  room: number;
+  userId: number;
+  reason?: string;
+}
+
+export interface MutePayload {
+  room: number;
+  userId: number;
+  muted: boolean;
+  /** Omitted: until lifted. */
+  minutes?: number;
+}
+
 /** Client → server events, with their payloads and ack data. */
 export interface ClientToServerEvents {
   join_room: (payload: RoomRef, ack: AckCallback<{ room: number; lastSeq: number }>) => void;
   leave_room: (payload: RoomRef, ack: AckCallback<{ room: number }>) => void;
   message: (payload: SendMessagePayload, ack: AckCallback<MessageAccepted>) => void;
+  typing: (payload: TypingPayload, ack: AckCallback<Empty>) => void;
+  read: (payload: ReadPayload, ack: AckCallback<Empty>) => void;
+  sync: (payload: SyncPayload, ack: AckCallback<{ messages: ChatMessage[] }>) => void;
+  delete_message: (payload: { id: string }, ack: AckCallback<Empty>) => void;
+  kick_user: (payload: ModeratePayload, ack: AckCallback<Empty>) => void;
+  ban_user: (payload: ModeratePayload, ack: AckCallback<Empty>) => void;
+  mute_user: (payload: MutePayload, ack: AckCallback<Empty>) => void;
+  delete_room: (payload: { room: number }, ack: AckCallback<Empty>) => void;
 }
 
 export interface ReadyEvent {
@@ -42,6 +83,30 @@ export interface NoticeEvent {
   text: string;
 }
 
+export interface MessageDeletedEvent {
+  id: string;
+  roomId: number;
+  seq: number;
+}
+
+export interface TypingEvent {
+  roomId: number;
+  userId: number;
+  nickname: string;
+  typing: boolean;
+}
+
+export interface PresenceEvent {
+  roomId: number;
+  userId: number;
+  online: boolean;
+}
+
+export interface KickedEvent {
+  roomId: number;
+  reason?: string;
+}
+
 export interface ExceptionEvent {
   event: string;
   code: ErrorCode;
@@ -52,7 +117,12 @@ export interface ExceptionEvent {
 export interface ServerToClientEvents {
   ready: (payload: ReadyEvent) => void;
   message: (payload: ChatMessage) => void;
+  message_deleted: (payload: MessageDeletedEvent) => void;
   notice: (payload: NoticeEvent) => void;
+  typing: (payload: TypingEvent) => void;
+  presence: (payload: PresenceEvent) => void;
+  kicked: (payload: KickedEvent) => void;
+  room_deleted: (payload: { roomId: number }) => void;
   exception: (payload: ExceptionEvent) => void;
 }
 

@@ -3,3 +3,4 @@ export * from './events';
 export * from './messages';
 export * from './queues';
 export * from './redis-keys';
+export * from './rooms';

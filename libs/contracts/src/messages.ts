@@ -31,3 +31,9 @@ export interface PublicUser {
   maskedIp?: string;
   createdAt: string;
 }
+
+/** A user as they themself and site admins see them. */
+export interface UserView extends PublicUser {
+  banned: boolean;
+  banReason: string | null;
+}

@@ -6,6 +6,14 @@ export function redisKeys(prefix: string) {
   return {
     /** Last sequence number handed out in a room (INCR). */
     roomSeq: (roomId: number) => `${prefix}room:${roomId}:seq`,
+    /** A revoked access token (logout), kept until the token would have expired anyway. */
+    revokedToken: (jti: string) => `${prefix}auth:revoked:${jti}`,
+    /** Epoch seconds before which every token of the user is void (site ban). */
+    tokensNotBefore: (userId: number) => `${prefix}auth:user:${userId}:not-before`,
+    /** Live sockets of a user (sorted set: socket id → expiry ms), shared by every replica. */
+    presence: (userId: number) => `${prefix}presence:${userId}`,
+    /** Rate-limiter buckets (rate-limiter-flexible adds its own suffixes). */
+    rateLimit: (name: string) => `${prefix}rate:${name}`,
     /** BullMQ's own key prefix (it appends `:<queue>:...`). */
     bullPrefix: `${prefix}bull`,
     /** Socket.IO adapter channel prefix. */

@@ -6,6 +6,8 @@ export interface AuthUser {
   role: SiteRole;
   /** Token id, for revocation. */
   jti: string;
+  /** Issued at, epoch seconds. */
+  iat: number;
   /** Expiry, epoch seconds. */
   exp: number;
 }
@@ -14,5 +16,6 @@ export interface TokenClaims {
   sub: number;
   role: SiteRole;
   jti: string;
+  iat: number;
   exp: number;
 }

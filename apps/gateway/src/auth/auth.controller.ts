@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Ip, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { PublicUser } from '@chat/contracts';
 import type { AuthUser } from './auth-user';
 import { AuthGuard, CurrentUser } from './auth.guard';
@@ -18,8 +18,8 @@ export class AuthController {
 
   @Post('login')
   @HttpCode(200)
-  login(@Body() dto: LoginDto): Promise<Session> {
-    return this.auth.login(dto);
+  login(@Body() dto: LoginDto, @Ip() ip: string): Promise<Session> {
+    return this.auth.login(dto, ip);
   }
 
   @Post('guest')
@@ -27,8 +27,18 @@ export class AuthController {
     return this.auth.guest(dto, ip);
   }
 
+  @Post('logout')
+  @HttpCode(204)
+  @ApiBearerAuth()
+  @ApiNoContentResponse({ description: 'The token is revoked on every replica and its sockets are disconnected.' })
+  @UseGuards(AuthGuard)
+  logout(@CurrentUser() user: AuthUser): Promise<void> {
+    return this.auth.logout(user);
+  }
+
   @Get('me')
   @ApiBearerAuth()
+  @ApiOkResponse({ description: 'The current user' })
   @UseGuards(AuthGuard)
   me(@CurrentUser() user: AuthUser): Promise<PublicUser> {
     return this.auth.me(user);

@@ -1,24 +1,22 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import type { AppConfig } from '@chat/config';
-import { UserEntity } from '@chat/database';
-import { APP_CONFIG } from '@chat/config';
+import { APP_CONFIG, type AppConfig } from '@chat/config';
+import { UsersDataModule } from '../users/users-data.module';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
-import { UsersRepository } from './users.repository';
+import { SessionStore } from './session-store';
 
 @Module({
   imports: [
-    TypeOrmModule.forFeature([UserEntity]),
+    UsersDataModule,
     JwtModule.registerAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({ secret: config.auth.jwtSecret }),
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, AuthGuard, UsersRepository],
-  exports: [AuthService, AuthGuard, UsersRepository],
+  providers: [AuthService, AuthGuard, SessionStore],
+  exports: [AuthService, AuthGuard, SessionStore],
 })
 export class AuthModule {}

@@ -2,15 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { compare, hash } from 'bcryptjs';
-import type { AppConfig } from '@chat/config';
+import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { ErrorCode, type PublicUser } from '@chat/contracts';
 import type { UserEntity } from '@chat/database';
 import { AppError } from '../common/app-error';
-import { APP_CONFIG } from '@chat/config';
+import { RateLimits } from '../common/rate-limits';
+import { RealtimeServer } from '../realtime/realtime.server';
+import { toPublicUser } from '../users/user-view';
+import { UsersRepository } from '../users/users.repository';
 import type { AuthUser, TokenClaims } from './auth-user';
 import type { GuestDto, LoginDto, RegisterDto } from './dto/auth.dto';
 import { maskIp } from './mask-ip';
-import { toPublicUser, UsersRepository } from './users.repository';
+import { SessionStore } from './session-store';
 
 export interface Session {
   access_token: string;
@@ -22,6 +25,9 @@ export class AuthService {
   constructor(
     private readonly users: UsersRepository,
     private readonly jwt: JwtService,
+    private readonly sessions: SessionStore,
+    private readonly limits: RateLimits,
+    private readonly realtime: RealtimeServer,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -30,7 +36,7 @@ export class AuthService {
     if (await this.users.findByEmailWithSecret(email)) {
       throw new AppError(ErrorCode.Conflict, 'This email is already registered');
     }
-    const passwordHash = await hash(dto.password, this.config.auth.bcryptRounds);
+    const passwordHash = await this.hashPassword(dto.password);
     const user = await this.users.insert(newUser({ email, passwordHash, nickname: dto.nickname, role: 'user' })).catch((error: unknown) => {
       // Two registrations of one address raced past the check above.
       if ((error as { code?: string }).code === 'ER_DUP_ENTRY') {
@@ -41,8 +47,10 @@ export class AuthService {
     return this.session(user);
   }
 
-  async login(dto: LoginDto): Promise<Session> {
-    const user = await this.users.findByEmailWithSecret(dto.email.toLowerCase());
+  async login(dto: LoginDto, ip: string): Promise<Session> {
+    const email = dto.email.toLowerCase();
+    await this.limits.consumeLogin(ip, email);
+    const user = await this.users.findByEmailWithSecret(email);
     const matches = user?.passwordHash ? await compare(dto.password, user.passwordHash) : false;
     if (!user || !matches) throw new AppError(ErrorCode.Unauthorized, 'Wrong email or password');
     if (user.bannedAt) throw new AppError(ErrorCode.Banned, `This account is banned: ${user.banReason ?? 'no reason given'}`);
@@ -55,18 +63,36 @@ export class AuthService {
     return this.session(user);
   }
 
+  /** Revokes this token on every replica and disconnects the sockets opened with it. */
+  async logout(auth: AuthUser): Promise<void> {
+    await this.sessions.revoke(auth);
+    this.realtime.disconnectToken(auth.jti);
+  }
+
   async me(auth: AuthUser): Promise<PublicUser> {
     return toPublicUser(await this.requireUser(auth.id));
   }
 
-  /** Verifies a bearer token: signature and expiry. Throws UNAUTHORIZED on anything else. */
+  /** Verifies a bearer token: signature, expiry and revocation. Throws UNAUTHORIZED otherwise. */
   async verify(token: string | undefined): Promise<AuthUser> {
     if (!token) throw new AppError(ErrorCode.Unauthorized, 'Missing access token');
     const claims = await this.jwt.verifyAsync<TokenClaims>(token).catch(() => {
       throw new AppError(ErrorCode.Unauthorized, 'Invalid or expired access token');
     });
     if (typeof claims.sub !== 'number') throw new AppError(ErrorCode.Unauthorized, 'Malformed access token');
-    return { id: claims.sub, role: claims.role, jti: claims.jti, exp: claims.exp };
+    const auth: AuthUser = { id: claims.sub, role: claims.role, jti: claims.jti, iat: claims.iat, exp: claims.exp };
+    await this.assertLive(auth);
+    return auth;
+  }
+
+  /** Expired or revoked (logout, site ban) tokens stop working, on a live socket too. */
+  async assertLive(auth: AuthUser): Promise<void> {
+    if (auth.exp * 1000 <= Date.now()) throw new AppError(ErrorCode.Unauthorized, 'Access token expired: log in again');
+    if (await this.sessions.isRevoked(auth)) throw new AppError(ErrorCode.Unauthorized, 'Access token revoked: log in again');
+  }
+
+  hashPassword(password: string): Promise<string> {
+    return hash(password, this.config.auth.bcryptRounds);
   }
 
   private async requireUser(id: number): Promise<UserEntity> {

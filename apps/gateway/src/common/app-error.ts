@@ -7,6 +7,8 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** For RATE_LIMITED: when the client may try again (HTTP `Retry-After`). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
@@ -50,8 +52,19 @@ export function toErrorBody(error: unknown): ErrorBody & { expected: boolean } {
     const code = codeByStatus.get(statusCode) ?? (statusCode >= 500 ? ErrorCode.Internal : ErrorCode.ValidationFailed);
     return { statusCode, error: reason(statusCode), message, code, expected: statusCode < 500 };
   }
+  if (isClientHttpError(error)) {
+    // Raised by Express middleware before Nest routing (body-parser: malformed JSON, body too large).
+    const statusCode = error.status;
+    const code = statusCode === 413 ? ErrorCode.PayloadTooLarge : (codeByStatus.get(statusCode) ?? ErrorCode.ValidationFailed);
+    return { statusCode, error: reason(statusCode), message: error.message, code, expected: true };
+  }
   const statusCode = HttpStatus.INTERNAL_SERVER_ERROR;
   return { statusCode, error: reason(statusCode), message: 'Internal error', code: ErrorCode.Internal, expected: false };
+}
+
+function isClientHttpError(error: unknown): error is { status: number; message: string } {
+  const candidate = error as { status?: unknown; expose?: unknown };
+  return typeof candidate?.status === 'number' && candidate.status >= 400 && candidate.status < 500 && candidate.expose === true;
 }
 
 function reason(status: number): string {

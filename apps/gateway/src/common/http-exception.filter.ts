@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { toErrorBody } from './app-error';
+import { AppError, toErrorBody } from './app-error';
 
 /** Every REST error leaves as `{ statusCode, error, message, code }`. */
 @Catch()
@@ -10,6 +10,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const { expected, ...body } = toErrorBody(exception);
     if (!expected) this.logger.error(exception);
-    host.switchToHttp().getResponse<Response>().status(body.statusCode).json(body);
+    const response = host.switchToHttp().getResponse<Response>();
+    if (exception instanceof AppError && exception.retryAfterSeconds !== undefined) {
+      response.setHeader('Retry-After', String(exception.retryAfterSeconds));
+    }
+    response.status(body.statusCode).json(body);
   }
 }

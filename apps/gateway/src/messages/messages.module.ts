@@ -2,7 +2,6 @@ import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { QueueName } from '@chat/contracts';
 import { AuthModule } from '../auth/auth.module';
-import { RealtimeServer } from '../realtime/realtime.server';
 import { RoomsDataModule } from '../rooms/rooms-data.module';
 import { MessageQueue } from './message-queue';
 import { MessagesController } from './messages.controller';
@@ -13,7 +12,7 @@ import { SequenceService } from './sequence.service';
 @Module({
   imports: [AuthModule, RoomsDataModule, BullModule.registerQueue({ name: QueueName.Messages })],
   controllers: [MessagesController],
-  providers: [MessagesService, MessagesRepository, SequenceService, MessageQueue, RealtimeServer],
-  exports: [MessagesService, SequenceService, RealtimeServer],
+  providers: [MessagesService, MessagesRepository, SequenceService, MessageQueue],
+  exports: [MessagesService, SequenceService],
 })
 export class MessagesModule {}

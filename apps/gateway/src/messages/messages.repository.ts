@@ -32,6 +32,47 @@ export class MessagesRepository {
     );
     return rows.map(toChatMessage);
   }
+
+  async findLive(id: string): Promise<StoredMessageRef | null> {
+    const rows = await this.db.query<Record<string, unknown>[]>(
+      'SELECT id, room_id, seq, sender_id FROM messages WHERE id = ? AND deleted_at IS NULL',
+      [id],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return { id: String(row.id), roomId: Number(row.room_id), seq: Number(row.seq), senderId: row.sender_id === null ? null : Number(row.sender_id) };
+  }
+
+  /**
+   * Soft-deletes a message; if it was its room's last message, the room's preview falls back to
+   * the newest remaining chat message. One transaction, so a room list never shows a deleted text.
+   */
+  async softDelete(message: StoredMessageRef): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const result = await tx.query<{ affectedRows: number }>(
+        'UPDATE messages SET deleted_at = UTC_TIMESTAMP(3) WHERE id = ? AND deleted_at IS NULL',
+        [message.id],
+      );
+      if (result.affectedRows === 0) return false;
+      await tx.query(
+        `UPDATE rooms r
+            LEFT JOIN (SELECT id, content, created_at FROM messages
+                        WHERE room_id = ? AND type = 'chat' AND deleted_at IS NULL
+                        ORDER BY seq DESC LIMIT 1) p ON 1 = 1
+            SET r.last_message_id = p.id, r.last_message = p.content, r.last_message_at = COALESCE(p.created_at, r.last_message_at)
+          WHERE r.id = ? AND r.last_message_id = ?`,
+        [message.roomId, message.roomId, message.id],
+      );
+      return true;
+    });
+  }
+}
+
+export interface StoredMessageRef {
+  id: string;
+  roomId: number;
+  seq: number;
+  senderId: number | null;
 }
 
 function toChatMessage(row: Record<string, unknown>): ChatMessage {

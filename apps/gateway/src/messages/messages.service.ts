@@ -3,7 +3,11 @@ import { monotonicFactory } from 'ulid';
 import { type ChatMessage, ErrorCode, type MessageAccepted, type MessageSender, type MessageType } from '@chat/contracts';
 import type { RoomEntity } from '@chat/database';
 import { AppError } from '../common/app-error';
+import { RateLimits } from '../common/rate-limits';
 import { RealtimeServer } from '../realtime/realtime.server';
+import { type Caller, RoomAccess } from '../rooms/room-access';
+import { outranks } from '../rooms/room-policy';
+import { isMuted } from '../rooms/room-view';
 import { RoomsRepository } from '../rooms/rooms.repository';
 import { MessageQueue } from './message-queue';
 import { MessagesRepository } from './messages.repository';
@@ -15,6 +19,12 @@ export interface SendInput {
   clientMsgId?: string;
 }
 
+export interface HistoryQuery {
+  before?: number;
+  after?: number;
+  limit?: number;
+}
+
 export interface HistoryPage {
   messages: ChatMessage[];
   nextCursor: number | null;
@@ -23,7 +33,8 @@ export interface HistoryPage {
 /**
  * The write path: a message is checked, given its room's next seq, made durable on the queue,
  * broadcast, and only then acknowledged. If it cannot be made durable nothing is broadcast and
- * the sender gets UNAVAILABLE, so a retry is always safe.
+ * the sender gets UNAVAILABLE, so a retry is always safe. Refusals happen before a seq is taken,
+ * so they leave no hole in the room's sequence.
  */
 @Injectable()
 export class MessagesService {
@@ -31,23 +42,20 @@ export class MessagesService {
   private readonly newId = monotonicFactory();
 
   constructor(
+    private readonly access: RoomAccess,
     private readonly rooms: RoomsRepository,
     private readonly messages: MessagesRepository,
     private readonly sequence: SequenceService,
     private readonly queue: MessageQueue,
     private readonly realtime: RealtimeServer,
+    private readonly limits: RateLimits,
   ) {}
 
   async send(sender: MessageSender, input: SendInput): Promise<MessageAccepted> {
-    const membership = await this.rooms.findMembership(input.roomId, sender.id);
-    if (!membership) throw new AppError(ErrorCode.NotFound, `Room ${input.roomId} does not exist`);
-    if (membership.banned) throw new AppError(ErrorCode.Banned, 'You are banned from this room');
-    const member = membership.member;
-    if (!member) throw new AppError(ErrorCode.NotMember, 'Join the room before sending to it');
-    if (member.mutedUntil && member.mutedUntil.getTime() > Date.now()) {
-      throw new AppError(ErrorCode.Muted, 'You are muted in this room');
-    }
-    return this.publish(membership.room, 'chat', input.content, sender, input.clientMsgId);
+    await this.limits.consumeSend(sender.id);
+    const { room, member } = await this.access.require(input.roomId, sender, 'send');
+    if (member && isMuted(member.mutedUntil)) throw new AppError(ErrorCode.Muted, 'You are muted in this room');
+    return this.publish(room, 'chat', input.content, sender, input.clientMsgId);
   }
 
   /** Join/leave/invite/kick/ban notes: stored and pushed like any message, with no sender. */
@@ -55,13 +63,18 @@ export class MessagesService {
     return this.publish(room, 'system', content, null);
   }
 
-  async history(userId: number, roomId: number, query: { before?: number; after?: number; limit?: number }): Promise<HistoryPage> {
-    const membership = await this.rooms.findMembership(roomId, userId);
-    if (!membership) throw new AppError(ErrorCode.NotFound, `Room ${roomId} does not exist`);
-    if (!membership.member) throw new AppError(ErrorCode.NotMember, 'Only members can read this room');
+  /** Like postSystem, for side effects of an action that has already succeeded: a failure is logged, not thrown. */
+  async announce(room: RoomEntity, content: string): Promise<void> {
+    await this.postSystem(room, content).catch((error: unknown) => {
+      this.logger.warn(`system message for room ${room.id} not posted: ${(error as Error).message}`);
+    });
+  }
+
+  async history(caller: Caller, roomId: number, query: HistoryQuery): Promise<HistoryPage> {
+    const { member } = await this.access.require(roomId, caller, 'read');
     const limit = query.limit ?? 50;
     const rows = await this.messages.page(roomId, {
-      floor: membership.member.joinedSeq,
+      floor: member?.joinedSeq ?? 0,
       before: query.before,
       after: query.after,
       limit: limit + 1,
@@ -69,6 +82,27 @@ export class MessagesService {
     const messages = rows.slice(0, limit);
     const last = messages.at(-1);
     return { messages, nextCursor: rows.length > limit && last ? last.seq : null };
+  }
+
+  /** The messages after `afterSeq`, oldest first: what a client calls after a gap or a reconnect. */
+  async sync(caller: Caller, roomId: number, afterSeq: number, limit = 100): Promise<ChatMessage[]> {
+    return (await this.history(caller, roomId, { after: afterSeq, limit })).messages;
+  }
+
+  /** By the author, a moderator who outranks the author, or a site admin. */
+  async delete(caller: Caller, messageId: string): Promise<void> {
+    const message = await this.messages.findLive(messageId);
+    if (!message) throw new AppError(ErrorCode.NotFound, `Message ${messageId} does not exist`);
+    const isAuthor = message.senderId === caller.id;
+    if (!isAuthor) {
+      const { actor } = await this.access.require(message.roomId, caller, 'moderate');
+      const author = message.senderId === null ? null : await this.rooms.findMembership(message.roomId, message.senderId);
+      const target = { userId: message.senderId ?? 0, roomRole: author?.member?.role ?? null };
+      if (!outranks(actor, target)) throw new AppError(ErrorCode.Forbidden, "You cannot delete this member's messages");
+    }
+    if (await this.messages.softDelete(message)) {
+      this.realtime.toRoom(message.roomId).emit('message_deleted', { id: message.id, roomId: message.roomId, seq: message.seq });
+    }
   }
 
   private async publish(

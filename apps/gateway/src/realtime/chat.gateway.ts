@@ -1,41 +1,52 @@
-import { Inject, UseFilters, UseGuards } from '@nestjs/common';
+import { Inject, Logger, UseFilters, UseGuards } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
   type OnGatewayConnection,
+  type OnGatewayDisconnect,
   type OnGatewayInit,
   SubscribeMessage,
   WebSocketGateway,
 } from '@nestjs/websockets';
-import type { AppConfig } from '@chat/config';
-import { type Ack, ErrorCode, type MessageAccepted } from '@chat/contracts';
+import { APP_CONFIG, type AppConfig } from '@chat/config';
+import { type Ack, type ChatMessage, type Empty, ErrorCode, type MessageAccepted } from '@chat/contracts';
 import { AuthService } from '../auth/auth.service';
 import { AppError } from '../common/app-error';
-import { APP_CONFIG } from '@chat/config';
 import { MessagesService } from '../messages/messages.service';
-import { RoomsRepository } from '../rooms/rooms.repository';
 import { SequenceService } from '../messages/sequence.service';
+import { ModerationService } from '../moderation/moderation.service';
+import { RoomAccess } from '../rooms/room-access';
+import { RoomsService } from '../rooms/rooms.service';
 import { SendMessageDto } from './dto/send-message.dto';
+import { DeleteMessageDto, ModerateDto, MuteDto, ReadEventDto, RoomOnlyDto, SyncDto, TypingDto } from './dto/socket-events.dto';
+import { PresenceService } from './presence.service';
 import { type ChatServer, type ChatSocket, RealtimeServer, senderOf } from './realtime.server';
 import { RoomRefPipe } from './room-ref.pipe';
 import { socketAuth } from './socket-auth';
 import { SocketAuthGuard } from './socket-auth.guard';
-import { WsExceptionFilter } from './ws-exception.filter';
 import { socketRoom } from './socket-rooms';
+import { WsExceptionFilter } from './ws-exception.filter';
 
 const ok = <T>(data: T): Ack<T> => ({ ok: true, data });
+const done: Ack<Empty> = { ok: true, data: {} };
 
+/** Thin handlers: validate (global pipe + DTOs), call a service, return the ack. */
 @WebSocketGateway()
 @UseFilters(WsExceptionFilter)
 @UseGuards(SocketAuthGuard)
-export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnection<ChatSocket> {
+export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnection<ChatSocket>, OnGatewayDisconnect<ChatSocket> {
+  private readonly logger = new Logger(ChatGateway.name);
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly auth: AuthService,
     private readonly realtime: RealtimeServer,
-    private readonly rooms: RoomsRepository,
+    private readonly presence: PresenceService,
+    private readonly access: RoomAccess,
     private readonly sequence: SequenceService,
     private readonly messages: MessagesService,
+    private readonly rooms: RoomsService,
+    private readonly moderation: ModerationService,
   ) {}
 
   afterInit(server: ChatServer): void {
@@ -44,21 +55,23 @@ export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnecti
   }
 
   async handleConnection(socket: ChatSocket): Promise<void> {
-    await socket.join(socketRoom.user(socket.data.user.id));
-    socket.emit('ready', { user: socket.data.user, replica: this.config.gateway.replicaId });
+    const { user, auth } = socket.data;
+    await socket.join([socketRoom.user(user.id), socketRoom.token(auth.jti)]);
+    socket.emit('ready', { user, replica: this.config.gateway.replicaId });
+    await this.presence.connected(user.id, socket.id).catch((error: Error) => this.logger.warn(`presence (connect): ${error.message}`));
+  }
+
+  async handleDisconnect(socket: ChatSocket): Promise<void> {
+    const { user } = socket.data;
+    if (!user) return; // refused by the auth middleware
+    await this.presence.disconnected(user.id, socket.id).catch((error: Error) => this.logger.warn(`presence (disconnect): ${error.message}`));
   }
 
   @SubscribeMessage('join_room')
-  async joinRoom(
-    @ConnectedSocket() socket: ChatSocket,
-    @MessageBody(RoomRefPipe) roomId: number,
-  ): Promise<Ack<{ room: number; lastSeq: number }>> {
+  async joinRoom(@ConnectedSocket() socket: ChatSocket, @MessageBody(RoomRefPipe) roomId: number): Promise<Ack<{ room: number; lastSeq: number }>> {
     const { user } = socket.data;
-    const membership = await this.rooms.findMembership(roomId, user.id);
-    if (!membership) throw new AppError(ErrorCode.NotFound, `Room ${roomId} does not exist`);
-    if (membership.banned) throw new AppError(ErrorCode.Banned, 'You are banned from this room');
-    if (!membership.member) throw new AppError(ErrorCode.NotMember, 'Join the room (POST /rooms/:id/join) or get invited first');
-    const lastSeq = await this.sequence.current(roomId, membership.room.lastSeq);
+    const { room } = await this.access.require(roomId, user, 'send');
+    const lastSeq = await this.sequence.current(roomId, room.lastSeq);
     await socket.join(socketRoom.room(roomId));
     socket.to(socketRoom.room(roomId)).emit('notice', { roomId, kind: 'join', userId: user.id, text: `${user.nickname} is here` });
     return ok({ room: roomId, lastSeq });
@@ -73,7 +86,56 @@ export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnecti
   @SubscribeMessage('message')
   async message(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: SendMessageDto): Promise<Ack<MessageAccepted>> {
     const content = dto.msg ?? dto.content ?? '';
-    const accepted = await this.messages.send(senderOf(socket.data.user), { roomId: dto.room, content, clientMsgId: dto.clientMsgId });
-    return ok(accepted);
+    return ok(await this.messages.send(senderOf(socket.data.user), { roomId: dto.room, content, clientMsgId: dto.clientMsgId }));
+  }
+
+  /** Relayed to the room's other sockets; only from a socket that has joined the room. */
+  @SubscribeMessage('typing')
+  typing(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: TypingDto): Ack<Empty> {
+    if (!socket.rooms.has(socketRoom.room(dto.room))) throw new AppError(ErrorCode.NotMember, 'join_room first');
+    const { user } = socket.data;
+    socket.to(socketRoom.room(dto.room)).emit('typing', { roomId: dto.room, userId: user.id, nickname: user.nickname, typing: dto.typing });
+    return done;
+  }
+
+  @SubscribeMessage('read')
+  async read(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: ReadEventDto): Promise<Ack<Empty>> {
+    await this.rooms.markRead(socket.data.user, dto.room, dto.seq);
+    return done;
+  }
+
+  @SubscribeMessage('sync')
+  async sync(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: SyncDto): Promise<Ack<{ messages: ChatMessage[] }>> {
+    return ok({ messages: await this.messages.sync(socket.data.user, dto.room, dto.afterSeq, dto.limit) });
+  }
+
+  @SubscribeMessage('delete_message')
+  async deleteMessage(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: DeleteMessageDto): Promise<Ack<Empty>> {
+    await this.messages.delete(socket.data.user, dto.id);
+    return done;
+  }
+
+  @SubscribeMessage('kick_user')
+  async kickUser(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: ModerateDto): Promise<Ack<Empty>> {
+    await this.moderation.kick(socket.data.user, dto.room, dto.userId, dto.reason);
+    return done;
+  }
+
+  @SubscribeMessage('ban_user')
+  async banUser(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: ModerateDto): Promise<Ack<Empty>> {
+    await this.moderation.ban(socket.data.user, dto.room, dto.userId, dto.reason);
+    return done;
+  }
+
+  @SubscribeMessage('mute_user')
+  async muteUser(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: MuteDto): Promise<Ack<Empty>> {
+    await this.moderation.update(socket.data.user, dto.room, dto.userId, { muted: dto.muted, mutedMinutes: dto.minutes });
+    return done;
+  }
+
+  @SubscribeMessage('delete_room')
+  async deleteRoom(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: RoomOnlyDto): Promise<Ack<Empty>> {
+    await this.rooms.delete(socket.data.user, dto.room);
+    return done;
   }
 }

@@ -12,10 +12,12 @@ export interface SocketData {
 
 export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type Broadcast = BroadcastOperator<ServerToClientEvents, SocketData>;
 
 /**
- * The cluster-wide Socket.IO server as the services see it: every emit goes through the Redis
- * adapter, so it reaches sockets on every replica.
+ * The cluster-wide Socket.IO server as the services see it. Every call goes through the Redis
+ * adapter, so it reaches (or removes) sockets on every replica at once; there is no registry of
+ * our own to drift out of date.
  */
 @Injectable()
 export class RealtimeServer {
@@ -25,8 +27,35 @@ export class RealtimeServer {
     this.server = server;
   }
 
-  toRoom(roomId: number): BroadcastOperator<ServerToClientEvents, SocketData> {
+  toRoom(roomId: number): Broadcast {
     return this.io.to(socketRoom.room(roomId));
+  }
+
+  toUser(userId: number): Broadcast {
+    return this.io.to(socketRoom.user(userId));
+  }
+
+  /** Sockets in the room, and every socket of the given users (each reached once). */
+  toRoomAndUsers(roomId: number, userIds: number[]): Broadcast {
+    return this.io.to([socketRoom.room(roomId), ...userIds.map(socketRoom.user)]);
+  }
+
+  /** The user's sockets stop receiving the room (kick, ban, leave). */
+  removeFromRoom(userId: number, roomId: number): void {
+    this.io.in(socketRoom.user(userId)).socketsLeave(socketRoom.room(roomId));
+  }
+
+  /** Every socket leaves the room (room deleted). */
+  closeRoom(roomId: number): void {
+    this.io.in(socketRoom.room(roomId)).socketsLeave(socketRoom.room(roomId));
+  }
+
+  disconnectToken(jti: string): void {
+    this.io.in(socketRoom.token(jti)).disconnectSockets(true);
+  }
+
+  disconnectUser(userId: number): void {
+    this.io.in(socketRoom.user(userId)).disconnectSockets(true);
   }
 
   get io(): ChatServer {

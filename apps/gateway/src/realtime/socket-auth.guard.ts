@@ -1,14 +1,17 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
-import { ErrorCode } from '@chat/contracts';
-import { AppError } from '../common/app-error';
+import { AuthService } from '../auth/auth.service';
 import type { ChatSocket } from './realtime.server';
 
-/** Every event re-checks the token the socket connected with: an expired one stops working live. */
+/**
+ * Every event re-checks the token the socket connected with (seed 1): once it expires or is
+ * revoked (logout, site ban) the socket's events are refused, even if its disconnect got lost.
+ */
 @Injectable()
 export class SocketAuthGuard implements CanActivate {
-  canActivate(context: ExecutionContext): boolean {
-    const { auth } = context.switchToWs().getClient<ChatSocket>().data;
-    if (auth.exp * 1000 <= Date.now()) throw new AppError(ErrorCode.Unauthorized, 'Access token expired: reconnect with a new one');
+  constructor(private readonly auth: AuthService) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    await this.auth.assertLive(context.switchToWs().getClient<ChatSocket>().data.auth);
     return true;
   }
 }

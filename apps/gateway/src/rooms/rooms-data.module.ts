@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
+import { MembersRepository } from '../moderation/members.repository';
+import { RoomAccess } from './room-access';
 import { RoomsRepository } from './rooms.repository';
 
-/** Room and membership data, shared by the rooms, messages and realtime features. */
-@Module({ providers: [RoomsRepository], exports: [RoomsRepository] })
+/** Room and membership data and the access check, shared by the rooms, messages, moderation and realtime features. */
+@Module({ providers: [RoomsRepository, MembersRepository, RoomAccess], exports: [RoomsRepository, MembersRepository, RoomAccess] })
 export class RoomsDataModule {}

@@ -1,13 +1,15 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { MessagesModule } from '../messages/messages.module';
+import { UsersDataModule } from '../users/users-data.module';
 import { RoomsDataModule } from './rooms-data.module';
 import { RoomsController } from './rooms.controller';
 import { RoomsService } from './rooms.service';
 
 @Module({
-  imports: [AuthModule, RoomsDataModule, MessagesModule],
+  imports: [AuthModule, RoomsDataModule, UsersDataModule, MessagesModule],
   controllers: [RoomsController],
   providers: [RoomsService],
+  exports: [RoomsService],
 })
 export class RoomsModule {}

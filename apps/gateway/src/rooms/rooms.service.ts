@@ -1,50 +1,143 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { ErrorCode, type PublicUser } from '@chat/contracts';
-import type { RoomMemberEntity } from '@chat/database';
+import { Injectable } from '@nestjs/common';
+import {
+  type DirectoryRoom,
+  ErrorCode,
+  type InviteResult,
+  type MembershipView,
+  type MyRoomView,
+  type Page,
+  type PublicUser,
+  type RoomDetails,
+  type RoomView,
+} from '@chat/contracts';
+import type { RoomEntity } from '@chat/database';
 import { AppError } from '../common/app-error';
 import { MessagesService } from '../messages/messages.service';
-import type { CreateRoomDto } from './dto/room.dto';
-import { type MyRoomView, toRoomView, type RoomView } from './room-view';
+import { SequenceService } from '../messages/sequence.service';
+import { MembersRepository } from '../moderation/members.repository';
+import { RealtimeServer } from '../realtime/realtime.server';
+import { UsersRepository } from '../users/users.repository';
+import type { CreateRoomDto, DirectoryQueryDto } from './dto/room.dto';
+import { type Caller, RoomAccess } from './room-access';
+import { NAMES_SHOWN } from './room-name';
+import { toMembershipView, toRoomView } from './room-view';
 import { RoomsRepository } from './rooms.repository';
 
 @Injectable()
 export class RoomsService {
-  private readonly logger = new Logger(RoomsService.name);
-
   constructor(
     private readonly rooms: RoomsRepository,
+    private readonly members: MembersRepository,
+    private readonly users: UsersRepository,
+    private readonly access: RoomAccess,
     private readonly messages: MessagesService,
+    private readonly sequence: SequenceService,
+    private readonly realtime: RealtimeServer,
   ) {}
 
   async create(owner: PublicUser, dto: CreateRoomDto): Promise<RoomView> {
-    const invited = [...new Set(dto.invitedUserIds ?? [])].filter((id) => id !== owner.id);
-    const existing = await this.rooms.existingUserIds(invited);
-    const missing = invited.filter((id) => !existing.includes(id));
-    if (missing.length > 0) throw new AppError(ErrorCode.NotFound, `No such users: ${missing.join(', ')}`);
-    const room = await this.rooms.createRoom({ name: dto.name, isPrivate: dto.isPrivate ?? false, ownerId: owner.id }, [
+    const invited = await this.existingUsers((dto.invitedUserIds ?? []).filter((id) => id !== owner.id));
+    const room = await this.rooms.createRoom({ name: dto.name ?? null, isPrivate: dto.isPrivate ?? false, ownerId: owner.id }, [
       { userId: owner.id, role: 'owner' },
-      ...invited.map((userId) => ({ userId, role: 'member' as const })),
+      ...invited.map((u) => ({ userId: u.id, role: u.role === 'guest' ? ('guest' as const) : ('member' as const) })),
     ]);
-    return toRoomView(room);
+    if (invited.length > 0) await this.messages.announce(room, `${owner.nickname} invited ${invited.map((u) => u.nickname).join(', ')}`);
+    return (await this.named([room], owner.id))[0]!;
+  }
+
+  async directory(caller: Caller, query: DirectoryQueryDto): Promise<Page<DirectoryRoom>> {
+    const limit = query.limit ?? 50;
+    const rows = await this.rooms.directory({ q: query.q, before: query.cursor, limit: limit + 1 });
+    const page = rows.slice(0, limit);
+    const views = await this.named(page, caller.id);
+    return {
+      items: views.map((view, i) => ({ ...view, memberCount: page[i]!.memberCount })),
+      nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
+    };
+  }
+
+  async mine(caller: Caller): Promise<MyRoomView[]> {
+    const rows = await this.rooms.roomsOf(caller.id);
+    const views = await this.named(rows, caller.id);
+    return views.map((view, i) => {
+      const row = rows[i]!;
+      return { ...view, role: row.role, unreadCount: row.unreadCount, lastReadSeq: row.lastReadSeq, selfMuted: row.selfMuted };
+    });
+  }
+
+  async get(caller: Caller, roomId: number): Promise<RoomDetails> {
+    const { room, member } = await this.access.require(roomId, caller, 'view');
+    const [view] = await this.named([room], caller.id);
+    return { ...view!, memberCount: await this.rooms.memberCount(roomId), myRole: member?.role ?? null };
+  }
+
+  async rename(caller: Caller, roomId: number, name: string | null): Promise<RoomView> {
+    const { room } = await this.access.require(roomId, caller, 'rename');
+    await this.rooms.rename(roomId, name);
+    return (await this.named([{ ...room, name }], caller.id))[0]!;
+  }
+
+  /** Members get `room_deleted` wherever their sockets are, joined to the room or not. */
+  async delete(caller: Caller, roomId: number): Promise<void> {
+    await this.access.require(roomId, caller, 'deleteRoom');
+    const memberIds = await this.rooms.softDelete(roomId);
+    this.realtime.toRoomAndUsers(roomId, memberIds).emit('room_deleted', { roomId });
+    this.realtime.closeRoom(roomId);
   }
 
   /** Joins a public room. Joining twice is harmless: the existing membership is returned. */
-  async join(user: PublicUser, roomId: number): Promise<RoomMemberEntity> {
+  async join(user: PublicUser, roomId: number): Promise<MembershipView> {
     const membership = await this.rooms.findMembership(roomId, user.id);
     if (!membership) throw new AppError(ErrorCode.NotFound, `Room ${roomId} does not exist`);
     if (membership.banned) throw new AppError(ErrorCode.Banned, 'You are banned from this room');
-    if (membership.member) return membership.member;
+    if (membership.member) return toMembershipView(membership.member);
     if (membership.room.isPrivate) throw new AppError(ErrorCode.Forbidden, 'This room is private: ask a member for an invite');
-    const role = user.role === 'guest' ? 'guest' : 'member';
-    const member = await this.rooms.addMember(roomId, user.id, role, 0);
-    await this.messages.postSystem(membership.room, `${user.nickname} joined`).catch((error: unknown) => {
-      this.logger.warn(`join notice for room ${roomId} not posted: ${(error as Error).message}`);
+    const member = await this.members.add(roomId, user.id, user.role === 'guest' ? 'guest' : 'member', 0).catch((error: unknown) => {
+      if ((error as { code?: string }).code === 'ER_DUP_ENTRY') throw new AppError(ErrorCode.Conflict, 'Already joining');
+      throw error;
     });
-    return member;
+    this.realtime.toRoom(roomId).emit('notice', { roomId, kind: 'join', userId: user.id, text: `${user.nickname} joined` });
+    await this.messages.announce(membership.room, `${user.nickname} joined`);
+    return toMembershipView(member);
   }
 
-  async mine(userId: number): Promise<MyRoomView[]> {
-    const rooms = await this.rooms.roomsOf(userId);
-    return rooms.map((room) => ({ ...toRoomView(room), role: room.role, unreadCount: room.unreadCount }));
+  async leave(user: PublicUser, roomId: number): Promise<void> {
+    const { room } = await this.access.require(roomId, user, 'leave');
+    if (!(await this.members.remove(roomId, user.id))) return;
+    this.realtime.removeFromRoom(user.id, roomId);
+    this.realtime.toRoom(roomId).emit('notice', { roomId, kind: 'leave', userId: user.id, text: `${user.nickname} left` });
+    await this.messages.announce(room, `${user.nickname} left`);
+  }
+
+  /** Invitees become members who see only the messages sent from now on. */
+  async invite(inviter: PublicUser, roomId: number, userIds: number[]): Promise<InviteResult> {
+    const { room } = await this.access.require(roomId, inviter, 'invite');
+    const invited = await this.existingUsers(userIds);
+    const joinedSeq = await this.sequence.current(roomId, room.lastSeq);
+    const added = await this.members.addMany(roomId, invited, joinedSeq);
+    const names = invited.filter((u) => added.includes(u.id)).map((u) => u.nickname);
+    if (names.length > 0) await this.messages.announce(room, `${inviter.nickname} invited ${names.join(', ')}`);
+    return { added, alreadyMembers: invited.map((u) => u.id).filter((id) => !added.includes(id)) };
+  }
+
+  async markRead(caller: Caller, roomId: number, seq: number): Promise<{ roomId: number; lastReadSeq: number }> {
+    const { room } = await this.access.require(roomId, caller, 'markRead');
+    const lastSeq = await this.sequence.current(roomId, room.lastSeq);
+    return { roomId, lastReadSeq: await this.members.markRead(roomId, caller.id, seq, lastSeq) };
+  }
+
+  /** Rooms with views named, generated names in one extra query for the whole list. */
+  private async named(rooms: RoomEntity[], viewerId: number): Promise<RoomView[]> {
+    const unnamed = rooms.filter((r) => r.name === null).map((r) => r.id);
+    const names = await this.rooms.memberNames(unnamed, NAMES_SHOWN + 2);
+    return rooms.map((room) => toRoomView(room, names.get(room.id), viewerId));
+  }
+
+  private async existingUsers(ids: number[]): Promise<{ id: number; nickname: string; role: PublicUser['role'] }[]> {
+    const unique = [...new Set(ids)];
+    const users = await this.users.findMany(unique);
+    const missing = unique.filter((id) => !users.some((u) => u.id === id));
+    if (missing.length > 0) throw new AppError(ErrorCode.NotFound, `No such users: ${missing.join(', ')}`);
+    return users;
   }
 }

@@ -44,3 +44,12 @@ export class HistoryQueryDto {
   @Max(100)
   limit?: number;
 }
+
+/** Message ids are ULIDs. */
+export const IsMessageId = () => Matches(/^[0-9A-HJKMNP-TV-Z]{26}$/, { message: 'id must be a message id (26-character ULID)' });
+
+export class MessageIdParams {
+  @ApiProperty({ example: '01J9Z3K8Q4W5X6Y7Z8A9B0C1D2' })
+  @IsMessageId()
+  id!: string;
+}

@@ -1,22 +1,53 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsOptional, IsPositive, IsString, Length } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsInt, IsOptional, IsPositive, IsString, Length, Min, ValidateIf } from 'class-validator';
+import { PageQueryDto } from '../../common/page-query.dto';
+
+export const MAX_INVITES = 100;
 
 export class CreateRoomDto {
-  @ApiProperty({ minLength: 1, maxLength: 100 })
+  @ApiPropertyOptional({ minLength: 1, maxLength: 100, description: "Omitted: the room is named after its members' nicknames" })
+  @IsOptional()
   @IsString()
   @Length(1, 100)
-  name!: string;
+  name?: string;
 
   @ApiPropertyOptional({ default: false })
   @IsOptional()
   @IsBoolean()
   isPrivate?: boolean;
 
-  @ApiPropertyOptional({ type: [Number], maxItems: 100 })
+  @ApiPropertyOptional({ type: [Number], maxItems: MAX_INVITES, description: 'Users who become members at once' })
   @IsOptional()
   @IsArray()
-  @ArrayMaxSize(100)
+  @ArrayMaxSize(MAX_INVITES)
   @IsInt({ each: true })
   @IsPositive({ each: true })
   invitedUserIds?: number[];
+}
+
+export class DirectoryQueryDto extends PageQueryDto {}
+
+export class RenameRoomDto {
+  @ApiProperty({ minLength: 1, maxLength: 100, nullable: true, description: "null: name the room after its members' nicknames" })
+  @ValidateIf((o: RenameRoomDto) => o.name !== null)
+  @IsString()
+  @Length(1, 100)
+  name!: string | null;
+}
+
+export class InviteDto {
+  @ApiProperty({ type: [Number], minItems: 1, maxItems: MAX_INVITES })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_INVITES)
+  @IsInt({ each: true })
+  @IsPositive({ each: true })
+  userIds!: number[];
+}
+
+export class MarkReadDto {
+  @ApiProperty({ description: 'Everything up to and including this seq has been read' })
+  @IsInt()
+  @Min(0)
+  seq!: number;
 }

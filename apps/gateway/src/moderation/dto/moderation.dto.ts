@@ -1,0 +1,39 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsPositive, IsString, Length, Max } from 'class-validator';
+import type { RoomRole } from '@chat/contracts';
+
+const ROLES: RoomRole[] = ['owner', 'admin', 'member', 'guest'];
+/** A timed mute lasts at most a year; longer means "until lifted" (omit mutedMinutes). */
+export const MAX_MUTE_MINUTES = 525_600;
+
+export class UpdateMemberDto {
+  @ApiPropertyOptional({ enum: ROLES, description: 'Owner only; `owner` hands the room over (the old owner becomes admin)' })
+  @IsOptional()
+  @IsIn(ROLES)
+  role?: RoomRole;
+
+  @ApiPropertyOptional({ description: 'On another member: moderator mute. On yourself: self-mute (notifications).' })
+  @IsOptional()
+  @IsBoolean()
+  muted?: boolean;
+
+  @ApiPropertyOptional({ maximum: MAX_MUTE_MINUTES, description: 'Omitted with muted=true: until lifted' })
+  @IsOptional()
+  @IsInt()
+  @IsPositive()
+  @Max(MAX_MUTE_MINUTES)
+  mutedMinutes?: number;
+}
+
+export class BanDto {
+  @ApiProperty()
+  @IsInt()
+  @IsPositive()
+  userId!: number;
+
+  @ApiPropertyOptional({ maxLength: 500 })
+  @IsOptional()
+  @IsString()
+  @Length(1, 500)
+  reason?: string;
+}

@@ -1,0 +1,66 @@
+import { IsBoolean, IsInt, IsOptional, IsPositive, IsString, Length, Max, Min } from 'class-validator';
+import { IsMessageId } from '../../messages/dto/message.dto';
+import { MAX_MUTE_MINUTES } from '../../moderation/dto/moderation.dto';
+
+/** Payloads of the client → server socket events (API.md), validated like REST bodies. */
+
+export class RoomOnlyDto {
+  @IsInt()
+  @IsPositive()
+  room!: number;
+}
+
+export class TypingDto extends RoomOnlyDto {
+  @IsBoolean()
+  typing!: boolean;
+}
+
+export class ReadEventDto extends RoomOnlyDto {
+  @IsInt()
+  @Min(0)
+  seq!: number;
+}
+
+export class SyncDto extends RoomOnlyDto {
+  @IsInt()
+  @Min(0)
+  afterSeq!: number;
+
+  @IsOptional()
+  @IsInt()
+  @IsPositive()
+  @Max(100)
+  limit?: number;
+}
+
+export class DeleteMessageDto {
+  @IsString()
+  @IsMessageId()
+  id!: string;
+}
+
+export class ModerateDto extends RoomOnlyDto {
+  @IsInt()
+  @IsPositive()
+  userId!: number;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 500)
+  reason?: string;
+}
+
+export class MuteDto extends RoomOnlyDto {
+  @IsInt()
+  @IsPositive()
+  userId!: number;
+
+  @IsBoolean()
+  muted!: boolean;
+
+  @IsOptional()
+  @IsInt()
+  @IsPositive()
+  @Max(MAX_MUTE_MINUTES)
+  minutes?: number;
+}

@@ -1,0 +1,35 @@
+import { Injectable } from '@nestjs/common';
+import { ErrorCode, type SiteRole } from '@chat/contracts';
+import { AppError } from '../common/app-error';
+import { may, type RoomAction, type RoomActor } from './room-policy';
+import { type MembershipRow, RoomsRepository } from './rooms.repository';
+
+export interface Caller {
+  id: number;
+  role: SiteRole;
+}
+
+export type RoomContext = MembershipRow & { actor: RoomActor & { userId: number } };
+
+/** Loads a room with the caller's membership and applies the room policy, with the contract's codes. */
+@Injectable()
+export class RoomAccess {
+  constructor(private readonly rooms: RoomsRepository) {}
+
+  async require(roomId: number, caller: Caller, action: RoomAction): Promise<RoomContext> {
+    const membership = await this.rooms.findMembership(roomId, caller.id);
+    if (!membership) throw new AppError(ErrorCode.NotFound, `Room ${roomId} does not exist`);
+    const actor = {
+      userId: caller.id,
+      siteRole: caller.role,
+      roomRole: membership.member?.role ?? null,
+      publicRoom: !membership.room.isPrivate,
+    };
+    if (!may(actor, action)) {
+      if (membership.banned) throw new AppError(ErrorCode.Banned, 'You are banned from this room');
+      if (!membership.member) throw new AppError(ErrorCode.NotMember, 'You are not a member of this room');
+      throw new AppError(ErrorCode.Forbidden, `Your role in this room (${membership.member.role}) does not allow this`);
+    }
+    return { ...membership, actor };
+  }
+}

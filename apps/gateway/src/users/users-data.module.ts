@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { UserEntity } from '@chat/database';
+import { UsersRepository } from './users.repository';
+
+/** User rows, shared by auth and the users feature. */
+@Module({
+  imports: [TypeOrmModule.forFeature([UserEntity])],
+  providers: [UsersRepository],
+  exports: [UsersRepository],
+})
+export class UsersDataModule {}

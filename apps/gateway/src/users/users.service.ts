@@ -1,0 +1,76 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@chat/config';
+import { ErrorCode, type Page, type UserView } from '@chat/contracts';
+import type { UserEntity } from '@chat/database';
+import type { AuthUser } from '../auth/auth-user';
+import { AuthService } from '../auth/auth.service';
+import { SessionStore } from '../auth/session-store';
+import { AppError } from '../common/app-error';
+import { RealtimeServer } from '../realtime/realtime.server';
+import type { SiteBanDto, UpdateUserDto, UsersQueryDto } from './dto/user.dto';
+import { toUserView } from './user-view';
+import { UsersRepository } from './users.repository';
+
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly auth: AuthService,
+    private readonly sessions: SessionStore,
+    private readonly realtime: RealtimeServer,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async list(caller: AuthUser, query: UsersQueryDto): Promise<Page<UserView>> {
+    requireSiteAdmin(caller);
+    const limit = query.limit ?? 50;
+    const rows = await this.users.search({ q: query.q, before: query.cursor, limit: limit + 1 });
+    const page = rows.slice(0, limit);
+    return { items: page.map(toUserView), nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null };
+  }
+
+  async get(caller: AuthUser, id: number): Promise<UserView> {
+    requireSelfOrAdmin(caller, id);
+    return toUserView(await this.require(id));
+  }
+
+  async update(caller: AuthUser, id: number, dto: UpdateUserDto): Promise<UserView> {
+    requireSelfOrAdmin(caller, id);
+    const user = await this.require(id);
+    if (dto.password !== undefined && user.role === 'guest') throw new AppError(ErrorCode.Forbidden, 'Guests have no password');
+    const changes: Partial<UserEntity> = {
+      ...(dto.nickname === undefined ? {} : { nickname: dto.nickname }),
+      ...(dto.password === undefined ? {} : { passwordHash: await this.auth.hashPassword(dto.password) }),
+    };
+    if (Object.keys(changes).length > 0) await this.users.update(id, changes);
+    return toUserView({ ...user, ...changes });
+  }
+
+  /** A site ban voids the user's tokens and disconnects their sockets on every replica at once. */
+  async setBan(caller: AuthUser, id: number, dto: SiteBanDto): Promise<UserView> {
+    requireSiteAdmin(caller);
+    if (id === caller.id) throw new AppError(ErrorCode.Forbidden, 'You cannot ban yourself');
+    const user = await this.require(id);
+    const changes = dto.banned ? { bannedAt: new Date(), banReason: dto.reason ?? null } : { bannedAt: null, banReason: null };
+    await this.users.update(id, changes);
+    if (dto.banned) {
+      await this.sessions.revokeAllOf(id, this.config.auth.jwtTtlSeconds);
+      this.realtime.disconnectUser(id);
+    }
+    return toUserView({ ...user, ...changes });
+  }
+
+  private async require(id: number): Promise<UserEntity> {
+    const user = await this.users.findById(id);
+    if (!user) throw new AppError(ErrorCode.NotFound, `User ${id} does not exist`);
+    return user;
+  }
+}
+
+function requireSiteAdmin(caller: AuthUser): void {
+  if (caller.role !== 'admin') throw new AppError(ErrorCode.Forbidden, 'Site admins only');
+}
+
+function requireSelfOrAdmin(caller: AuthUser, id: number): void {
+  if (caller.id !== id && caller.role !== 'admin') throw new AppError(ErrorCode.Forbidden, 'You can only see and change your own account');
+}
