@@ -1,5 +1,13 @@
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
-import type { ClientToServerEvents, PublicUser, ReadyEvent, ServerToClientEvents } from '@chat/contracts';
+import type {
+  Ack,
+  AckCallback,
+  ClientEventName,
+  ClientToServerEvents,
+  PublicUser,
+  ReadyEvent,
+  ServerToClientEvents,
+} from '@chat/contracts';
 
 export type ChatClient = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -104,4 +112,41 @@ export function upgraded(socket: ChatClient, timeoutMs = 10_000): Promise<void> 
       resolve();
     });
   });
+}
+
+type Payload<E extends ClientEventName> = Parameters<ClientToServerEvents[E]>[0];
+type AckData<E extends ClientEventName> = Parameters<ClientToServerEvents[E]>[1] extends AckCallback<infer T> ? T : never;
+
+/** Emits a client event and resolves with its ack; fails if none comes within `timeoutMs`. */
+export async function request<E extends ClientEventName>(
+  socket: ChatClient,
+  event: E,
+  payload: Payload<E>,
+  timeoutMs = 5_000,
+): Promise<Ack<AckData<E>>> {
+  const emit = socket.timeout(timeoutMs).emitWithAck as unknown as (event: E, payload: Payload<E>) => Promise<Ack<AckData<E>>>;
+  return emit.call(socket.timeout(timeoutMs), event, payload).catch((error: Error) => {
+    throw new Error(`${event}: ${error.message}`);
+  });
+}
+
+/** A guest session (site role `guest`). */
+export async function guest(base: string, nickname?: string): Promise<Session> {
+  const { status, body } = await api<Session>(base, 'POST', '/auth/guest', { body: nickname ? { nickname } : {} });
+  if (status !== 201) throw new Error(`guest: ${status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** Creates a room as `owner` and returns its id. */
+export async function createRoom(
+  base: string,
+  owner: Session,
+  body: { name?: string; isPrivate?: boolean; invitedUserIds?: number[] } = {},
+): Promise<number> {
+  const { status, body: room } = await api<{ id: number }>(base, 'POST', '/rooms', {
+    token: owner.access_token,
+    body: { name: 'test room', ...body },
+  });
+  if (status !== 201) throw new Error(`create room: ${status} ${JSON.stringify(room)}`);
+  return room.id;
 }

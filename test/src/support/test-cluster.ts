@@ -78,7 +78,12 @@ export async function startTestCluster(options: { gateways?: number; mode?: 'ngi
   try {
     await cluster.waitReady(60_000);
   } catch (error) {
+    // Leave nothing running (a crash-looping replica would keep the test process alive).
     process.stderr.write(`${lines.slice(-60).join('\n')}\n`);
+    await cluster.stop();
+    await stopRedis();
+    await dropDatabase(databaseUrl);
+    rmSync(dir, { recursive: true, force: true });
     throw error;
   }
   const db = createPool({ uri: databaseUrl, connectionLimit: 4, timezone: 'Z', supportBigNumbers: true });
