@@ -14,6 +14,7 @@ import { ConfigModule } from '@chat/config';
 import { HealthModule } from './health/health.module';
 import { MessagesModule } from './messages/messages.module';
 import { MetricsController } from './metrics/metrics.controller';
+import { QueryMetricsLogger } from './metrics/query-metrics.logger';
 import { RealtimeModule } from './realtime/realtime.module';
 import { RedisModule } from './redis/redis.module';
 import { RoomsModule } from './rooms/rooms.module';
@@ -31,7 +32,7 @@ export class AppModule {
             autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
           },
         }),
-        TypeOrmModule.forRoot(dataSourceOptions(config.database.url)),
+        TypeOrmModule.forRoot({ ...dataSourceOptions(config.database.url), logger: new QueryMetricsLogger(), maxQueryExecutionTime: 1_000 }),
         BullModule.forRoot({
           // Producers fail fast while Redis is away; the sender gets UNAVAILABLE and retries.
           connection: { url: config.redis.url, enableOfflineQueue: false },

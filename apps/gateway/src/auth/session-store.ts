@@ -28,6 +28,14 @@ export class SessionStore {
     await this.redis.set(this.keys.tokensNotBefore(userId), String(nowSeconds() + 1), 'EX', lifetimeSeconds + 1);
   }
 
+  /**
+   * After a ban is lifted, tokens issued from now on work again; those issued before the ban stay
+   * void (the cut-off only moves to the current second, never before the ban's).
+   */
+  async allowNewTokensOf(userId: number, lifetimeSeconds: number): Promise<void> {
+    await this.redis.set(this.keys.tokensNotBefore(userId), String(nowSeconds()), 'EX', lifetimeSeconds + 1);
+  }
+
   /** Fails closed: if Redis cannot answer, the token is not trusted (UNAVAILABLE). */
   async isRevoked(token: AuthUser): Promise<boolean> {
     const [revoked, notBefore] = await this.redis

@@ -56,6 +56,8 @@ export class UsersService {
     if (dto.banned) {
       await this.sessions.revokeAllOf(id, this.config.auth.jwtTtlSeconds);
       this.realtime.disconnectUser(id);
+    } else {
+      await this.sessions.allowNewTokensOf(id, this.config.auth.jwtTtlSeconds);
     }
     return toUserView({ ...user, ...changes });
   }
