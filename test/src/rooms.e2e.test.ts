@@ -97,15 +97,9 @@ describe('rooms and messages', { timeout: 180_000 }, () => {
       ['m3', 'm2', 'm1'],
     );
     const last = await get<History>(owner, `/rooms/${room}/messages?limit=3&before=${back.body.nextCursor}`);
-    assert.deepEqual(
-      [last.body.messages.map((m) => m.content), last.body.nextCursor],
-      [['m0'], null],
-    );
+    assert.deepEqual([last.body.messages.map((m) => m.content), last.body.nextCursor], [['m0'], null]);
     const caughtUp = await get<History>(owner, `/rooms/${room}/messages?after=${seqs[4]}`);
-    assert.deepEqual(
-      [caughtUp.body.messages.map((m) => m.content), caughtUp.body.nextCursor],
-      [['m5', 'm6'], null],
-    );
+    assert.deepEqual([caughtUp.body.messages.map((m) => m.content), caughtUp.body.nextCursor], [['m5', 'm6'], null]);
     const bad = await get<{ code: string }>(owner, `/rooms/${room}/messages?limit=1000`);
     assert.equal(bad.body.code, 'VALIDATION_FAILED');
   });
@@ -149,10 +143,15 @@ describe('rooms and messages', { timeout: 180_000 }, () => {
       return { statements: (await count()) - before, rooms: response.body.length };
     };
     const few = await statementsFor();
-    for (let i = 0; i < 20; i++) await createRoom(t.url, me, i % 2 === 0 ? { name: `room ${i}` } : { name: undefined, invitedUserIds: [friend.user.id] });
+    for (let i = 0; i < 20; i++)
+      await createRoom(t.url, me, i % 2 === 0 ? { name: `room ${i}` } : { name: undefined, invitedUserIds: [friend.user.id] });
     const many = await statementsFor();
     assert.equal(many.rooms, few.rooms + 20);
-    assert.equal(many.statements, few.statements, `${few.statements} statements for ${few.rooms} rooms, ${many.statements} for ${many.rooms}`);
+    assert.equal(
+      many.statements,
+      few.statements,
+      `${few.statements} statements for ${few.rooms} rooms, ${many.statements} for ${many.rooms}`,
+    );
     assert.ok(many.statements <= 2, `${many.statements} statements`);
   });
 
@@ -170,10 +169,7 @@ describe('rooms and messages', { timeout: 180_000 }, () => {
       [ids[2], ids[1]],
     );
     const second = await get<Page<DirectoryRoom>>(stranger, `/rooms?q=${tag}&limit=2&cursor=${first.body.nextCursor}`);
-    assert.deepEqual(
-      [second.body.items.map((r) => r.id), second.body.nextCursor],
-      [[ids[0]], null],
-    );
+    assert.deepEqual([second.body.items.map((r) => r.id), second.body.nextCursor], [[ids[0]], null]);
     assert.equal(second.body.items[0]!.memberCount, 1);
     const details = await get<RoomDetails>(stranger, `/rooms/${ids[0]}`);
     assert.deepEqual([details.status, details.body.myRole, details.body.memberCount], [200, null, 1]);
@@ -228,5 +224,48 @@ describe('rooms and messages', { timeout: 180_000 }, () => {
     assert.equal(row?.last_message, 'keep me');
     const again = await api<{ code: string }>(t.url, 'DELETE', `/messages/${doomed.id}`, { token: owner.access_token });
     assert.equal(again.body.code, 'NOT_FOUND');
+  });
+
+  it('rate limits hold per user across replicas: a burst beyond the allowance gets RATE_LIMITED, and refused sends take no seq', async () => {
+    const owner = await registerUser(t.url);
+    const room = await createRoom(t.url, owner);
+    // Two sockets of one user on (most likely) both replicas share one allowance.
+    const sockets = [await socketIn(owner, room), await socketIn(owner, room)];
+    const acks = await Promise.all(Array.from({ length: 45 }, (_, i) => request(sockets[i % 2]!, 'message', { room, msg: `burst ${i}` })));
+    const accepted = acks.flatMap((a) => (a.ok ? [a.data.seq] : []));
+    const limited = acks.filter((a) => !a.ok && a.error.code === 'RATE_LIMITED');
+    assert.equal(accepted.length + limited.length, 45, JSON.stringify(acks.filter((a) => !a.ok)));
+    // The default allowance is 10/s with bursts of 20; the burst may straddle one refill of the 1 s window.
+    assert.ok(accepted.length >= 20 && accepted.length <= 30, `${accepted.length} accepted`);
+    const sorted = [...accepted].sort((a, b) => a - b);
+    assert.deepEqual(
+      sorted,
+      Array.from({ length: sorted.length }, (_, i) => sorted[0]! + i),
+      'accepted sends have contiguous seqs',
+    );
+  });
+
+  it('login attempts are limited per account and per IP: 429 RATE_LIMITED with Retry-After', async () => {
+    const attempt = (email: string, ip: string) =>
+      fetch(`${t.url}/auth/login`, {
+        method: 'POST',
+        // The test client is on loopback, which the gateway trusts as a proxy, so it may name the client IP.
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+        body: JSON.stringify({ email, password: 'wrong password' }),
+      });
+    const account = `limited-${Date.now()}@example.test`;
+    const byAccount = [];
+    for (let i = 0; i < 11; i++) byAccount.push(await attempt(account, `198.51.100.${i + 1}`));
+    assert.deepEqual(
+      byAccount.map((r) => r.status),
+      [...Array<number>(10).fill(401), 429],
+    );
+    const limited = byAccount.at(-1)!;
+    assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+    assert.equal(((await limited.json()) as { code: string }).code, 'RATE_LIMITED');
+
+    const byIp = [];
+    for (let i = 0; i < 11; i++) byIp.push((await attempt(`ip-${i}-${Date.now()}@example.test`, '203.0.113.77')).status);
+    assert.equal(byIp.at(-1), 429);
   });
 });
