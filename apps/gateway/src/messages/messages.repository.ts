@@ -45,7 +45,7 @@ export class MessagesRepository {
 
   /**
    * Soft-deletes a message; if it was its room's last message, the room's preview falls back to
-   * the newest remaining chat message. One transaction, so a room list never shows a deleted text.
+   * the newest remaining message. One transaction, so a room list never shows a deleted text.
    */
   async softDelete(message: StoredMessageRef): Promise<boolean> {
     return this.db.transaction(async (tx) => {
@@ -57,7 +57,7 @@ export class MessagesRepository {
       await tx.query(
         `UPDATE rooms r
             LEFT JOIN (SELECT id, content, created_at FROM messages
-                        WHERE room_id = ? AND type = 'chat' AND deleted_at IS NULL
+                        WHERE room_id = ? AND deleted_at IS NULL
                         ORDER BY seq DESC LIMIT 1) p ON 1 = 1
             SET r.last_message_id = p.id, r.last_message = p.content, r.last_message_at = COALESCE(p.created_at, r.last_message_at)
           WHERE r.id = ? AND r.last_message_id = ?`,
