@@ -95,7 +95,10 @@ describe('moderation and presence across replicas', { timeout: 180_000 }, () => 
   it('ban: removes the member on every replica, refuses them everywhere, and is listed with its reason until lifted', async () => {
     const { owner, member, room, ownerSocket, memberSocket } = await roomWithMember();
     const kicked = nextEvent(memberSocket, 'kicked');
-    const ban = await api(t.url, 'POST', `/rooms/${room}/bans`, { token: owner.access_token, body: { userId: member.user.id, reason: 'abuse' } });
+    const ban = await api(t.url, 'POST', `/rooms/${room}/bans`, {
+      token: owner.access_token,
+      body: { userId: member.user.id, reason: 'abuse' },
+    });
     assert.equal(ban.status, 201, JSON.stringify(ban.body));
     assert.deepEqual(await kicked, { roomId: room, reason: 'abuse' });
     assert.equal(await membership(room, member.user.id), undefined);
@@ -134,7 +137,10 @@ describe('moderation and presence across replicas', { timeout: 180_000 }, () => 
     const members = await api<{ userId: number; muted: boolean }[]>(t.url, 'GET', `/rooms/${room}/members`, { token: member.access_token });
     assert.equal(members.body.find((m) => m.userId === member.user.id)?.muted, true);
 
-    const unmute = await api(t.url, 'PATCH', `/rooms/${room}/members/${member.user.id}`, { token: owner.access_token, body: { muted: false } });
+    const unmute = await api(t.url, 'PATCH', `/rooms/${room}/members/${member.user.id}`, {
+      token: owner.access_token,
+      body: { muted: false },
+    });
     assert.equal(unmute.status, 200, JSON.stringify(unmute.body));
     const sent = await request(memberSocket, 'message', { room, msg: 'unmuted' });
     assert.ok(sent.ok, JSON.stringify(sent));
@@ -147,12 +153,18 @@ describe('moderation and presence across replicas', { timeout: 180_000 }, () => 
     const [adminA, adminB] = await Promise.all([registerUser(t.url), registerUser(t.url)]);
     const room = await createRoom(t.url, owner, { invitedUserIds: [adminA.user.id, adminB.user.id] });
     for (const admin of [adminA, adminB]) {
-      const promoted = await api(t.url, 'PATCH', `/rooms/${room}/members/${admin.user.id}`, { token: owner.access_token, body: { role: 'admin' } });
+      const promoted = await api(t.url, 'PATCH', `/rooms/${room}/members/${admin.user.id}`, {
+        token: owner.access_token,
+        body: { role: 'admin' },
+      });
       assert.equal(promoted.status, 200, JSON.stringify(promoted.body));
     }
     const onOwner = await api<{ code: string }>(t.url, 'DELETE', `/rooms/${room}/members/${owner.user.id}`, { token: adminA.access_token });
     assert.equal(onOwner.body.code, 'FORBIDDEN');
-    const onAdmin = await api<{ code: string }>(t.url, 'POST', `/rooms/${room}/bans`, { token: adminA.access_token, body: { userId: adminB.user.id } });
+    const onAdmin = await api<{ code: string }>(t.url, 'POST', `/rooms/${room}/bans`, {
+      token: adminA.access_token,
+      body: { userId: adminB.user.id },
+    });
     assert.equal(onAdmin.body.code, 'FORBIDDEN');
     assert.ok(await membership(room, adminB.user.id), 'the other admin is still a member');
   });
@@ -169,7 +181,9 @@ describe('moderation and presence across replicas', { timeout: 180_000 }, () => 
     assert.deepEqual(await online, { roomId: room, userId: user.user.id, online: true });
     const tab2 = await open(user, tab1.ready.replica);
     const isOnline = async () => {
-      const members = await api<{ userId: number; online: boolean }[]>(t.url, 'GET', `/rooms/${room}/members`, { token: watcher.access_token });
+      const members = await api<{ userId: number; online: boolean }[]>(t.url, 'GET', `/rooms/${room}/members`, {
+        token: watcher.access_token,
+      });
       return members.body.find((m) => m.userId === user.user.id)?.online;
     };
     assert.equal(await isOnline(), true);
@@ -250,7 +264,7 @@ describe('moderation and presence across replicas', { timeout: 180_000 }, () => 
     const { socket } = await open(user);
     // Revoke in Redis directly, as if the disconnect broadcast had been lost.
     const redis = new Redis(t.redisUrl);
-    const claims = JSON.parse(Buffer.from(user.access_token.split('.')[1]!, 'base64url').toString()) as { jti: string };
+    const claims = JSON.parse(Buffer.from(user.access_token.split('.')[1], 'base64url').toString()) as { jti: string };
     await redis.set(`${t.prefix}auth:revoked:${claims.jti}`, '1', 'EX', 60);
     redis.disconnect();
     const refused = await request(socket, 'join_room', room);

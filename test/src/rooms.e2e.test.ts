@@ -120,21 +120,21 @@ describe('rooms and messages', { timeout: 180_000 }, () => {
       rooms.map((r) => r.id),
       [busy, quiet],
     );
-    assert.equal(rooms[0]!.lastMessage, 'my own');
-    assert.equal(rooms[0]!.unreadCount, 3, 'three by the friend; my own and system messages do not count');
-    assert.equal(rooms[1]!.unreadCount, 0);
-    assert.equal(rooms[0]!.name, friend.user.nickname, "an unnamed room is named after the other members' nicknames");
-    assert.equal(rooms[0]!.isNameGenerated, true);
+    assert.equal(rooms[0].lastMessage, 'my own');
+    assert.equal(rooms[0].unreadCount, 3, 'three by the friend; my own and system messages do not count');
+    assert.equal(rooms[1].unreadCount, 0);
+    assert.equal(rooms[0].name, friend.user.nickname, "an unnamed room is named after the other members' nicknames");
+    assert.equal(rooms[0].isNameGenerated, true);
 
     assert.deepEqual(await request(mySocket, 'read', { room: busy, seq: mine.seq - 2 }), { ok: true, data: {} });
     rooms = (await get<MyRoomView[]>(me, '/rooms/mine')).body;
-    assert.equal(rooms[0]!.unreadCount, 1);
+    assert.equal(rooms[0].unreadCount, 1);
     const read = await post<{ lastReadSeq: number }>(me, `/rooms/${busy}/read`, { seq: 1_000_000 });
     assert.equal(read.body.lastReadSeq, mine.seq, 'a read marker never passes the last message');
-    assert.equal((await get<MyRoomView[]>(me, '/rooms/mine')).body[0]!.unreadCount, 0);
+    assert.equal((await get<MyRoomView[]>(me, '/rooms/mine')).body[0].unreadCount, 0);
 
     // The statement count of one GET /rooms/mine on one replica does not grow with the number of rooms.
-    const replica = `http://127.0.0.1:${t.cluster.replicas[0]!.port}`;
+    const replica = `http://127.0.0.1:${t.cluster.replicas[0].port}`;
     const statementsFor = async () => {
       const count = async () => Number(/^chat_db_queries_total (\d+)/m.exec(await (await fetch(`${replica}/metrics`)).text())?.[1]);
       const before = await count();
@@ -170,7 +170,7 @@ describe('rooms and messages', { timeout: 180_000 }, () => {
     );
     const second = await get<Page<DirectoryRoom>>(stranger, `/rooms?q=${tag}&limit=2&cursor=${first.body.nextCursor}`);
     assert.deepEqual([second.body.items.map((r) => r.id), second.body.nextCursor], [[ids[0]], null]);
-    assert.equal(second.body.items[0]!.memberCount, 1);
+    assert.equal(second.body.items[0].memberCount, 1);
     const details = await get<RoomDetails>(stranger, `/rooms/${ids[0]}`);
     assert.deepEqual([details.status, details.body.myRole, details.body.memberCount], [200, null, 1]);
   });
@@ -231,7 +231,7 @@ describe('rooms and messages', { timeout: 180_000 }, () => {
     const room = await createRoom(t.url, owner);
     // Two sockets of one user on (most likely) both replicas share one allowance.
     const sockets = [await socketIn(owner, room), await socketIn(owner, room)];
-    const acks = await Promise.all(Array.from({ length: 45 }, (_, i) => request(sockets[i % 2]!, 'message', { room, msg: `burst ${i}` })));
+    const acks = await Promise.all(Array.from({ length: 45 }, (_, i) => request(sockets[i % 2], 'message', { room, msg: `burst ${i}` })));
     const accepted = acks.flatMap((a) => (a.ok ? [a.data.seq] : []));
     const limited = acks.filter((a) => !a.ok && a.error.code === 'RATE_LIMITED');
     assert.equal(accepted.length + limited.length, 45, JSON.stringify(acks.filter((a) => !a.ok)));
@@ -240,7 +240,7 @@ describe('rooms and messages', { timeout: 180_000 }, () => {
     const sorted = [...accepted].sort((a, b) => a - b);
     assert.deepEqual(
       sorted,
-      Array.from({ length: sorted.length }, (_, i) => sorted[0]! + i),
+      Array.from({ length: sorted.length }, (_, i) => sorted[0] + i),
       'accepted sends have contiguous seqs',
     );
   });

@@ -42,7 +42,7 @@ export class RoomsService {
       ...invited.map((u) => ({ userId: u.id, role: u.role === 'guest' ? ('guest' as const) : ('member' as const) })),
     ]);
     if (invited.length > 0) await this.messages.announce(room, `${owner.nickname} invited ${invited.map((u) => u.nickname).join(', ')}`);
-    return (await this.named([room], owner.id))[0]!;
+    return (await this.named([room], owner.id))[0];
   }
 
   async directory(caller: Caller, query: DirectoryQueryDto): Promise<Page<DirectoryRoom>> {
@@ -51,7 +51,7 @@ export class RoomsService {
     const page = rows.slice(0, limit);
     const views = await this.named(page, caller.id);
     return {
-      items: views.map((view, i) => ({ ...view, memberCount: page[i]!.memberCount })),
+      items: views.map((view, i) => ({ ...view, memberCount: page[i].memberCount })),
       nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
     };
   }
@@ -60,7 +60,7 @@ export class RoomsService {
     const rows = await this.rooms.roomsOf(caller.id);
     const views = await this.named(rows, caller.id);
     return views.map((view, i) => {
-      const row = rows[i]!;
+      const row = rows[i];
       return { ...view, role: row.role, unreadCount: row.unreadCount, lastReadSeq: row.lastReadSeq, selfMuted: row.selfMuted };
     });
   }
@@ -68,13 +68,13 @@ export class RoomsService {
   async get(caller: Caller, roomId: number): Promise<RoomDetails> {
     const { room, member } = await this.access.require(roomId, caller, 'view');
     const [view] = await this.named([room], caller.id);
-    return { ...view!, memberCount: await this.rooms.memberCount(roomId), myRole: member?.role ?? null };
+    return { ...view, memberCount: await this.rooms.memberCount(roomId), myRole: member?.role ?? null };
   }
 
   async rename(caller: Caller, roomId: number, name: string | null): Promise<RoomView> {
     const { room } = await this.access.require(roomId, caller, 'rename');
     await this.rooms.rename(roomId, name);
-    return (await this.named([{ ...room, name }], caller.id))[0]!;
+    return (await this.named([{ ...room, name }], caller.id))[0];
   }
 
   /** Members get `room_deleted` wherever their sockets are, joined to the room or not. */
