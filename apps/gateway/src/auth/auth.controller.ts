@@ -1,10 +1,12 @@
 import { Body, Controller, Get, HttpCode, Ip, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import type { PublicUser } from '@chat/contracts';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, AUTH_ERRORS, INVALID_INPUT } from '../common/api-errors.decorator';
+import { PublicUser } from '../users/dto/user.response';
 import type { AuthUser } from './auth-user';
 import { AuthGuard, CurrentUser } from './auth.guard';
-import { AuthService, type Session } from './auth.service';
+import { AuthService } from './auth.service';
 import { GuestDto, LoginDto, RegisterDto } from './dto/auth.dto';
+import { Session } from './dto/auth.response';
 
 @ApiTags('auth')
 @Controller('auth')
@@ -12,17 +14,29 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Post('register')
+  @ApiCreatedResponse({ type: Session })
+  @ApiErrors({ VALIDATION_FAILED: INVALID_INPUT, CONFLICT: 'the email is already registered' })
   register(@Body() dto: RegisterDto): Promise<Session> {
     return this.auth.register(dto);
   }
 
   @Post('login')
   @HttpCode(200)
+  @ApiOkResponse({ type: Session })
+  @ApiErrors({
+    VALIDATION_FAILED: INVALID_INPUT,
+    UNAUTHORIZED: 'wrong email or password',
+    BANNED: 'the account is banned site-wide',
+    RATE_LIMITED: 'too many attempts from this IP or on this account',
+    UNAVAILABLE: 'rate limits cannot be checked right now (Redis); retry shortly',
+  })
   login(@Body() dto: LoginDto, @Ip() ip: string): Promise<Session> {
     return this.auth.login(dto, ip);
   }
 
   @Post('guest')
+  @ApiCreatedResponse({ type: Session, description: 'A guest account (role `guest`, shown with a masked IP) and its token' })
+  @ApiErrors({ VALIDATION_FAILED: INVALID_INPUT })
   guest(@Body() dto: GuestDto, @Ip() ip: string): Promise<Session> {
     return this.auth.guest(dto, ip);
   }
@@ -31,6 +45,7 @@ export class AuthController {
   @HttpCode(204)
   @ApiBearerAuth()
   @ApiNoContentResponse({ description: 'The token is revoked on every replica and its sockets are disconnected.' })
+  @ApiErrors(AUTH_ERRORS)
   @UseGuards(AuthGuard)
   logout(@CurrentUser() user: AuthUser): Promise<void> {
     return this.auth.logout(user);
@@ -38,7 +53,8 @@ export class AuthController {
 
   @Get('me')
   @ApiBearerAuth()
-  @ApiOkResponse({ description: 'The current user' })
+  @ApiOkResponse({ type: PublicUser, description: 'The current user' })
+  @ApiErrors(AUTH_ERRORS, { BANNED: 'the account is banned site-wide' })
   @UseGuards(AuthGuard)
   me(@CurrentUser() user: AuthUser): Promise<PublicUser> {
     return this.auth.me(user);

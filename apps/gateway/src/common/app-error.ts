@@ -14,7 +14,8 @@ export class AppError extends Error {
   }
 }
 
-const statusByCode: Record<ErrorCode, number> = {
+/** The HTTP status of each code; also what the OpenAPI document groups error responses by. */
+export const statusByCode: Record<ErrorCode, number> = {
   [ErrorCode.ValidationFailed]: HttpStatus.BAD_REQUEST,
   [ErrorCode.Unauthorized]: HttpStatus.UNAUTHORIZED,
   [ErrorCode.Forbidden]: HttpStatus.FORBIDDEN,

@@ -1,15 +1,17 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { MessageAccepted } from '@chat/contracts';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user';
 import { AuthGuard, CurrentUser } from '../auth/auth.guard';
 import { AuthService } from '../auth/auth.service';
+import { ApiErrors, AUTH_ERRORS, ROOM_ERRORS } from '../common/api-errors.decorator';
 import { senderOf } from '../realtime/realtime.server';
 import { HistoryQueryDto, MessageIdParams, PostMessageDto } from './dto/message.dto';
-import { type HistoryPage, MessagesService } from './messages.service';
+import { HistoryPage, MessageAccepted } from './dto/message.response';
+import { MessagesService } from './messages.service';
 
 @ApiTags('messages')
 @ApiBearerAuth()
+@ApiErrors(AUTH_ERRORS)
 @UseGuards(AuthGuard)
 @Controller()
 export class MessagesController {
@@ -20,6 +22,8 @@ export class MessagesController {
 
   @Get('rooms/:id/messages')
   @ApiOperation({ summary: 'History: newest first, `before=<seq>` pages back, `after=<seq>` catches up oldest first' })
+  @ApiOkResponse({ type: HistoryPage, description: 'Only messages from your invitation on; deleted messages are left out' })
+  @ApiErrors(ROOM_ERRORS)
   history(@CurrentUser() auth: AuthUser, @Param('id', ParseIntPipe) roomId: number, @Query() query: HistoryQueryDto): Promise<HistoryPage> {
     return this.messages.history(auth, roomId, query);
   }
@@ -28,7 +32,18 @@ export class MessagesController {
   @Post('rooms/:id/messages')
   @HttpCode(202)
   @ApiOperation({ summary: 'Send (the socket `message` pipeline): 202 once durably accepted' })
-  async post(@CurrentUser() auth: AuthUser, @Param('id', ParseIntPipe) roomId: number, @Body() dto: PostMessageDto): Promise<MessageAccepted> {
+  @ApiAcceptedResponse({ type: MessageAccepted, description: 'Queued durably and broadcast as `message` to the room' })
+  @ApiErrors(ROOM_ERRORS, {
+    MUTED: 'you are muted in the room',
+    RATE_LIMITED: 'you are sending too fast (per user, across replicas)',
+    UNAVAILABLE:
+      'the message could not be stored (nothing was broadcast: retry with the same clientMsgId), or sessions or rate limits cannot be checked right now',
+  })
+  async post(
+    @CurrentUser() auth: AuthUser,
+    @Param('id', ParseIntPipe) roomId: number,
+    @Body() dto: PostMessageDto,
+  ): Promise<MessageAccepted> {
     const sender = senderOf(await this.auth.me(auth));
     return this.messages.send(sender, { roomId, content: dto.content, clientMsgId: dto.clientMsgId });
   }
@@ -36,6 +51,14 @@ export class MessagesController {
   @Delete('messages/:id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete: the author, a room moderator who outranks them, or a site admin; `message_deleted` is broadcast' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiErrors({
+    VALIDATION_FAILED: 'the id is not a message id (26-character ULID)',
+    NOT_FOUND: 'no such message (or already deleted)',
+    NOT_MEMBER: "not your message, and you are not a member of the message's room",
+    BANNED: "not your message, and you are banned from the message's room",
+    FORBIDDEN: "you are below room admin (and not a site admin), or do not outrank the message's author",
+  })
   delete(@CurrentUser() auth: AuthUser, @Param() params: MessageIdParams): Promise<void> {
     return this.messages.delete(auth, params.id);
   }

@@ -1,14 +1,17 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { MembershipView, MemberView, RoomBanView } from '@chat/contracts';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user';
 import { AuthGuard, CurrentUser } from '../auth/auth.guard';
 import { AuthService } from '../auth/auth.service';
+import { ApiErrors, AUTH_ERRORS, ROOM_ERRORS } from '../common/api-errors.decorator';
+import { MembershipView } from '../rooms/dto/room.response';
 import { BanDto, UpdateMemberDto } from './dto/moderation.dto';
+import { BanResult, MemberView, RoomBanView } from './dto/moderation.response';
 import { ModerationService } from './moderation.service';
 
 @ApiTags('moderation')
 @ApiBearerAuth()
+@ApiErrors(AUTH_ERRORS)
 @UseGuards(AuthGuard)
 @Controller('rooms/:id')
 export class MembersController {
@@ -19,12 +22,20 @@ export class MembersController {
 
   @Get('members')
   @ApiOperation({ summary: 'Members with role, mute and online state' })
+  @ApiOkResponse({ type: [MemberView], description: 'Owner first, then admins, members and guests, each by seniority' })
+  @ApiErrors(ROOM_ERRORS)
   async members(@CurrentUser() auth: AuthUser, @Param('id', ParseIntPipe) roomId: number): Promise<MemberView[]> {
     return this.moderation.list(await this.auth.me(auth), roomId);
   }
 
   @Patch('members/:userId')
   @ApiOperation({ summary: 'Role (owner), mute (owner/admins), or on yourself self-mute' })
+  @ApiOkResponse({ type: MembershipView, description: 'The membership after the change' })
+  @ApiErrors(ROOM_ERRORS, {
+    VALIDATION_FAILED: `${ROOM_ERRORS.VALIDATION_FAILED}; or neither role nor muted given`,
+    FORBIDDEN: 'only the owner gives roles; muting needs room admin (or site admin) and a member you outrank; your own role cannot change',
+    NOT_FOUND: 'the room does not exist, or the user is not a member',
+  })
   async update(
     @CurrentUser() auth: AuthUser,
     @Param('id', ParseIntPipe) roomId: number,
@@ -37,6 +48,11 @@ export class MembersController {
   @Delete('members/:userId')
   @HttpCode(204)
   @ApiOperation({ summary: 'Kick: the membership goes and the sockets leave the room on every replica' })
+  @ApiNoContentResponse({ description: 'Kicked (or was no longer a member)' })
+  @ApiErrors(ROOM_ERRORS, {
+    FORBIDDEN: 'you are below room admin (and not a site admin), or do not outrank the member',
+    NOT_FOUND: 'the room does not exist, or the user is not a member',
+  })
   @ApiQuery({ name: 'reason', required: false })
   async kick(
     @CurrentUser() auth: AuthUser,
@@ -49,7 +65,12 @@ export class MembersController {
 
   @Post('bans')
   @ApiOperation({ summary: 'Ban (also kicks)' })
-  async ban(@CurrentUser() auth: AuthUser, @Param('id', ParseIntPipe) roomId: number, @Body() dto: BanDto): Promise<{ userId: number }> {
+  @ApiCreatedResponse({ type: BanResult })
+  @ApiErrors(ROOM_ERRORS, {
+    FORBIDDEN: 'you are below room admin (and not a site admin), or do not outrank the user',
+    NOT_FOUND: 'the room or the user does not exist',
+  })
+  async ban(@CurrentUser() auth: AuthUser, @Param('id', ParseIntPipe) roomId: number, @Body() dto: BanDto): Promise<BanResult> {
     await this.moderation.ban(await this.auth.me(auth), roomId, dto.userId, dto.reason);
     return { userId: dto.userId };
   }
@@ -57,6 +78,11 @@ export class MembersController {
   @Delete('bans/:userId')
   @HttpCode(204)
   @ApiOperation({ summary: 'Lift a ban' })
+  @ApiNoContentResponse({ description: 'Lifted' })
+  @ApiErrors(ROOM_ERRORS, {
+    FORBIDDEN: 'you are below room admin (and not a site admin)',
+    NOT_FOUND: 'the room does not exist, or the user is not banned from it',
+  })
   async unban(
     @CurrentUser() auth: AuthUser,
     @Param('id', ParseIntPipe) roomId: number,
@@ -67,6 +93,8 @@ export class MembersController {
 
   @Get('bans')
   @ApiOperation({ summary: 'Banned users with reasons' })
+  @ApiOkResponse({ type: [RoomBanView], description: 'Newest ban first' })
+  @ApiErrors(ROOM_ERRORS, { FORBIDDEN: 'you are below room admin (and not a site admin)' })
   async bans(@CurrentUser() auth: AuthUser, @Param('id', ParseIntPipe) roomId: number): Promise<RoomBanView[]> {
     return this.moderation.bans(await this.auth.me(auth), roomId);
   }

@@ -1,14 +1,16 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { DirectoryRoom, InviteResult, MembershipView, MyRoomView, Page, RoomDetails, RoomView } from '@chat/contracts';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user';
 import { AuthGuard, CurrentUser } from '../auth/auth.guard';
 import { AuthService } from '../auth/auth.service';
+import { ApiErrors, AUTH_ERRORS, INVALID_INPUT, ROOM_ERRORS } from '../common/api-errors.decorator';
 import { CreateRoomDto, DirectoryQueryDto, InviteDto, MarkReadDto, RenameRoomDto } from './dto/room.dto';
+import { InviteResult, MembershipView, MyRoomView, ReadMarker, RoomDetails, RoomsPage, RoomView } from './dto/room.response';
 import { RoomsService } from './rooms.service';
 
 @ApiTags('rooms')
 @ApiBearerAuth()
+@ApiErrors(AUTH_ERRORS)
 @UseGuards(AuthGuard)
 @Controller('rooms')
 export class RoomsController {
@@ -19,30 +21,39 @@ export class RoomsController {
 
   @Post()
   @ApiOperation({ summary: 'Create a room; you become its owner, invited users its members' })
+  @ApiCreatedResponse({ type: RoomView })
+  @ApiErrors({ VALIDATION_FAILED: INVALID_INPUT, NOT_FOUND: 'an invited user does not exist' })
   async create(@CurrentUser() auth: AuthUser, @Body() dto: CreateRoomDto): Promise<RoomView> {
     return this.rooms.create(await this.auth.me(auth), dto);
   }
 
   @Get()
   @ApiOperation({ summary: 'Public room directory, newest first; `q` searches names' })
-  directory(@CurrentUser() auth: AuthUser, @Query() query: DirectoryQueryDto): Promise<Page<DirectoryRoom>> {
+  @ApiOkResponse({ type: RoomsPage })
+  @ApiErrors({ VALIDATION_FAILED: INVALID_INPUT })
+  directory(@CurrentUser() auth: AuthUser, @Query() query: DirectoryQueryDto): Promise<RoomsPage> {
     return this.rooms.directory(auth, query);
   }
 
   @Get('mine')
   @ApiOperation({ summary: 'My rooms, newest activity first, with last message and unread count' })
+  @ApiOkResponse({ type: [MyRoomView] })
   mine(@CurrentUser() auth: AuthUser): Promise<MyRoomView[]> {
     return this.rooms.mine(auth);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'A room: members, or anyone for a public room' })
+  @ApiOkResponse({ type: RoomDetails })
+  @ApiErrors({ ...ROOM_ERRORS, NOT_MEMBER: 'the room is private and you are not a member' })
   get(@CurrentUser() auth: AuthUser, @Param('id', ParseIntPipe) roomId: number): Promise<RoomDetails> {
     return this.rooms.get(auth, roomId);
   }
 
   @Patch(':id')
   @ApiOperation({ summary: 'Rename: owner, room admins, site admins' })
+  @ApiOkResponse({ type: RoomView })
+  @ApiErrors(ROOM_ERRORS, { FORBIDDEN: 'your role in the room is below admin' })
   rename(@CurrentUser() auth: AuthUser, @Param('id', ParseIntPipe) roomId: number, @Body() dto: RenameRoomDto): Promise<RoomView> {
     return this.rooms.rename(auth, roomId, dto.name);
   }
@@ -50,12 +61,22 @@ export class RoomsController {
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete: owner, site admins; members get `room_deleted`' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiErrors(ROOM_ERRORS, { FORBIDDEN: 'you are not the owner' })
   delete(@CurrentUser() auth: AuthUser, @Param('id', ParseIntPipe) roomId: number): Promise<void> {
     return this.rooms.delete(auth, roomId);
   }
 
   @Post(':id/join')
   @ApiOperation({ summary: 'Join a public room; a system message is posted' })
+  @ApiCreatedResponse({ type: MembershipView, description: 'The new membership, or the existing one when already a member' })
+  @ApiErrors({
+    VALIDATION_FAILED: INVALID_INPUT,
+    NOT_FOUND: ROOM_ERRORS.NOT_FOUND,
+    BANNED: ROOM_ERRORS.BANNED,
+    FORBIDDEN: 'the room is private: members must invite you',
+    CONFLICT: 'a concurrent join of yours is in progress',
+  })
   async join(@CurrentUser() auth: AuthUser, @Param('id', ParseIntPipe) roomId: number): Promise<MembershipView> {
     return this.rooms.join(await this.auth.me(auth), roomId);
   }
@@ -63,12 +84,16 @@ export class RoomsController {
   @Post(':id/leave')
   @HttpCode(204)
   @ApiOperation({ summary: 'Leave; a system message is posted (an owner who leaves hands the room to the senior admin or member)' })
+  @ApiNoContentResponse({ description: 'Left' })
+  @ApiErrors(ROOM_ERRORS)
   async leave(@CurrentUser() auth: AuthUser, @Param('id', ParseIntPipe) roomId: number): Promise<void> {
     return this.rooms.leave(await this.auth.me(auth), roomId);
   }
 
   @Post(':id/invites')
   @ApiOperation({ summary: 'Invite users (up to 100): they become members and see messages from now on' })
+  @ApiCreatedResponse({ type: InviteResult })
+  @ApiErrors({ ...ROOM_ERRORS, NOT_FOUND: 'the room, or an invited user, does not exist' }, { FORBIDDEN: 'guests may not invite' })
   async invite(@CurrentUser() auth: AuthUser, @Param('id', ParseIntPipe) roomId: number, @Body() dto: InviteDto): Promise<InviteResult> {
     return this.rooms.invite(await this.auth.me(auth), roomId, dto.userIds);
   }
@@ -76,11 +101,9 @@ export class RoomsController {
   @Post(':id/read')
   @HttpCode(200)
   @ApiOperation({ summary: 'Move my read marker forward (drives unreadCount)' })
-  markRead(
-    @CurrentUser() auth: AuthUser,
-    @Param('id', ParseIntPipe) roomId: number,
-    @Body() dto: MarkReadDto,
-  ): Promise<{ roomId: number; lastReadSeq: number }> {
+  @ApiOkResponse({ type: ReadMarker })
+  @ApiErrors(ROOM_ERRORS)
+  markRead(@CurrentUser() auth: AuthUser, @Param('id', ParseIntPipe) roomId: number, @Body() dto: MarkReadDto): Promise<ReadMarker> {
     return this.rooms.markRead(auth, roomId, dto.seq);
   }
 }

@@ -1,13 +1,15 @@
 import { Body, Controller, Get, Param, ParseIntPipe, Patch, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Page, UserView } from '@chat/contracts';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user';
 import { AuthGuard, CurrentUser } from '../auth/auth.guard';
+import { ApiErrors, AUTH_ERRORS, INVALID_INPUT } from '../common/api-errors.decorator';
 import { SiteBanDto, UpdateUserDto, UsersQueryDto } from './dto/user.dto';
+import { UsersPage, UserView } from './dto/user.response';
 import { UsersService } from './users.service';
 
 @ApiTags('users')
 @ApiBearerAuth()
+@ApiErrors(AUTH_ERRORS)
 @UseGuards(AuthGuard)
 @Controller('users')
 export class UsersController {
@@ -15,24 +17,36 @@ export class UsersController {
 
   @Get()
   @ApiOperation({ summary: 'Site admins: list and search users (nickname or email prefix), newest first' })
-  list(@CurrentUser() caller: AuthUser, @Query() query: UsersQueryDto): Promise<Page<UserView>> {
+  @ApiOkResponse({ type: UsersPage })
+  @ApiErrors({ VALIDATION_FAILED: INVALID_INPUT, FORBIDDEN: 'site admins only' })
+  list(@CurrentUser() caller: AuthUser, @Query() query: UsersQueryDto): Promise<UsersPage> {
     return this.users.list(caller, query);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'A user: yourself, or anyone for a site admin' })
+  @ApiOkResponse({ type: UserView })
+  @ApiErrors({ VALIDATION_FAILED: INVALID_INPUT, FORBIDDEN: 'another user, and you are not a site admin', NOT_FOUND: 'no such user' })
   get(@CurrentUser() caller: AuthUser, @Param('id', ParseIntPipe) id: number): Promise<UserView> {
     return this.users.get(caller, id);
   }
 
   @Patch(':id')
   @ApiOperation({ summary: 'Change nickname and/or password: yourself, or anyone for a site admin' })
+  @ApiOkResponse({ type: UserView, description: 'The updated user' })
+  @ApiErrors({
+    VALIDATION_FAILED: INVALID_INPUT,
+    FORBIDDEN: 'another user, and you are not a site admin; or a password for a guest',
+    NOT_FOUND: 'no such user',
+  })
   update(@CurrentUser() caller: AuthUser, @Param('id', ParseIntPipe) id: number, @Body() dto: UpdateUserDto): Promise<UserView> {
     return this.users.update(caller, id, dto);
   }
 
   @Patch(':id/ban')
   @ApiOperation({ summary: "Site admins: ban or unban site-wide; a ban voids the user's tokens and disconnects their sockets" })
+  @ApiOkResponse({ type: UserView, description: 'The user, with the new ban state' })
+  @ApiErrors({ VALIDATION_FAILED: INVALID_INPUT, FORBIDDEN: 'site admins only, and not on themselves', NOT_FOUND: 'no such user' })
   ban(@CurrentUser() caller: AuthUser, @Param('id', ParseIntPipe) id: number, @Body() dto: SiteBanDto): Promise<UserView> {
     return this.users.setBan(caller, id, dto);
   }
