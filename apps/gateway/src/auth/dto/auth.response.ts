@@ -1,0 +1,11 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { PublicUser } from '../../users/dto/user.response';
+import type * as service from '../auth.service';
+
+export class Session implements service.Session {
+  @ApiProperty({ description: 'Send as `Authorization: Bearer <token>`, and as the socket `auth.token`' })
+  access_token!: string;
+
+  @ApiProperty({ type: PublicUser })
+  user!: PublicUser;
+}

@@ -1,0 +1,66 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type * as contract from '@chat/contracts';
+import { SITE_ROLES } from '../../users/dto/user.response';
+import type * as service from '../messages.service';
+
+const messageTypes: Record<contract.MessageType, true> = { chat: true, system: true };
+
+export class MessageSender implements contract.MessageSender {
+  @ApiProperty({ type: 'integer' })
+  id!: number;
+
+  @ApiProperty({ description: 'As it was when the message was sent' })
+  nickname!: string;
+
+  @ApiProperty({ enum: SITE_ROLES, enumName: 'SiteRole' })
+  role!: contract.SiteRole;
+}
+
+export class ChatMessage implements contract.ChatMessage {
+  @ApiProperty({ description: 'Globally unique, sortable by time (ULID)', example: '01J9Z3K8Q4W5X6Y7Z8A9B0C1D2' })
+  id!: string;
+
+  @ApiProperty({ type: 'integer', description: 'Strictly increasing per room' })
+  seq!: number;
+
+  @ApiProperty({ type: 'integer' })
+  roomId!: number;
+
+  @ApiProperty()
+  content!: string;
+
+  @ApiProperty({ enum: Object.keys(messageTypes), enumName: 'MessageType', description: '`system`: join, leave, invite, kick, ban notes' })
+  type!: contract.MessageType;
+
+  @ApiProperty({ type: MessageSender, nullable: true, description: 'null for system messages' })
+  sender!: MessageSender | null;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+
+  @ApiPropertyOptional({ description: "The sender's own id for the send, when it gave one" })
+  clientMsgId?: string;
+}
+
+export class HistoryPage implements service.HistoryPage {
+  @ApiProperty({ type: [ChatMessage], description: 'Newest first; oldest first with `after`' })
+  messages!: ChatMessage[];
+
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    description: 'The seq to pass as the same parameter (`before`, or `after`) for the next page; null at the end',
+  })
+  nextCursor!: number | null;
+}
+
+export class MessageAccepted implements contract.MessageAccepted {
+  @ApiProperty({ example: '01J9Z3K8Q4W5X6Y7Z8A9B0C1D2' })
+  id!: string;
+
+  @ApiProperty({ type: 'integer' })
+  seq!: number;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+}
