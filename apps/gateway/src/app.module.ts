@@ -32,7 +32,11 @@ export class AppModule {
             autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
           },
         }),
-        TypeOrmModule.forRoot({ ...dataSourceOptions(config.database.url), logger: new QueryMetricsLogger(), maxQueryExecutionTime: 1_000 }),
+        TypeOrmModule.forRoot({
+          ...dataSourceOptions(config.database.url),
+          logger: new QueryMetricsLogger(),
+          maxQueryExecutionTime: 1_000,
+        }),
         BullModule.forRoot({
           // Producers fail fast while Redis is away; the sender gets UNAVAILABLE and retries.
           connection: { url: config.redis.url, enableOfflineQueue: false },

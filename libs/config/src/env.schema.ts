@@ -52,9 +52,7 @@ export const envSchema = z.object({
   BCRYPT_ROUNDS: z.coerce.number().int().min(4).max(15).default(10).describe('bcrypt cost for password hashes.'),
   RATE_LIMIT_SEND_PER_SECOND: positiveInt.default(10).describe('Messages a user may send per second, sustained, across all replicas.'),
   RATE_LIMIT_SEND_BURST: positiveInt.default(20).describe('Messages a user may send in a burst before the sustained rate applies.'),
-  RATE_LIMIT_LOGIN_PER_MINUTE: positiveInt
-    .default(10)
-    .describe('Login attempts per minute, counted per client IP and per account.'),
+  RATE_LIMIT_LOGIN_PER_MINUTE: positiveInt.default(10).describe('Login attempts per minute, counted per client IP and per account.'),
   SOCKET_PING_INTERVAL_MS: positiveInt.default(25_000).describe('Engine.IO ping interval.'),
   SOCKET_PING_TIMEOUT_MS: positiveInt.default(20_000).describe('Engine.IO ping timeout.'),
   SOCKET_MAX_PAYLOAD_BYTES: positiveInt.default(64 * 1024).describe('Largest accepted Socket.IO packet.'),

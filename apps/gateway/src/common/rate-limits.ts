@@ -19,11 +19,7 @@ export class RateLimits {
   private readonly loginByIp: RateLimiterRedis;
   private readonly loginByAccount: RateLimiterRedis;
 
-  constructor(
-    @Inject(REDIS) redis: Redis,
-    @Inject(REDIS_KEYS) keys: RedisKeys,
-    @Inject(APP_CONFIG) config: AppConfig,
-  ) {
+  constructor(@Inject(REDIS) redis: Redis, @Inject(REDIS_KEYS) keys: RedisKeys, @Inject(APP_CONFIG) config: AppConfig) {
     const { sendPerSecond, sendBurst, loginPerMinute } = config.rateLimits;
     const limiter = (name: string, points: number, duration: number) =>
       new RateLimiterRedis({ storeClient: redis, keyPrefix: keys.rateLimit(name), points, duration, rejectIfRedisNotReady: true });

@@ -40,7 +40,12 @@ export class MessagesRepository {
     );
     const row = rows[0];
     if (!row) return null;
-    return { id: String(row.id), roomId: Number(row.room_id), seq: Number(row.seq), senderId: row.sender_id === null ? null : Number(row.sender_id) };
+    return {
+      id: String(row.id),
+      roomId: Number(row.room_id),
+      seq: Number(row.seq),
+      senderId: row.sender_id === null ? null : Number(row.sender_id),
+    };
   }
 
   /**

@@ -142,7 +142,10 @@ export class MembersRepository {
   }
 
   async unban(roomId: number, userId: number): Promise<boolean> {
-    const result = await this.db.query<{ affectedRows: number }>('DELETE FROM room_bans WHERE room_id = ? AND user_id = ?', [roomId, userId]);
+    const result = await this.db.query<{ affectedRows: number }>('DELETE FROM room_bans WHERE room_id = ? AND user_id = ?', [
+      roomId,
+      userId,
+    ]);
     return result.affectedRows > 0;
   }
 

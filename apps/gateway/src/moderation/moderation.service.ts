@@ -1,5 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { ErrorCode, type MembershipView, type MemberView, type NoticeKind, type PublicUser, type RoomBanView, type RoomRole } from '@chat/contracts';
+import {
+  ErrorCode,
+  type MembershipView,
+  type MemberView,
+  type NoticeKind,
+  type PublicUser,
+  type RoomBanView,
+  type RoomRole,
+} from '@chat/contracts';
 import type { RoomEntity } from '@chat/database';
 import { AppError } from '../common/app-error';
 import { MessagesService } from '../messages/messages.service';
@@ -97,7 +105,8 @@ export class ModerationService {
     await this.members.ban(roomId, userId, caller.id, reason ?? null);
     this.evict(ctx.room, userId, reason);
     this.notice(roomId, 'ban', userId, `${user.nickname} was banned by ${caller.nickname}`);
-    if (target?.member) await this.messages.announce(ctx.room, `${user.nickname} was banned by ${caller.nickname}${reason ? `: ${reason}` : ''}`);
+    if (target?.member)
+      await this.messages.announce(ctx.room, `${user.nickname} was banned by ${caller.nickname}${reason ? `: ${reason}` : ''}`);
   }
 
   async unban(caller: PublicUser, roomId: number, userId: number): Promise<void> {

@@ -64,11 +64,16 @@ export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnecti
   async handleDisconnect(socket: ChatSocket): Promise<void> {
     const { user } = socket.data;
     if (!user) return; // refused by the auth middleware
-    await this.presence.disconnected(user.id, socket.id).catch((error: Error) => this.logger.warn(`presence (disconnect): ${error.message}`));
+    await this.presence
+      .disconnected(user.id, socket.id)
+      .catch((error: Error) => this.logger.warn(`presence (disconnect): ${error.message}`));
   }
 
   @SubscribeMessage('join_room')
-  async joinRoom(@ConnectedSocket() socket: ChatSocket, @MessageBody(RoomRefPipe) roomId: number): Promise<Ack<{ room: number; lastSeq: number }>> {
+  async joinRoom(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody(RoomRefPipe) roomId: number,
+  ): Promise<Ack<{ room: number; lastSeq: number }>> {
     const { user } = socket.data;
     const { room } = await this.access.require(roomId, user, 'send');
     const lastSeq = await this.sequence.current(roomId, room.lastSeq);

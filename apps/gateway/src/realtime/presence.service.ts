@@ -20,7 +20,9 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return redis.call('ZCARD', KEYS[1])`;
 
-type PresenceRedis = Redis & { chatPresence(key: string, op: 'add' | 'remove', socketId: string, now: number, ttl: number): Promise<number> };
+type PresenceRedis = Redis & {
+  chatPresence(key: string, op: 'add' | 'remove', socketId: string, now: number, ttl: number): Promise<number>;
+};
 
 /**
  * Who is online, kept in Redis as one sorted set of live socket ids per user, so it is right

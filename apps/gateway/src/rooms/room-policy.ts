@@ -5,17 +5,7 @@ import type { RoomRole, SiteRole } from '@chat/contracts';
  * authorization matrix test can be read against them.
  */
 export type RoomAction =
-  | 'view'
-  | 'read'
-  | 'send'
-  | 'invite'
-  | 'listMembers'
-  | 'rename'
-  | 'deleteRoom'
-  | 'setRole'
-  | 'moderate'
-  | 'leave'
-  | 'markRead';
+  'view' | 'read' | 'send' | 'invite' | 'listMembers' | 'rename' | 'deleteRoom' | 'setRole' | 'moderate' | 'leave' | 'markRead';
 
 export interface RoomActor {
   siteRole: SiteRole;

@@ -36,7 +36,10 @@ export class RoomsRepository {
   }
 
   /** Creates the room and its first memberships in one transaction. */
-  async createRoom(room: Pick<RoomEntity, 'name' | 'isPrivate' | 'ownerId'>, members: { userId: number; role: RoomRole }[]): Promise<RoomEntity> {
+  async createRoom(
+    room: Pick<RoomEntity, 'name' | 'isPrivate' | 'ownerId'>,
+    members: { userId: number; role: RoomRole }[],
+  ): Promise<RoomEntity> {
     return this.db.transaction(async (tx) => {
       const now = new Date();
       const entity: Omit<RoomEntity, 'id'> = {

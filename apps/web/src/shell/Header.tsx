@@ -1,0 +1,41 @@
+import { useState } from 'react';
+import { describeError } from '../lib/api';
+import { useSession } from './SessionContext';
+
+const STATUS_TEXT = { connecting: 'Connecting…', online: 'Connected', offline: 'Offline, reconnecting…' } as const;
+
+export function Header({ onSignedOut }: { onSignedOut: () => void }) {
+  const { user, api, socket, connection, notify } = useSession();
+  const [busy, setBusy] = useState(false);
+
+  const logout = async () => {
+    setBusy(true);
+    // Closed first, so the server's disconnect of a revoked token is not mistaken for an expired session.
+    socket.disconnect();
+    try {
+      await api.logout();
+    } catch (error) {
+      // The local session ends either way; the user should know the token may still be live.
+      notify(`Signed out here, but the server did not confirm: ${describeError(error)}`);
+    }
+    onSignedOut();
+  };
+
+  return (
+    <header className="topbar">
+      <span className="brand">Chat</span>
+      <span className={`connection ${connection.status}`} role="status">
+        <span className="dot" aria-hidden="true" />
+        {STATUS_TEXT[connection.status]}
+        {connection.status === 'online' && connection.replica && <span className="muted"> · {connection.replica}</span>}
+      </span>
+      <span className="whoami">
+        <strong>{user.nickname}</strong> <span className="muted">#{user.id}</span>
+        {user.role === 'guest' && <span className="tag">guest{user.maskedIp ? ` · ${user.maskedIp}` : ''}</span>}
+      </span>
+      <button type="button" onClick={() => void logout()} disabled={busy}>
+        Log out
+      </button>
+    </header>
+  );
+}

@@ -1,0 +1,81 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { ChatRoom } from '../chat/ChatRoom';
+import { createApi, type Session } from '../lib/api';
+import { RoomsScreen } from '../rooms/RoomsScreen';
+import { Toasts, useToasts } from '../ui/Toasts';
+import { Header } from './Header';
+import { SessionContext, type SessionValue } from './SessionContext';
+import { useChatSocket } from './useChatSocket';
+import { useView } from './useView';
+
+const SESSION_ENDED = 'Your session has ended. Please sign in again.';
+
+export function SignedIn({ session, onSignOut }: { session: Session; onSignOut: (notice?: string) => void }) {
+  const { toasts, notify, dismiss } = useToasts();
+  const [view, go] = useView();
+  const [flash, setFlash] = useState<string | null>(null);
+  const api = useMemo(() => createApi(session.access_token, () => onSignOut(SESSION_ENDED)), [session.access_token, onSignOut]);
+  const { socket, connection } = useChatSocket(
+    session.access_token,
+    () => onSignOut(SESSION_ENDED),
+    () => api.me().then(
+      () => true,
+      () => false,
+    ),
+  );
+
+  // The room being shown, read by socket listeners registered once per socket.
+  const openRoom = useRef<number | null>(null);
+  useEffect(() => {
+    openRoom.current = view.screen === 'room' ? view.roomId : null;
+  }, [view]);
+
+  useEffect(() => {
+    if (!socket) return;
+    const backToList = (roomId: number, text: string) => {
+      if (openRoom.current !== roomId) return notify(text, 'info');
+      setFlash(text);
+      go({ screen: 'rooms' });
+    };
+    socket.on('kicked', (e) => backToList(e.roomId, `You were removed from the room${e.reason ? `: ${e.reason}` : '.'}`));
+    socket.on('room_deleted', (e) => backToList(e.roomId, 'The room was deleted by its owner.'));
+    socket.on('exception', (e) => notify(e.message));
+    return () => {
+      socket.off('kicked').off('room_deleted').off('exception');
+    };
+  }, [socket, notify, go]);
+
+  const value = useMemo<SessionValue | null>(
+    () => (socket ? { user: session.user, api, socket, connection, notify } : null),
+    [socket, session.user, api, connection, notify],
+  );
+  if (!value) return null;
+
+  return (
+    <SessionContext.Provider value={value}>
+      <div className="app">
+        <Header onSignedOut={() => onSignOut()} />
+        {view.screen === 'room' ? (
+          <ChatRoom
+            key={view.roomId}
+            roomId={view.roomId}
+            onBack={(notice) => {
+              setFlash(notice ?? null);
+              go({ screen: 'rooms' });
+            }}
+          />
+        ) : (
+          <RoomsScreen
+            flash={flash}
+            onDismissFlash={() => setFlash(null)}
+            onOpen={(roomId) => {
+              setFlash(null);
+              go({ screen: 'room', roomId });
+            }}
+          />
+        )}
+        <Toasts toasts={toasts} onDismiss={dismiss} />
+      </div>
+    </SessionContext.Provider>
+  );
+}
