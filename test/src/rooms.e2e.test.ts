@@ -39,11 +39,11 @@ describe('rooms and messages', { timeout: 180_000 }, () => {
     return ack.data;
   }
 
-  /** Waits until the worker has written the room up to `seq`. */
+  /** Waits until the worker has written every message of the room up to `seq` (jobs complete in any order). */
   const persisted = (room: number, seq: number) =>
     eventually(`room ${room} persisted up to ${seq}`, async () => {
-      const [[row]] = await t.db.query<RowDataPacket[]>('SELECT last_seq FROM rooms WHERE id = ?', [room]);
-      return Number(row?.last_seq) >= seq;
+      const [[row]] = await t.db.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM messages WHERE room_id = ? AND seq <= ?', [room, seq]);
+      return Number(row?.n) >= seq;
     });
 
   it('invites several users at once; invitees see only what was sent after their invitation', async () => {
@@ -267,5 +267,24 @@ describe('rooms and messages', { timeout: 180_000 }, () => {
     const byIp = [];
     for (let i = 0; i < 11; i++) byIp.push((await attempt(`ip-${i}-${Date.now()}@example.test`, '203.0.113.77')).status);
     assert.equal(byIp.at(-1), 429);
+  });
+
+  it('a retry with the same clientMsgId, on any replica or over REST, returns the first ack and stores one message', async () => {
+    const owner = await registerUser(t.url);
+    const room = await createRoom(t.url, owner);
+    const sockets = [await socketIn(owner, room), await socketIn(owner, room)];
+    const clientMsgId = `retry-${Date.now()}`;
+    const acks = await Promise.all(sockets.map((socket) => request(socket, 'message', { room, msg: 'once', clientMsgId })));
+    const rest = await post<{ id: string; seq: number }>(owner, `/rooms/${room}/messages`, { content: 'once', clientMsgId });
+    const first = acks[0];
+    assert.ok(first?.ok, JSON.stringify(first));
+    for (const again of [...acks.slice(1), { ok: true as const, data: rest.body }]) assert.deepEqual(again.ok && again.data, first.data);
+    const next = await send(sockets[0]!, room, 'next');
+    assert.equal(next.seq, first.data.seq + 1, 'a retry takes no seq');
+    await persisted(room, next.seq);
+    const [rows] = await t.db.query<RowDataPacket[]>('SELECT id FROM messages WHERE room_id = ? AND client_msg_id = ?', [room, clientMsgId]);
+    assert.equal(rows.length, 1);
+    const reuse = await request(sockets[0]!, 'message', { room: await createRoom(t.url, owner), msg: 'elsewhere', clientMsgId });
+    assert.equal(!reuse.ok && reuse.error.code, 'CONFLICT');
   });
 });

@@ -55,7 +55,9 @@ export const envSchema = z.object({
   RATE_LIMIT_LOGIN_PER_MINUTE: positiveInt.default(10).describe('Login attempts per minute, counted per client IP and per account.'),
   SOCKET_PING_INTERVAL_MS: positiveInt.default(25_000).describe('Engine.IO ping interval.'),
   SOCKET_PING_TIMEOUT_MS: positiveInt.default(20_000).describe('Engine.IO ping timeout.'),
-  SOCKET_MAX_PAYLOAD_BYTES: positiveInt.default(64 * 1024).describe('Largest accepted Socket.IO packet.'),
+  SOCKET_MAX_PAYLOAD_BYTES: positiveInt
+    .default(1024 * 1024)
+    .describe('Largest Socket.IO packet; a larger one closes the connection, anything smaller gets a validation error at worst.'),
   SID_ROUTING: z
     .stringbool()
     .default(true)

@@ -128,3 +128,22 @@ export interface ServerToClientEvents {
 
 export type ClientEventName = keyof ClientToServerEvents;
 export type ServerEventName = keyof ServerToClientEvents;
+
+/** Every client event name, at runtime (the server answers any other name with an error). */
+export const CLIENT_EVENTS = [
+  'join_room',
+  'leave_room',
+  'message',
+  'typing',
+  'read',
+  'sync',
+  'delete_message',
+  'kick_user',
+  'ban_user',
+  'mute_user',
+  'delete_room',
+] as const satisfies readonly ClientEventName[];
+
+// Adding an event to ClientToServerEvents without listing it above fails to compile here.
+type Unlisted = Exclude<ClientEventName, (typeof CLIENT_EVENTS)[number]>;
+export const everyClientEventListed: Unlisted extends never ? true : never = true;

@@ -6,6 +6,8 @@ export function redisKeys(prefix: string) {
   return {
     /** Last sequence number handed out in a room (INCR). */
     roomSeq: (roomId: number) => `${prefix}room:${roomId}:seq`,
+    /** A send's reservation (id, seq, createdAt) under the sender's clientMsgId: what makes a retry idempotent. */
+    clientMsg: (userId: number, clientMsgId: string) => `${prefix}sent:${userId}:${clientMsgId}`,
     /** A revoked access token (logout), kept until the token would have expired anyway. */
     revokedToken: (jti: string) => `${prefix}auth:revoked:${jti}`,
     /** Epoch seconds before which every token of the user is void (site ban). */

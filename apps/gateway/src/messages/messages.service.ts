@@ -11,7 +11,7 @@ import { isMuted } from '../rooms/room-view';
 import { RoomsRepository } from '../rooms/rooms.repository';
 import { MessageQueue } from './message-queue';
 import { MessagesRepository } from './messages.repository';
-import { SequenceService } from './sequence.service';
+import { type Reservation, SequenceService } from './sequence.service';
 
 export interface SendInput {
   roomId: number;
@@ -52,9 +52,9 @@ export class MessagesService {
   ) {}
 
   async send(sender: MessageSender, input: SendInput): Promise<MessageAccepted> {
-    await this.limits.consumeSend(sender.id);
     const { room, member } = await this.access.require(input.roomId, sender, 'send');
     if (member && isMuted(member.mutedUntil)) throw new AppError(ErrorCode.Muted, 'You are muted in this room');
+    await this.limits.consumeSend(sender.id);
     return this.publish(room, 'chat', input.content, sender, input.clientMsgId);
   }
 
@@ -89,22 +89,30 @@ export class MessagesService {
     return (await this.history(caller, roomId, { after: afterSeq, limit })).messages;
   }
 
-  /** By the author, a moderator who outranks the author, or a site admin. */
+  /** By the author while a member, a room moderator who outranks the author, or a site admin. */
   async delete(caller: Caller, messageId: string): Promise<void> {
     const message = await this.messages.findLive(messageId);
     if (!message) throw new AppError(ErrorCode.NotFound, `Message ${messageId} does not exist`);
-    const isAuthor = message.senderId === caller.id;
-    if (!isAuthor) {
+    if (message.senderId === caller.id) {
+      await this.access.require(message.roomId, caller, 'markRead');
+    } else {
       const { actor } = await this.access.require(message.roomId, caller, 'moderate');
       const author = message.senderId === null ? null : await this.rooms.findMembership(message.roomId, message.senderId);
       const target = { userId: message.senderId ?? 0, roomRole: author?.member?.role ?? null };
-      if (!outranks(actor, target)) throw new AppError(ErrorCode.Forbidden, "You cannot delete this member's messages");
+      if (actor.siteRole !== 'admin' && !outranks(actor, target)) {
+        throw new AppError(ErrorCode.Forbidden, "You cannot delete this member's messages");
+      }
     }
     if (await this.messages.softDelete(message)) {
       this.realtime.toRoom(message.roomId).emit('message_deleted', { id: message.id, roomId: message.roomId, seq: message.seq });
     }
   }
 
+  /**
+   * A retry (same sender and clientMsgId) gets the first attempt's id, seq and createdAt back. If
+   * that attempt was never made durable, the retry finishes it: the job id is the message id, so
+   * the queue and the worker store it once whichever attempt gets through.
+   */
   private async publish(
     room: RoomEntity,
     type: MessageType,
@@ -112,27 +120,38 @@ export class MessagesService {
     sender: MessageSender | null,
     clientMsgId?: string,
   ): Promise<MessageAccepted> {
-    const id = this.newId();
-    const createdAt = new Date().toISOString();
-    let seq: number;
+    let reservation: Reservation;
     try {
-      seq = await this.sequence.next(room.id, room.lastSeq);
-      await this.queue.enqueue({
-        id,
+      reservation = await this.sequence.reserve({
         roomId: room.id,
-        seq,
-        senderId: sender?.id ?? null,
-        type,
-        content,
-        clientMsgId: clientMsgId ?? null,
-        createdAt,
+        floor: room.lastSeq,
+        id: this.newId(),
+        createdAt: new Date().toISOString(),
+        senderId: sender?.id,
+        clientMsgId,
       });
     } catch (error) {
-      this.logger.warn(`message to room ${room.id} not accepted: ${(error as Error).message}`);
-      throw new AppError(ErrorCode.Unavailable, 'The message could not be stored; retry with the same clientMsgId');
+      throw this.unavailable(room, error);
+    }
+    const { id, seq, createdAt } = reservation;
+    if (reservation.roomId !== room.id) throw new AppError(ErrorCode.Conflict, 'This clientMsgId was already used for another room');
+    if (reservation.acked) return { id, seq, createdAt };
+    try {
+      await this.queue.enqueue({ id, roomId: room.id, seq, senderId: sender?.id ?? null, type, content, clientMsgId: clientMsgId ?? null, createdAt });
+    } catch (error) {
+      throw this.unavailable(room, error);
     }
     const message: ChatMessage = { id, seq, roomId: room.id, content, type, sender, createdAt, ...(clientMsgId ? { clientMsgId } : {}) };
     this.realtime.toRoom(room.id).emit('message', message);
+    if (sender && clientMsgId) {
+      // Only saves a retry from broadcasting again (receivers drop a repeated id anyway).
+      await this.sequence.markAcked(sender.id, clientMsgId, reservation).catch(() => undefined);
+    }
     return { id, seq, createdAt };
+  }
+
+  private unavailable(room: RoomEntity, error: unknown): AppError {
+    this.logger.warn(`message to room ${room.id} not accepted: ${(error as Error).message}`);
+    return new AppError(ErrorCode.Unavailable, 'The message could not be stored; retry with the same clientMsgId');
   }
 }

@@ -3,16 +3,42 @@ import type Redis from 'ioredis';
 import type { RedisKeys } from '@chat/contracts';
 import { REDIS, REDIS_KEYS } from '../redis/redis.module';
 
+/** How long a clientMsgId is remembered: a retry within this window returns the first ack. */
+export const CLIENT_MSG_ID_TTL_SECONDS = 24 * 3600;
+
 /**
- * Hands out each room's next `seq` atomically across replicas. `floor` is the room's last seq in
- * MySQL: if Redis lost the counter (or holds an older one) the count resumes above it, never reusing
- * a persisted seq.
+ * Takes the room's next seq and, for a send with a clientMsgId, records the reservation under it,
+ * in one atomic step. A retry finds the reservation and gets the same id, seq and createdAt back
+ * instead of a new seq. `floor` is the room's last seq in MySQL: if Redis lost the counter the
+ * count resumes above it, never reusing a persisted seq.
  */
-const NEXT_SEQ = `
+const RESERVE = `
+if KEYS[2] ~= '' then
+  local existing = redis.call('GET', KEYS[2])
+  if existing then return {0, existing} end
+end
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 local floor = tonumber(ARGV[1])
 if current < floor then redis.call('SET', KEYS[1], floor) end
-return redis.call('INCR', KEYS[1])`;
+local seq = redis.call('INCR', KEYS[1])
+local record = cjson.encode({ id = ARGV[2], seq = seq, createdAt = ARGV[3], roomId = tonumber(ARGV[4]), acked = false })
+if KEYS[2] ~= '' then redis.call('SET', KEYS[2], record, 'EX', ARGV[5]) end
+return {1, record}`;
+
+export interface Reservation {
+  id: string;
+  seq: number;
+  createdAt: string;
+  roomId: number;
+  /** A retry of a send that was already acknowledged. */
+  acked: boolean;
+  /** False when this is a retry of an earlier send with the same clientMsgId. */
+  fresh: boolean;
+}
+
+type ReserveRedis = Redis & {
+  chatReserve(seqKey: string, clientKey: string, floor: number, id: string, createdAt: string, roomId: number, ttl: number): Promise<[number, string]>;
+};
 
 @Injectable()
 export class SequenceService {
@@ -20,12 +46,27 @@ export class SequenceService {
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(REDIS_KEYS) private readonly keys: RedisKeys,
   ) {
-    this.redis.defineCommand('chatNextSeq', { numberOfKeys: 1, lua: NEXT_SEQ });
+    this.redis.defineCommand('chatReserve', { numberOfKeys: 2, lua: RESERVE });
   }
 
-  async next(roomId: number, floor: number): Promise<number> {
-    const redis = this.redis as Redis & { chatNextSeq(key: string, floor: number): Promise<number> };
-    return Number(await redis.chatNextSeq(this.keys.roomSeq(roomId), floor));
+  async reserve(input: { roomId: number; floor: number; id: string; createdAt: string; senderId?: number; clientMsgId?: string }): Promise<Reservation> {
+    const clientKey = input.senderId !== undefined && input.clientMsgId ? this.keys.clientMsg(input.senderId, input.clientMsgId) : '';
+    const [fresh, record] = await (this.redis as ReserveRedis).chatReserve(
+      this.keys.roomSeq(input.roomId),
+      clientKey,
+      input.floor,
+      input.id,
+      input.createdAt,
+      input.roomId,
+      CLIENT_MSG_ID_TTL_SECONDS,
+    );
+    return { ...(JSON.parse(record) as Omit<Reservation, 'fresh'>), fresh: fresh === 1 };
+  }
+
+  /** Remembers that the reservation's message was durably accepted and broadcast. */
+  async markAcked(senderId: number, clientMsgId: string, reservation: Reservation): Promise<void> {
+    const { fresh: _, ...record } = reservation;
+    await this.redis.set(this.keys.clientMsg(senderId, clientMsgId), JSON.stringify({ ...record, acked: true }), 'KEEPTTL', 'XX');
   }
 
   async current(roomId: number, floor: number): Promise<number> {

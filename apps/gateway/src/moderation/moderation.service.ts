@@ -103,7 +103,7 @@ export class ModerationService {
       throw new AppError(ErrorCode.Forbidden, 'You cannot ban this user');
     }
     await this.members.ban(roomId, userId, caller.id, reason ?? null);
-    this.evict(ctx.room, userId, reason);
+    if (target?.member) this.evict(ctx.room, userId, reason);
     this.notice(roomId, 'ban', userId, `${user.nickname} was banned by ${caller.nickname}`);
     if (target?.member)
       await this.messages.announce(ctx.room, `${user.nickname} was banned by ${caller.nickname}${reason ? `: ${reason}` : ''}`);

@@ -9,7 +9,7 @@ import {
   WebSocketGateway,
 } from '@nestjs/websockets';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
-import { type Ack, type ChatMessage, type Empty, ErrorCode, type MessageAccepted } from '@chat/contracts';
+import { type Ack, type ChatMessage, CLIENT_EVENTS, type Empty, ErrorCode, type MessageAccepted } from '@chat/contracts';
 import { AuthService } from '../auth/auth.service';
 import { AppError } from '../common/app-error';
 import { MessagesService } from '../messages/messages.service';
@@ -28,6 +28,18 @@ import { socketRoom } from './socket-rooms';
 import { WsExceptionFilter } from './ws-exception.filter';
 
 const ok = <T>(data: T): Ack<T> => ({ ok: true, data });
+const known = new Set<string>(CLIENT_EVENTS);
+
+/** An event nobody handles still gets an error ack and an `exception`, like any invalid event. */
+function refuseUnknownEvents(socket: ChatSocket) {
+  return (event: string, ...args: unknown[]): void => {
+    if (known.has(event)) return;
+    const message = `Unknown event "${event}"`;
+    const ack = args.at(-1);
+    if (typeof ack === 'function') (ack as (a: Ack<never>) => void)({ ok: false, error: { code: ErrorCode.ValidationFailed, message } });
+    socket.emit('exception', { event, code: ErrorCode.ValidationFailed, message });
+  };
+}
 const done: Ack<Empty> = { ok: true, data: {} };
 
 /** Thin handlers: validate (global pipe + DTOs), call a service, return the ack. */
@@ -56,6 +68,10 @@ export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnecti
 
   async handleConnection(socket: ChatSocket): Promise<void> {
     const { user, auth } = socket.data;
+    socket.onAny(refuseUnknownEvents(socket));
+    // A socket does not outlive its token: it would otherwise keep receiving rooms after expiry.
+    const expiry = setTimeout(() => socket.disconnect(true), Math.min(Math.max(0, auth.exp * 1000 - Date.now()), 2 ** 31 - 1));
+    socket.once('disconnect', () => clearTimeout(expiry));
     await socket.join([socketRoom.user(user.id), socketRoom.token(auth.jti)]);
     socket.emit('ready', { user, replica: this.config.gateway.replicaId });
     await this.presence.connected(user.id, socket.id).catch((error: Error) => this.logger.warn(`presence (connect): ${error.message}`));

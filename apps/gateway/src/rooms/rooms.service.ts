@@ -133,11 +133,12 @@ export class RoomsService {
     return rooms.map((room) => toRoomView(room, names.get(room.id), viewerId));
   }
 
+  /** The users, in the order asked for; NOT_FOUND names any that do not exist. */
   private async existingUsers(ids: number[]): Promise<{ id: number; nickname: string; role: PublicUser['role'] }[]> {
     const unique = [...new Set(ids)];
-    const users = await this.users.findMany(unique);
-    const missing = unique.filter((id) => !users.some((u) => u.id === id));
+    const found = new Map((await this.users.findMany(unique)).map((u) => [u.id, u]));
+    const missing = unique.filter((id) => !found.has(id));
     if (missing.length > 0) throw new AppError(ErrorCode.NotFound, `No such users: ${missing.join(', ')}`);
-    return users;
+    return unique.map((id) => found.get(id)!);
   }
 }

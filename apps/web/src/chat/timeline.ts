@@ -73,9 +73,7 @@ function receive(state: Timeline, incoming: ChatMessage[]): Timeline {
 }
 
 export type TimelineItem =
-  | { kind: 'message'; message: ChatMessage }
-  | { kind: 'notice'; notice: NoticeLine }
-  | { kind: 'pending'; pending: PendingMessage };
+  { kind: 'message'; message: ChatMessage } | { kind: 'notice'; notice: NoticeLine } | { kind: 'pending'; pending: PendingMessage };
 
 /**
  * What the list shows, in order. A notice that repeats a stored system message (join, leave,
@@ -87,10 +85,10 @@ export function timelineItems(timeline: Timeline): TimelineItem[] {
   const items: TimelineItem[] = [];
   let next = 0;
   for (const message of timeline.messages) {
-    while (next < notices.length && notices[next]!.afterSeq < message.seq) items.push({ kind: 'notice', notice: notices[next++]! });
+    while (next < notices.length && notices[next].afterSeq < message.seq) items.push({ kind: 'notice', notice: notices[next++] });
     items.push({ kind: 'message', message });
   }
-  for (; next < notices.length; next++) items.push({ kind: 'notice', notice: notices[next]! });
+  for (; next < notices.length; next++) items.push({ kind: 'notice', notice: notices[next] });
   for (const pending of timeline.pending) items.push({ kind: 'pending', pending });
   return items;
 }

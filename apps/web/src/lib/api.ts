@@ -80,7 +80,8 @@ export function createApi(token: string | null, onUnauthorized: () => void = () 
     room: (roomId: number) => call<RoomDetails>('GET', `/rooms/${roomId}`),
     joinRoom: (roomId: number) => call<MembershipView>('POST', `/rooms/${roomId}/join`),
     members: (roomId: number) => call<MemberView[]>('GET', `/rooms/${roomId}/members`),
-    history: (roomId: number, before: number | null) => call<HistoryPage>('GET', `/rooms/${roomId}/messages${query({ before, limit: 50 })}`),
+    history: (roomId: number, before: number | null) =>
+      call<HistoryPage>('GET', `/rooms/${roomId}/messages${query({ before, limit: 50 })}`),
   };
 }
 
@@ -106,7 +107,8 @@ function toApiError(response: Response, data: unknown): ApiError {
   const body = (typeof data === 'object' && data !== null ? data : {}) as Partial<ErrorBody>;
   const code = body.code ?? `HTTP_${response.status}`;
   // A proxy error page (502 while replicas restart) has no JSON body.
-  const message = body.message ?? (response.status >= 500 ? 'The server is unavailable right now. Try again shortly.' : response.statusText);
+  const message =
+    body.message ?? (response.status >= 500 ? 'The server is unavailable right now. Try again shortly.' : response.statusText);
   return new ApiError(response.status, code, message || `Request failed (${response.status})`);
 }
 

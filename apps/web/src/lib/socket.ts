@@ -25,7 +25,12 @@ export function openSocket(token: string): ChatSocket {
  * Emits a client event and resolves with its ack data. While the socket is down the emit waits
  * in Socket.IO's buffer, so the timeout is also how long a send may wait for a reconnect.
  */
-export async function emit<E extends ClientEventName>(socket: ChatSocket, event: E, payload: Payload<E>, timeoutMs = 10_000): Promise<AckData<E>> {
+export async function emit<E extends ClientEventName>(
+  socket: ChatSocket,
+  event: E,
+  payload: Payload<E>,
+  timeoutMs = 10_000,
+): Promise<AckData<E>> {
   const timed = socket.timeout(timeoutMs);
   // Socket.IO's emit types cannot follow a generic event name; the contract map above keeps the call sites exact.
   const emitWithAck = timed.emitWithAck as unknown as (event: E, payload: Payload<E>) => Promise<Ack<AckData<E>>>;

@@ -15,6 +15,7 @@ export function RoomsScreen({ flash, onDismissFlash, onOpen }: Props) {
   const myRoomIds = useMemo(() => new Set(rooms?.map((r) => r.id)), [rooms]);
   return (
     <main className="rooms-screen">
+      <h1 className="sr-only">Rooms</h1>
       {flash && (
         <p className="banner" role="status">
           {flash}

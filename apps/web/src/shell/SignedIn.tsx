@@ -1,4 +1,5 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { ExceptionEvent, KickedEvent } from '@chat/contracts';
 import { ChatRoom } from '../chat/ChatRoom';
 import { createApi, type Session } from '../lib/api';
 import { RoomsScreen } from '../rooms/RoomsScreen';
@@ -18,10 +19,11 @@ export function SignedIn({ session, onSignOut }: { session: Session; onSignOut: 
   const { socket, connection } = useChatSocket(
     session.access_token,
     () => onSignOut(SESSION_ENDED),
-    () => api.me().then(
-      () => true,
-      () => false,
-    ),
+    () =>
+      api.me().then(
+        () => true,
+        () => false,
+      ),
   );
 
   // The room being shown, read by socket listeners registered once per socket.
@@ -37,13 +39,29 @@ export function SignedIn({ session, onSignOut }: { session: Session; onSignOut: 
       setFlash(text);
       go({ screen: 'rooms' });
     };
-    socket.on('kicked', (e) => backToList(e.roomId, `You were removed from the room${e.reason ? `: ${e.reason}` : '.'}`));
-    socket.on('room_deleted', (e) => backToList(e.roomId, 'The room was deleted by its owner.'));
-    socket.on('exception', (e) => notify(e.message));
+    const onKicked = (e: KickedEvent) => backToList(e.roomId, `You were removed from the room${e.reason ? `: ${e.reason}` : '.'}`);
+    const onRoomDeleted = (e: { roomId: number }) => backToList(e.roomId, 'The room was deleted by its owner.');
+    const onException = (e: ExceptionEvent) => notify(e.message);
+    socket.on('kicked', onKicked).on('room_deleted', onRoomDeleted).on('exception', onException);
     return () => {
-      socket.off('kicked').off('room_deleted').off('exception');
+      socket.off('kicked', onKicked).off('room_deleted', onRoomDeleted).off('exception', onException);
     };
   }, [socket, notify, go]);
+
+  const backToRooms = useCallback(
+    (notice?: string) => {
+      setFlash(notice ?? null);
+      go({ screen: 'rooms' });
+    },
+    [go],
+  );
+  const openRoomScreen = useCallback(
+    (roomId: number) => {
+      setFlash(null);
+      go({ screen: 'room', roomId });
+    },
+    [go],
+  );
 
   const value = useMemo<SessionValue | null>(
     () => (socket ? { user: session.user, api, socket, connection, notify } : null),
@@ -56,23 +74,9 @@ export function SignedIn({ session, onSignOut }: { session: Session; onSignOut: 
       <div className="app">
         <Header onSignedOut={() => onSignOut()} />
         {view.screen === 'room' ? (
-          <ChatRoom
-            key={view.roomId}
-            roomId={view.roomId}
-            onBack={(notice) => {
-              setFlash(notice ?? null);
-              go({ screen: 'rooms' });
-            }}
-          />
+          <ChatRoom key={view.roomId} roomId={view.roomId} onBack={backToRooms} />
         ) : (
-          <RoomsScreen
-            flash={flash}
-            onDismissFlash={() => setFlash(null)}
-            onOpen={(roomId) => {
-              setFlash(null);
-              go({ screen: 'room', roomId });
-            }}
-          />
+          <RoomsScreen flash={flash} onDismissFlash={() => setFlash(null)} onOpen={openRoomScreen} />
         )}
         <Toasts toasts={toasts} onDismiss={dismiss} />
       </div>

@@ -17,9 +17,13 @@ export class MessageWriter {
 
   async write(messages: PersistMessageJob[]): Promise<void> {
     if (messages.length === 0) return;
+    const latest = highestSeqPerRoom(messages);
     await this.db.transaction(async (tx) => {
+      // Lock the rooms first, in id order. Otherwise two transactions on one room both take the
+      // foreign-key check's shared lock on its row, then both ask for the exclusive one: a deadlock.
+      await tx.query('SELECT id FROM rooms WHERE id IN (?) ORDER BY id FOR UPDATE', [latest.map((m) => m.roomId)]);
       await insertMessages(tx, messages);
-      for (const last of highestSeqPerRoom(messages)) await advanceRoom(tx, last);
+      for (const last of latest) await advanceRoom(tx, last);
     });
   }
 }
