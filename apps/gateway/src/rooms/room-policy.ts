@@ -46,7 +46,8 @@ export function may(actor: RoomActor, action: RoomAction): boolean {
 /**
  * Whether a moderator may act on (mute, kick, ban, change the role of, delete the messages of)
  * a member: never on themself or on the owner; owners and site admins on anyone else; room
- * admins only on members and guests.
+ * admins only on members and guests. (Deleting a message is the one exception: site admins may
+ * delete anyone's, the owner's included, see MessagesService.delete.)
  */
 export function outranks(actor: RoomActor & { userId: number }, target: { userId: number; roomRole: RoomRole | null }): boolean {
   if (actor.userId === target.userId || target.roomRole === 'owner') return false;
