@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsPositive, IsString, Max, MaxLength } from 'class-validator';
+import { IsId } from './ids';
 
 /** `?q=&cursor=&limit=` of the cursor-paginated lists. */
 export class PageQueryDto {
@@ -13,8 +14,7 @@ export class PageQueryDto {
   @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page' })
   @IsOptional()
   @Type(() => Number)
-  @IsInt()
-  @IsPositive()
+  @IsId()
   cursor?: number;
 
   @ApiPropertyOptional({ default: 50, maximum: 100 })

@@ -137,7 +137,16 @@ export class MessagesService {
     if (reservation.roomId !== room.id) throw new AppError(ErrorCode.Conflict, 'This clientMsgId was already used for another room');
     if (reservation.acked) return { id, seq, createdAt };
     try {
-      await this.queue.enqueue({ id, roomId: room.id, seq, senderId: sender?.id ?? null, type, content, clientMsgId: clientMsgId ?? null, createdAt });
+      await this.queue.enqueue({
+        id,
+        roomId: room.id,
+        seq,
+        senderId: sender?.id ?? null,
+        type,
+        content,
+        clientMsgId: clientMsgId ?? null,
+        createdAt,
+      });
     } catch (error) {
       throw this.unavailable(room, error);
     }

@@ -37,7 +37,15 @@ export interface Reservation {
 }
 
 type ReserveRedis = Redis & {
-  chatReserve(seqKey: string, clientKey: string, floor: number, id: string, createdAt: string, roomId: number, ttl: number): Promise<[number, string]>;
+  chatReserve(
+    seqKey: string,
+    clientKey: string,
+    floor: number,
+    id: string,
+    createdAt: string,
+    roomId: number,
+    ttl: number,
+  ): Promise<[number, string]>;
 };
 
 @Injectable()
@@ -49,7 +57,14 @@ export class SequenceService {
     this.redis.defineCommand('chatReserve', { numberOfKeys: 2, lua: RESERVE });
   }
 
-  async reserve(input: { roomId: number; floor: number; id: string; createdAt: string; senderId?: number; clientMsgId?: string }): Promise<Reservation> {
+  async reserve(input: {
+    roomId: number;
+    floor: number;
+    id: string;
+    createdAt: string;
+    senderId?: number;
+    clientMsgId?: string;
+  }): Promise<Reservation> {
     const clientKey = input.senderId !== undefined && input.clientMsgId ? this.keys.clientMsg(input.senderId, input.clientMsgId) : '';
     const [fresh, record] = await (this.redis as ReserveRedis).chatReserve(
       this.keys.roomSeq(input.roomId),
@@ -65,8 +80,9 @@ export class SequenceService {
 
   /** Remembers that the reservation's message was durably accepted and broadcast. */
   async markAcked(senderId: number, clientMsgId: string, reservation: Reservation): Promise<void> {
-    const { fresh: _, ...record } = reservation;
-    await this.redis.set(this.keys.clientMsg(senderId, clientMsgId), JSON.stringify({ ...record, acked: true }), 'KEEPTTL', 'XX');
+    const { id, seq, createdAt, roomId } = reservation;
+    const record = JSON.stringify({ id, seq, createdAt, roomId, acked: true });
+    await this.redis.set(this.keys.clientMsg(senderId, clientMsgId), record, 'KEEPTTL', 'XX');
   }
 
   async current(roomId: number, floor: number): Promise<number> {

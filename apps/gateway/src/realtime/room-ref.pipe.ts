@@ -1,6 +1,7 @@
 import { Injectable, type PipeTransform } from '@nestjs/common';
 import { ErrorCode } from '@chat/contracts';
 import { AppError } from '../common/app-error';
+import { MAX_ID } from '../common/ids';
 
 /** `join_room` and `leave_room` take a room id, or `{ room }`. */
 @Injectable()
@@ -10,7 +11,7 @@ export class RoomRefPipe implements PipeTransform<unknown, number> {
       typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 1
         ? (value as { room?: unknown }).room
         : value;
-    if (typeof candidate === 'number' && Number.isSafeInteger(candidate) && candidate > 0) return candidate;
+    if (typeof candidate === 'number' && Number.isInteger(candidate) && candidate > 0 && candidate <= MAX_ID) return candidate;
     throw new AppError(ErrorCode.ValidationFailed, 'Expected a room id (positive integer) or { room: <id> }');
   }
 }

@@ -1,7 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsPositive, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsPositive, IsString, Length, Matches, Max } from 'class-validator';
+import { IsSeq } from '../../common/ids';
 
 export const MAX_MESSAGE_LENGTH = 4000;
 
@@ -25,15 +26,13 @@ export class HistoryQueryDto {
   @ApiPropertyOptional({ description: 'Page back: messages with seq < before, newest first' })
   @IsOptional()
   @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @IsSeq()
   before?: number;
 
   @ApiPropertyOptional({ description: 'Catch up: messages with seq > after, oldest first' })
   @IsOptional()
   @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @IsSeq()
   after?: number;
 
   @ApiPropertyOptional({ default: 50, maximum: 100 })

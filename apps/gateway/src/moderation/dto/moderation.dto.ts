@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsPositive, IsString, Length, Max } from 'class-validator';
 import type { RoomRole } from '@chat/contracts';
+import { IsId } from '../../common/ids';
 
 const ROLES: RoomRole[] = ['owner', 'admin', 'member', 'guest'];
 /** A timed mute lasts at most a year; longer means "until lifted" (omit mutedMinutes). */
@@ -27,8 +28,7 @@ export class UpdateMemberDto {
 
 export class BanDto {
   @ApiProperty()
-  @IsInt()
-  @IsPositive()
+  @IsId()
   userId!: number;
 
   @ApiPropertyOptional({ maxLength: 500 })

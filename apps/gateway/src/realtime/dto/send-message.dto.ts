@@ -1,10 +1,10 @@
-import { IsInt, IsOptional, IsPositive, IsString, Length, ValidateIf } from 'class-validator';
+import { IsOptional, IsString, Length, ValidateIf } from 'class-validator';
 import { IsClientMsgId, MAX_MESSAGE_LENGTH } from '../../messages/dto/message.dto';
+import { IsId } from '../../common/ids';
 
 /** `message` event payload: `{ room, msg, clientMsgId? }`, with `content` accepted for `msg`. */
 export class SendMessageDto {
-  @IsInt()
-  @IsPositive()
+  @IsId()
   room!: number;
 
   @ValidateIf((o: SendMessageDto) => o.content === undefined || o.msg !== undefined)

@@ -1,12 +1,12 @@
-import { IsBoolean, IsInt, IsOptional, IsPositive, IsString, Length, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, IsPositive, IsString, Length, Max } from 'class-validator';
 import { IsMessageId } from '../../messages/dto/message.dto';
 import { MAX_MUTE_MINUTES } from '../../moderation/dto/moderation.dto';
+import { IsId, IsSeq } from '../../common/ids';
 
 /** Payloads of the client → server socket events (API.md), validated like REST bodies. */
 
 export class RoomOnlyDto {
-  @IsInt()
-  @IsPositive()
+  @IsId()
   room!: number;
 }
 
@@ -16,14 +16,12 @@ export class TypingDto extends RoomOnlyDto {
 }
 
 export class ReadEventDto extends RoomOnlyDto {
-  @IsInt()
-  @Min(0)
+  @IsSeq()
   seq!: number;
 }
 
 export class SyncDto extends RoomOnlyDto {
-  @IsInt()
-  @Min(0)
+  @IsSeq()
   afterSeq!: number;
 
   @IsOptional()
@@ -40,8 +38,7 @@ export class DeleteMessageDto {
 }
 
 export class ModerateDto extends RoomOnlyDto {
-  @IsInt()
-  @IsPositive()
+  @IsId()
   userId!: number;
 
   @IsOptional()
@@ -51,8 +48,7 @@ export class ModerateDto extends RoomOnlyDto {
 }
 
 export class MuteDto extends RoomOnlyDto {
-  @IsInt()
-  @IsPositive()
+  @IsId()
   userId!: number;
 
   @IsBoolean()

@@ -1,18 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsBoolean,
-  IsInt,
-  IsOptional,
-  IsPositive,
-  IsString,
-  Length,
-  Min,
-  ValidateIf,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsOptional, IsString, Length, ValidateIf } from 'class-validator';
 import { PageQueryDto } from '../../common/page-query.dto';
+import { IsId, IsSeq } from '../../common/ids';
 
 export const MAX_INVITES = 100;
 
@@ -32,8 +21,7 @@ export class CreateRoomDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(MAX_INVITES)
-  @IsInt({ each: true })
-  @IsPositive({ each: true })
+  @IsId({ each: true })
   invitedUserIds?: number[];
 }
 
@@ -52,14 +40,12 @@ export class InviteDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_INVITES)
-  @IsInt({ each: true })
-  @IsPositive({ each: true })
+  @IsId({ each: true })
   userIds!: number[];
 }
 
 export class MarkReadDto {
   @ApiProperty({ description: 'Everything up to and including this seq has been read' })
-  @IsInt()
-  @Min(0)
+  @IsSeq()
   seq!: number;
 }

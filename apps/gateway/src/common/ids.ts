@@ -1,0 +1,11 @@
+import { applyDecorators } from '@nestjs/common';
+import { IsInt, IsPositive, Max, Min } from 'class-validator';
+
+/** Users and rooms have INT UNSIGNED ids: anything larger can only be a mistake. */
+export const MAX_ID = 4_294_967_295;
+
+/** A user or room id. */
+export const IsId = (options?: { each?: boolean }) => applyDecorators(IsInt(options), IsPositive(options), Max(MAX_ID, options));
+
+/** A room seq (or a cursor on it): a non-negative integer JavaScript represents exactly. */
+export const IsSeq = () => applyDecorators(IsInt(), Min(0), Max(Number.MAX_SAFE_INTEGER));
