@@ -279,12 +279,15 @@ describe('rooms and messages', { timeout: 180_000 }, () => {
     const first = acks[0];
     assert.ok(first?.ok, JSON.stringify(first));
     for (const again of [...acks.slice(1), { ok: true as const, data: rest.body }]) assert.deepEqual(again.ok && again.data, first.data);
-    const next = await send(sockets[0]!, room, 'next');
+    const next = await send(sockets[0], room, 'next');
     assert.equal(next.seq, first.data.seq + 1, 'a retry takes no seq');
     await persisted(room, next.seq);
-    const [rows] = await t.db.query<RowDataPacket[]>('SELECT id FROM messages WHERE room_id = ? AND client_msg_id = ?', [room, clientMsgId]);
+    const [rows] = await t.db.query<RowDataPacket[]>('SELECT id FROM messages WHERE room_id = ? AND client_msg_id = ?', [
+      room,
+      clientMsgId,
+    ]);
     assert.equal(rows.length, 1);
-    const reuse = await request(sockets[0]!, 'message', { room: await createRoom(t.url, owner), msg: 'elsewhere', clientMsgId });
+    const reuse = await request(sockets[0], 'message', { room: await createRoom(t.url, owner), msg: 'elsewhere', clientMsgId });
     assert.equal(!reuse.ok && reuse.error.code, 'CONFLICT');
   });
 });
