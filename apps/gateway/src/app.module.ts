@@ -12,6 +12,7 @@ import { RealtimeCoreModule } from './realtime/realtime-core.module';
 import { UsersModule } from './users/users.module';
 import { ConfigModule } from '@chat/config';
 import { HealthModule } from './health/health.module';
+import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MessagesModule } from './messages/messages.module';
 import { MetricsController } from './metrics/metrics.controller';
 import { QueryMetricsLogger } from './metrics/query-metrics.logger';
@@ -55,6 +56,7 @@ export class AppModule {
         RedisModule,
         CommonModule,
         RealtimeCoreModule,
+        LifecycleModule,
         AuthModule,
         UsersModule,
         RoomsModule,

@@ -25,7 +25,6 @@ export async function createGateway(config: AppConfig): Promise<NestExpressAppli
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
   app.useWebSocketAdapter(new RedisIoAdapter(app, config, app.get(REDIS_PUB), app.get(REDIS_SUB)));
-  app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(
     app,

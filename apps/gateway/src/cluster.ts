@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import { createServer } from 'node:http';
 import { Logger } from '@nestjs/common';
 import { setupMaster, setupWorker } from '@socket.io/sticky';
-import { loadConfigOrExit } from '@chat/config';
+import { exitCleanlyOnSignals, loadConfigOrExit } from '@chat/config';
 import { createGateway } from './bootstrap';
 import { RealtimeServer } from './realtime/realtime.server';
 import { acceptAfterSessionBinding, stopReadingOnHandOff } from './sticky-fixes';
@@ -45,7 +45,9 @@ function primary(): void {
 }
 
 async function worker(): Promise<void> {
-  const app = await createGateway(loadConfigOrExit());
+  const config = loadConfigOrExit();
+  const app = await createGateway(config);
+  exitCleanlyOnSignals(app, logger, config.shutdownGraceMs);
   await app.init();
   setupWorker(app.get(RealtimeServer).io);
 }

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger as PinoLogger } from 'nestjs-pino';
-import { loadConfigOrExit, logStrayRejections } from '@chat/config';
+import { exitCleanlyOnSignals, loadConfigOrExit, logStrayRejections } from '@chat/config';
 import { waitForDatabase } from '@chat/database';
 import { WorkerModule } from './worker.module';
 
@@ -14,8 +14,8 @@ async function main(): Promise<void> {
   await waitForDatabase(config.database.url, logger);
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { bufferLogs: true });
   app.useLogger(app.get(PinoLogger));
-  // Closes the BullMQ worker on SIGTERM: the job in hand finishes, the rest stay queued.
-  app.enableShutdownHooks();
+  // Closes the BullMQ worker on SIGTERM: the jobs in hand finish, the rest stay queued.
+  exitCleanlyOnSignals(app, logger, config.shutdownGraceMs);
   await app.init();
   logger.log(`worker consuming with concurrency ${config.worker.concurrency}`);
 }

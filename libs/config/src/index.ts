@@ -3,5 +3,5 @@ export { DEMO_JWT_SECRET, type Env, envSchema } from './env.schema';
 export { pinoOptions } from './logging';
 export { APP_CONFIG, ConfigModule } from './config.module';
 export { loadConfigOrExit } from './load-or-exit';
-export { logStrayRejections } from './process-guards';
+export { exitCleanlyOnSignals, logStrayRejections } from './process-guards';
 export { withTimeout } from './with-timeout';

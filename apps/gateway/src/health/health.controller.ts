@@ -1,6 +1,7 @@
 import { Controller, Get, UseFilters } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { DrainService } from '../lifecycle/drain.service';
 import { HealthReportFilter } from './health-report.filter';
 import { RedisHealthIndicator } from './redis.health';
 
@@ -12,6 +13,8 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly db: TypeOrmHealthIndicator,
     private readonly redis: RedisHealthIndicator,
+    private readonly indicators: HealthIndicatorService,
+    private readonly drain: DrainService,
   ) {}
 
   /** The process is up and its event loop turns; restart it if this fails. */
@@ -26,6 +29,7 @@ export class HealthController {
   @HealthCheck()
   ready() {
     return this.health.check([
+      () => (this.drain.draining ? this.indicators.check('accepting').down({ reason: 'draining' }) : this.indicators.check('accepting').up()),
       () => this.db.pingCheck('mysql', { timeout: 1_500 }),
       () => this.redis.commands('redis'),
       () => this.redis.pubSub('pubsub'),
