@@ -4,6 +4,8 @@ export function renderNginxConf(o: {
   runDir?: string;
   resolver?: string;
   accessLog?: boolean;
+  webRoot?: string;
 }): string;
 export const composeReplicas: { id: string; address: string }[];
+export const composeWebRoot: string;
 export function renderComposeConf(): string;

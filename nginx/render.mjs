@@ -18,8 +18,9 @@ import { pathToFileURL } from 'node:url';
  * @param {string} [o.runDir]                   writable dir for pid and temp files (local mode)
  * @param {string} [o.resolver]                 DNS resolver for re-resolving replica hostnames (compose)
  * @param {boolean} [o.accessLog]               log requests to stdout
+ * @param {string} [o.webRoot]                  the web client's build (apps/web/dist), served at `/`
  */
-export function renderNginxConf({ listen, replicas, runDir, resolver, accessLog = false }) {
+export function renderNginxConf({ listen, replicas, runDir, resolver, accessLog = false, webRoot }) {
   const resolve = resolver ? ' resolve' : '';
   const upstreamServers = replicas.map((r) => `    server ${r.address} max_fails=1 fail_timeout=5s${resolve};`).join('\n');
   // Re-resolving hostnames (`resolve`) needs the upstream in shared memory.
@@ -86,7 +87,7 @@ ${perReplica}
       proxy_next_upstream error timeout;
     }
 
-    # Prometheus scrapes replicas directly; the public origin does not expose metrics.
+${webRoot ? webLocations(webRoot) : ''}    # Prometheus scrapes replicas directly; the public origin does not expose metrics.
     location = /metrics {
       return 404;
     }
@@ -102,11 +103,48 @@ ${perReplica}
 `;
 }
 
+// Only the app's own files are static: its index at `/` and Vite's assets. Every other path,
+// GET /rooms included, belongs to the API, which is why the app routes with the URL's hash.
+function webLocations(webRoot) {
+  return `    # The web client.
+    location = / {
+      root ${webRoot};
+      try_files /index.html =404;
+      types { text/html html; }
+      # Always revalidated, so a deploy reaches open browsers on their next load.
+      add_header Cache-Control "no-cache";
+    }
+
+    location /assets/ {
+      root ${webRoot};
+      # Inline rather than mime.types, whose path differs between hosts. Browsers refuse a module
+      # script served as anything but JavaScript.
+      types {
+        application/javascript js mjs;
+        text/css css;
+        application/json map json;
+        image/svg+xml svg;
+        image/png png;
+        font/woff2 woff2;
+      }
+      default_type application/octet-stream;
+      gzip on;
+      gzip_types application/javascript text/css application/json image/svg+xml;
+      # Vite names every asset after its content hash: a name never changes content.
+      add_header Cache-Control "public, max-age=31536000, immutable";
+    }
+
+`;
+}
+
+/** Where the nginx image of deploy/docker/Dockerfile (target `web`) holds the web client. */
+export const composeWebRoot = '/srv/chat-web';
+
 /** The docker-compose topology: three named gateway services on port 3000. */
 export const composeReplicas = [1, 2, 3].map((i) => ({ id: `gateway-${i}`, address: `gateway-${i}:3000` }));
 
 export function renderComposeConf() {
-  return renderNginxConf({ listen: 8080, replicas: composeReplicas, resolver: '127.0.0.11', accessLog: true });
+  return renderNginxConf({ listen: 8080, replicas: composeReplicas, resolver: '127.0.0.11', accessLog: true, webRoot: composeWebRoot });
 }
 
 // `node nginx/render.mjs` rewrites nginx/compose.conf.

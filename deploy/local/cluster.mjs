@@ -1,8 +1,8 @@
 // Starts the cluster's topology as real processes: N gateway replicas behind nginx (or behind
 // node:cluster + @socket.io/sticky in single-host mode) and the persistence worker. Used by
 // `npm start` and by the end-to-end tests, so both run exactly the same thing.
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { renderNginxConf } from '../../nginx/render.mjs';
 import { ensureNginx } from './services.mjs';
@@ -57,9 +57,12 @@ export async function startCluster(o) {
       mkdirSync(join(dir, temp), { recursive: true });
       chmodSync(join(dir, temp), 0o777); // nginx's workers drop to an unprivileged user
     }
+    const webRoot = join(o.root, 'apps/web/dist');
+    warnIfUnreachable(webRoot, log);
     const conf = renderNginxConf({
       listen: httpPort,
       runDir: dir,
+      webRoot,
       replicas: replicas.map((r) => ({ id: r.name, address: `127.0.0.1:${r.port}` })),
     });
     writeFileSync(join(dir, 'nginx.conf'), conf);
@@ -91,6 +94,20 @@ export async function startCluster(o) {
     stop: () => supervisor.stopAll(),
   };
   return handle;
+}
+
+/** Started by root, nginx's workers drop to an unprivileged user, who must be able to walk down to the web client's files. */
+function warnIfUnreachable(webRoot, log) {
+  const root = process.getuid?.() === 0;
+  for (let dir = webRoot; dir !== dirname(dir); dir = dirname(dir)) {
+    let mode;
+    try {
+      mode = statSync(dir).mode;
+    } catch {
+      return log(`nginx: ${webRoot} does not exist (npm run build): the web client at / will answer 404`);
+    }
+    if (root && (mode & 0o001) === 0) return log(`nginx: others may not enter ${dir} (chmod o+x): the web client at / will answer 403`);
+  }
 }
 
 async function ok(url) {

@@ -1,5 +1,5 @@
 // `npm test`: from a fresh clone, installs what the suites need (npm packages; nginx and
-// docker-compose from Debian's packages when missing), makes MariaDB and Redis reachable,
+// docker-compose and chromium from Debian's packages when missing), makes MariaDB and Redis reachable,
 // builds, and runs the unit, integration and end-to-end suites with node's test runner.
 // Every suite that starts the cluster uses its own database, Redis and key prefix, and removes them.
 import { execFileSync, spawn } from 'node:child_process';
@@ -28,6 +28,8 @@ async function main() {
   const { aptInstall, ensureMysql, ensureNginx, ensureRedis, findBinary } = await import('./services.mjs');
   ensureNginx(log);
   if (!findBinary('docker-compose')) aptInstall(['docker-compose'], log);
+  // The web client's browser suite drives Debian's Chromium (playwright-core downloads no browser).
+  if (!findBinary('chromium')) aptInstall(['chromium'], log);
   const runDir = join(root, '.run');
   mkdirSync(runDir, { recursive: true });
   const mysqlUrl = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';

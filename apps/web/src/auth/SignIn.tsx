@@ -1,5 +1,6 @@
 import { type FormEvent, useMemo, useState } from 'react';
 import { createApi, describeError, type Session } from '../lib/api';
+import { fieldText } from '../lib/forms';
 import { Field } from '../ui/Field';
 
 type Mode = 'login' | 'register';
@@ -25,13 +26,13 @@ export function SignIn({ notice, onSignedIn }: { notice: string | null; onSigned
   const submitAccount = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    const [email, password, nickname] = ['email', 'password', 'nickname'].map((k) => String(form.get(k) ?? '').trim());
+    const [email, password, nickname] = ['email', 'password', 'nickname'].map((name) => fieldText(form, name));
     void attempt('account', () => (mode === 'login' ? api.login(email, password) : api.register(email, password, nickname)));
   };
 
   const submitGuest = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const nickname = String(new FormData(event.currentTarget).get('guestNickname') ?? '').trim();
+    const nickname = fieldText(new FormData(event.currentTarget), 'guestNickname');
     void attempt('guest', () => api.guest(nickname || undefined));
   };
 

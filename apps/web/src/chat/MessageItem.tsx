@@ -15,7 +15,12 @@ export function MessageItem({ message, me, onDelete }: { message: ChatMessage; m
         <time dateTime={message.createdAt}>{formatTime(message.createdAt)}</time>
         {mine && <span className="state">Sent</span>}
         {mine && (
-          <button type="button" className="link delete" aria-label={`Delete message: ${preview(message.content)}`} onClick={() => onDelete(message.id)}>
+          <button
+            type="button"
+            className="link delete"
+            aria-label={`Delete message: ${preview(message.content)}`}
+            onClick={() => onDelete(message.id)}
+          >
             Delete
           </button>
         )}

@@ -1,5 +1,6 @@
 import { type FormEvent, useId, useState } from 'react';
 import { describeError } from '../lib/api';
+import { fieldText } from '../lib/forms';
 import { useSession } from '../shell/SessionContext';
 import { Field } from '../ui/Field';
 
@@ -21,8 +22,8 @@ export function CreateRoom({ onCreated }: { onCreated: (roomId: number) => void 
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    const name = String(form.get('name') ?? '').trim();
-    const invitedUserIds = parseUserIds(String(form.get('invite') ?? ''));
+    const name = fieldText(form, 'name');
+    const invitedUserIds = parseUserIds(fieldText(form, 'invite'));
     if (!invitedUserIds) return setError('Invite user ids must be numbers separated by commas or spaces.');
     if (invitedUserIds.length > MAX_INVITES) return setError(`At most ${MAX_INVITES} users can be invited at once.`);
     setBusy(true);
