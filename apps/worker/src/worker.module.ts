@@ -7,7 +7,9 @@ import { QueueName, redisKeys } from '@chat/contracts';
 import { dataSourceOptions } from '@chat/database';
 import { HealthServer } from './health/health.server';
 import { MessagePersistenceProcessor } from './persistence/message-persistence.processor';
+import { BatchWriter } from './persistence/batch-writer';
 import { MessageWriter } from './persistence/message-writer';
+import { redisProviders } from './redis.providers';
 
 @Module({})
 export class WorkerModule {
@@ -17,12 +19,13 @@ export class WorkerModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggerModule.forRoot({ pinoHttp: pinoOptions(config, 'worker') }),
-        TypeOrmModule.forRoot(dataSourceOptions(config.database.url, { poolSize: config.worker.concurrency })),
+        // One transaction at a time (BatchWriter), plus the health probe.
+        TypeOrmModule.forRoot(dataSourceOptions(config.database.url, { poolSize: 4 })),
         // Workers need maxRetriesPerRequest: null (BullMQ sets it) and wait out Redis outages.
         BullModule.forRoot({ connection: { url: config.redis.url }, prefix: redisKeys(config.redis.prefix).bullPrefix }),
-        BullModule.registerQueue({ name: QueueName.Messages }),
+        BullModule.registerQueue({ name: QueueName.Messages }, { name: QueueName.DeadLetters }),
       ],
-      providers: [MessageWriter, MessagePersistenceProcessor, HealthServer],
+      providers: [...redisProviders, MessageWriter, BatchWriter, MessagePersistenceProcessor, HealthServer],
     };
   }
 }

@@ -64,7 +64,9 @@ export const envSchema = z.object({
     .describe('Prefix Engine.IO session ids with REPLICA_ID so nginx can route polling requests back (off under node:cluster).'),
   CORS_ORIGINS: z.string().default('*').describe('Comma-separated allowed origins for HTTP and Socket.IO (`*` for any).'),
   WORKER_HEALTH_PORT: port.default(3100).describe('Worker health/metrics port (the worker serves nothing else).'),
-  WORKER_CONCURRENCY: positiveInt.default(16).describe('Jobs the worker persists in parallel.'),
+  WORKER_CONCURRENCY: positiveInt
+    .default(200)
+    .describe('Jobs the worker holds at once; they are written in batches of up to this many (at most 500) per transaction.'),
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000).describe('How long a stopping process may drain before it exits.'),
 });
 

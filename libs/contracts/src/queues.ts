@@ -4,11 +4,14 @@
  */
 export const QueueName = {
   Messages: 'chat-messages',
+  /** Messages the worker gave up on after every retry: kept for an operator, counted in metrics. */
+  DeadLetters: 'chat-messages-dead',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
 export const JobName = {
   PersistMessage: 'persist-message',
+  DeadMessage: 'dead-message',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
@@ -25,7 +28,16 @@ export interface PersistMessageJob {
   createdAt: string;
 }
 
+/** A message moved to the dead-letter queue, with why. */
+export interface DeadMessageJob {
+  message: PersistMessageJob;
+  error: string;
+  attempts: number;
+  failedAt: string;
+}
+
 /** One typed map from job name to payload, used by producer and consumer alike. */
 export interface JobPayloads {
   [JobName.PersistMessage]: PersistMessageJob;
+  [JobName.DeadMessage]: DeadMessageJob;
 }

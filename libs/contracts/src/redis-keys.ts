@@ -6,6 +6,8 @@ export function redisKeys(prefix: string) {
   return {
     /** Last sequence number handed out in a room (INCR). */
     roomSeq: (roomId: number) => `${prefix}room:${roomId}:seq`,
+    /** Accepted messages not yet in MySQL (sorted set by seq), so history and sync can read their own writes. */
+    recentMessages: (roomId: number) => `${prefix}room:${roomId}:recent`,
     /** A send's reservation (id, seq, createdAt) under the sender's clientMsgId: what makes a retry idempotent. */
     clientMsg: (userId: number, clientMsgId: string) => `${prefix}sent:${userId}:${clientMsgId}`,
     /** A revoked access token (logout), kept until the token would have expired anyway. */

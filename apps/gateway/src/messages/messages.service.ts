@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, Logger } from '@nestjs/common';
 import { monotonicFactory } from 'ulid';
 import { type ChatMessage, ErrorCode, type MessageAccepted, type MessageSender, type MessageType } from '@chat/contracts';
@@ -10,8 +11,13 @@ import { outranks } from '../rooms/room-policy';
 import { isMuted } from '../rooms/room-view';
 import { RoomsRepository } from '../rooms/rooms.repository';
 import { MessageQueue } from './message-queue';
-import { MessagesRepository } from './messages.repository';
+import { MessagesRepository, type StoredMessageRef } from './messages.repository';
+import { mergePages } from './merge-pages';
+import { RecentMessages } from './recent-messages';
 import { type Reservation, SequenceService } from './sequence.service';
+
+const DELETE_WAIT_ATTEMPTS = 10;
+const DELETE_WAIT_STEP_MS = 200;
 
 export interface SendInput {
   roomId: number;
@@ -49,6 +55,7 @@ export class MessagesService {
     private readonly queue: MessageQueue,
     private readonly realtime: RealtimeServer,
     private readonly limits: RateLimits,
+    private readonly recent: RecentMessages,
   ) {}
 
   async send(sender: MessageSender, input: SendInput): Promise<MessageAccepted> {
@@ -70,18 +77,22 @@ export class MessagesService {
     });
   }
 
+  /** MySQL's rows merged with the acknowledged messages the worker has not written yet. */
   async history(caller: Caller, roomId: number, query: HistoryQuery): Promise<HistoryPage> {
     const { member } = await this.access.require(roomId, caller, 'read');
     const limit = query.limit ?? 50;
-    const rows = await this.messages.page(roomId, {
-      floor: member?.joinedSeq ?? 0,
-      before: query.before,
-      after: query.after,
-      limit: limit + 1,
-    });
-    const messages = rows.slice(0, limit);
+    const order = query.after === undefined ? 'desc' : 'asc';
+    const floor = member?.joinedSeq ?? 0;
+    const lower = Math.max(floor, query.after ?? 0);
+    const upper = query.before ?? Number.MAX_SAFE_INTEGER;
+    const [rows, pending] = await Promise.all([
+      this.messages.page(roomId, { floor, before: query.before, after: query.after, limit: limit + 1 }),
+      this.recent.range(roomId, lower, upper, order, limit + 1),
+    ]);
+    const page = mergePages(rows, pending, order, limit + 1);
+    const messages = page.slice(0, limit);
     const last = messages.at(-1);
-    return { messages, nextCursor: rows.length > limit && last ? last.seq : null };
+    return { messages, nextCursor: page.length > limit && last ? last.seq : null };
   }
 
   /** The messages after `afterSeq`, oldest first: what a client calls after a gap or a reconnect. */
@@ -91,8 +102,7 @@ export class MessagesService {
 
   /** By the author while a member, a room moderator who outranks the author, or a site admin. */
   async delete(caller: Caller, messageId: string): Promise<void> {
-    const message = await this.messages.findLive(messageId);
-    if (!message) throw new AppError(ErrorCode.NotFound, `Message ${messageId} does not exist`);
+    const message = await this.findStored(messageId);
     if (message.senderId === caller.id) {
       await this.access.require(message.roomId, caller, 'markRead');
     } else {
@@ -104,7 +114,18 @@ export class MessagesService {
       }
     }
     if (await this.messages.softDelete(message)) {
+      await this.recent.remove(message.roomId, message.seq).catch(() => undefined);
       this.realtime.toRoom(message.roomId).emit('message_deleted', { id: message.id, roomId: message.roomId, seq: message.seq });
+    }
+  }
+
+  /** A message just acknowledged may still be on its way to MySQL: give the worker a moment. */
+  private async findStored(messageId: string): Promise<StoredMessageRef> {
+    for (let attempt = 0; ; attempt++) {
+      const message = await this.messages.findLive(messageId);
+      if (message) return message;
+      if (attempt === DELETE_WAIT_ATTEMPTS) throw new AppError(ErrorCode.NotFound, `Message ${messageId} does not exist`);
+      await sleep(DELETE_WAIT_STEP_MS);
     }
   }
 
@@ -152,10 +173,12 @@ export class MessagesService {
     }
     const message: ChatMessage = { id, seq, roomId: room.id, content, type, sender, createdAt, ...(clientMsgId ? { clientMsgId } : {}) };
     this.realtime.toRoom(room.id).emit('message', message);
-    if (sender && clientMsgId) {
-      // Only saves a retry from broadcasting again (receivers drop a repeated id anyway).
-      await this.sequence.markAcked(sender.id, clientMsgId, reservation).catch(() => undefined);
-    }
+    await this.recent
+      .remember(message, (pipeline) => {
+        // Saves a retry from broadcasting again (receivers drop a repeated id anyway).
+        if (sender && clientMsgId) this.sequence.markAcked(pipeline, sender.id, clientMsgId, reservation);
+      })
+      .catch((error: Error) => this.logger.warn(`message ${id} durable but not cached for reads: ${error.message}`));
     return { id, seq, createdAt };
   }
 

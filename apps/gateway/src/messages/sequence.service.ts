@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { RedisKeys } from '@chat/contracts';
 import { REDIS, REDIS_KEYS } from '../redis/redis.module';
+import type { Pipeline } from './recent-messages';
 
 /** How long a clientMsgId is remembered: a retry within this window returns the first ack. */
 export const CLIENT_MSG_ID_TTL_SECONDS = 24 * 3600;
@@ -79,10 +80,10 @@ export class SequenceService {
   }
 
   /** Remembers that the reservation's message was durably accepted and broadcast. */
-  async markAcked(senderId: number, clientMsgId: string, reservation: Reservation): Promise<void> {
+  markAcked(pipeline: Pipeline, senderId: number, clientMsgId: string, reservation: Reservation): void {
     const { id, seq, createdAt, roomId } = reservation;
     const record = JSON.stringify({ id, seq, createdAt, roomId, acked: true });
-    await this.redis.set(this.keys.clientMsg(senderId, clientMsgId), record, 'KEEPTTL', 'XX');
+    pipeline.set(this.keys.clientMsg(senderId, clientMsgId), record, 'KEEPTTL', 'XX');
   }
 
   async current(roomId: number, floor: number): Promise<number> {

@@ -1,20 +1,31 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger, type OnModuleInit } from '@nestjs/common';
-import type { Job } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
+import { Counter } from 'prom-client';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
-import { JobName, type JobPayloads, QueueName } from '@chat/contracts';
-import { MessageWriter } from './message-writer';
+import { type DeadMessageJob, JobName, type JobPayloads, QueueName } from '@chat/contracts';
+import { BatchWriter } from './batch-writer';
 
 type PersistJob = Job<JobPayloads[typeof JobName.PersistMessage], void, typeof JobName.PersistMessage>;
 
-/** Consumes accepted messages and writes them to MySQL; a failure is retried with backoff by BullMQ. */
+const deadLettered = new Counter({
+  name: 'chat_messages_dead_lettered_total',
+  help: 'Messages moved to the dead-letter queue after their last failed attempt',
+});
+
+/**
+ * Consumes accepted messages and writes them to MySQL in batches. A failure is retried with
+ * backoff by BullMQ; a message that fails every attempt goes to the dead-letter queue (and the
+ * log and metrics) and holds back nothing else: no job waits for another.
+ */
 @Processor(QueueName.Messages)
 export class MessagePersistenceProcessor extends WorkerHost implements OnModuleInit {
   private readonly logger = new Logger(MessagePersistenceProcessor.name);
 
   constructor(
-    private readonly writer: MessageWriter,
+    private readonly batches: BatchWriter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectQueue(QueueName.DeadLetters) private readonly deadLetters: Queue<DeadMessageJob>,
   ) {
     super();
   }
@@ -22,16 +33,35 @@ export class MessagePersistenceProcessor extends WorkerHost implements OnModuleI
   onModuleInit(): void {
     this.worker.concurrency = this.config.worker.concurrency;
     this.worker.on('failed', (job, error) => {
-      const attempts = job ? `${job.attemptsMade}/${job.opts.attempts ?? 1}` : '?';
-      this.logger.warn(`job ${job?.id ?? '?'} failed (attempt ${attempts}): ${error.message}`);
+      if (!job) return;
+      const attempts = job.opts.attempts ?? 1;
+      if (job.attemptsMade < attempts) {
+        this.logger.warn(`job ${job.id} failed (attempt ${job.attemptsMade}/${attempts}), will retry: ${error.message}`);
+        return;
+      }
+      void this.bury(job as PersistJob, error);
     });
   }
 
   async process(job: PersistJob): Promise<void> {
     switch (job.name) {
       case JobName.PersistMessage:
-        await this.writer.write([job.data]);
-        return;
+        return this.batches.write(job.data);
     }
+  }
+
+  private async bury(job: PersistJob, error: Error): Promise<void> {
+    deadLettered.inc();
+    const { id, roomId, seq } = job.data;
+    this.logger.error(`message ${id} (room ${roomId}, seq ${seq}) dead-lettered after ${job.attemptsMade} attempts: ${error.message}`);
+    const dead: DeadMessageJob = {
+      message: job.data,
+      error: error.message,
+      attempts: job.attemptsMade,
+      failedAt: new Date().toISOString(),
+    };
+    await this.deadLetters
+      .add(JobName.DeadMessage, dead, { jobId: id, removeOnComplete: false, removeOnFail: false })
+      .catch((cause: Error) => this.logger.error(`dead-lettering ${id} failed: ${cause.message}`));
   }
 }

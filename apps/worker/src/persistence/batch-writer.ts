@@ -1,0 +1,112 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { Counter, Histogram } from 'prom-client';
+import { type PersistMessageJob, type RedisKeys } from '@chat/contracts';
+import { WORKER_REDIS, WORKER_REDIS_KEYS } from '../redis.providers';
+import { MessageWriter } from './message-writer';
+
+/**
+ * Big enough to amortise a transaction over hundreds of messages, small enough that one
+ * multi-row INSERT stays far below max_allowed_packet (500 × 4,000 characters ≈ 8 MB worst case).
+ */
+export const MAX_BATCH = 500;
+
+const persisted = new Counter({ name: 'chat_messages_persisted_total', help: 'Messages committed to MySQL' });
+const batchSize = new Histogram({
+  name: 'chat_persist_batch_size',
+  help: 'Messages per persistence transaction',
+  buckets: [1, 5, 20, 50, 100, 200, 500],
+});
+const lag = new Histogram({
+  name: 'chat_persistence_lag_seconds',
+  help: 'From a message being acknowledged to its row being committed',
+  buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+});
+
+interface Pending {
+  message: PersistMessageJob;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit: while one transaction runs, the jobs that arrive wait, and all of them go in the
+ * next one. Under load a batch is as large as the jobs in flight (WORKER_CONCURRENCY); when idle a
+ * message is written alone at once. One transaction at a time also means no deadlocks between
+ * our own transactions. Each job's promise settles with its batch, so BullMQ acknowledges (or
+ * retries) every job individually.
+ */
+@Injectable()
+export class BatchWriter implements OnApplicationShutdown {
+  private readonly logger = new Logger(BatchWriter.name);
+  private readonly queue: Pending[] = [];
+  private flushing = false;
+
+  constructor(
+    private readonly writer: MessageWriter,
+    @Inject(WORKER_REDIS) private readonly redis: Redis,
+    @Inject(WORKER_REDIS_KEYS) private readonly keys: RedisKeys,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.quit().catch(() => undefined);
+  }
+
+  write(message: PersistMessageJob): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ message, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0) await this.commit(this.queue.splice(0, MAX_BATCH));
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async commit(batch: Pending[]): Promise<void> {
+    try {
+      await this.writer.write(batch.map((p) => p.message));
+      this.done(batch);
+    } catch (error) {
+      if (!isRejectedStatement(error)) {
+        // MySQL unreachable or the like: every job fails and BullMQ retries them with backoff.
+        for (const pending of batch) pending.reject(error);
+        return;
+      }
+      // One bad message must not hold back the others: write them one by one.
+      for (const pending of batch) {
+        try {
+          await this.writer.write([pending.message]);
+          this.done([pending]);
+        } catch (single) {
+          pending.reject(single);
+        }
+      }
+    }
+  }
+
+  private done(batch: Pending[]): void {
+    const now = Date.now();
+    persisted.inc(batch.length);
+    batchSize.observe(batch.length);
+    const pipeline = this.redis.pipeline();
+    for (const { message, resolve } of batch) {
+      lag.observe((now - Date.parse(message.createdAt)) / 1000);
+      // The gateways serve it from MySQL from now on.
+      pipeline.zremrangebyscore(this.keys.recentMessages(message.roomId), message.seq, message.seq);
+      resolve();
+    }
+    pipeline.exec().catch((error: Error) => this.logger.warn(`recent-message cleanup failed: ${error.message}`));
+  }
+}
+
+/** MySQL answered and refused this statement (bad data), as opposed to not answering at all. */
+function isRejectedStatement(error: unknown): boolean {
+  const { sqlState, errno } = error as { sqlState?: string; errno?: number };
+  return typeof errno === 'number' && typeof sqlState === 'string' && !sqlState.startsWith('08') && sqlState !== '40001';
+}

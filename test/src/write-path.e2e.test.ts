@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Queue } from 'bullmq';
+import Redis from 'ioredis';
+import type { RowDataPacket } from 'mysql2/promise';
+import { type ChatMessage, JobName, type JobPayloads, QueueName, redisKeys } from '@chat/contracts';
+import { api, type ChatClient, connect, createRoom, registerUser, request } from './support/clients';
+import { startTestCluster, type TestCluster } from './support/test-cluster';
+import { eventually } from './support/wait';
+
+/** The write path's guarantees that need the worker to misbehave: read-your-writes and the dead-letter queue. */
+describe('write path', { timeout: 180_000 }, () => {
+  let t: TestCluster;
+  let redis: Redis;
+  const opened: ChatClient[] = [];
+
+  before(async () => {
+    t = await startTestCluster({ gateways: 2 });
+    redis = new Redis(t.redisUrl);
+  });
+
+  after(async () => {
+    for (const socket of opened) socket.close();
+    redis?.disconnect();
+    await t?.stop();
+  });
+
+  const rowsOf = async (room: number) => {
+    const [rows] = await t.db.query<RowDataPacket[]>('SELECT seq FROM messages WHERE room_id = ? ORDER BY seq', [room]);
+    return rows.map((r) => Number(r.seq));
+  };
+
+  it('history and sync return acknowledged messages the worker has not written yet, and MySQL catches up', async () => {
+    const owner = await registerUser(t.url);
+    const room = await createRoom(t.url, owner);
+    const { socket } = await connect(t.url, owner.access_token);
+    opened.push(socket);
+    assert.ok((await request(socket, 'join_room', room)).ok);
+    const early = await request(socket, 'message', { room, msg: 'persisted' });
+    assert.ok(early.ok);
+    await eventually('the first row', async () => (await rowsOf(room)).length === 1);
+
+    await t.cluster.supervisor.stopOne('worker', 'SIGKILL');
+    const acked: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const ack = await request(socket, 'message', { room, msg: `pending ${i}`, clientMsgId: `pending-${i}` });
+      assert.ok(ack.ok, JSON.stringify(ack));
+      acked.push(ack.data.seq);
+    }
+    assert.deepEqual(await rowsOf(room), [early.data.seq], 'nothing reached MySQL while the worker was down');
+
+    const history = await api<{ messages: ChatMessage[] }>(t.url, 'GET', `/rooms/${room}/messages`, { token: owner.access_token });
+    assert.deepEqual(
+      history.body.messages.map((m) => m.seq),
+      [...acked].reverse().concat(early.data.seq),
+    );
+    const page = await api<{ messages: ChatMessage[]; nextCursor: number | null }>(
+      t.url,
+      'GET',
+      `/rooms/${room}/messages?after=${acked[0]}&limit=2`,
+      { token: owner.access_token },
+    );
+    assert.deepEqual([page.body.messages.map((m) => m.seq), page.body.nextCursor], [acked.slice(1, 3), acked[2]]);
+    const sync = await request(socket, 'sync', { room, afterSeq: early.data.seq });
+    assert.ok(sync.ok);
+    assert.deepEqual(
+      sync.data.messages.map((m) => [m.seq, m.content, m.clientMsgId]),
+      acked.map((seq, i) => [seq, `pending ${i}`, `pending-${i}`]),
+    );
+
+    t.cluster.supervisor.resume('worker');
+    await eventually('the pending rows', async () => (await rowsOf(room)).length === 6, 30_000, 200);
+    assert.deepEqual(await rowsOf(room), [early.data.seq, ...acked]);
+    // Once written, the messages are served from MySQL alone.
+    const { recentMessages } = redisKeys(t.prefix);
+    await eventually('the pending set to empty', async () => (await redis.zcard(recentMessages(room))) === 0);
+  });
+
+  it('a message that fails every attempt goes to the dead-letter queue, is counted, and holds nothing else back', async () => {
+    const owner = await registerUser(t.url);
+    const room = await createRoom(t.url, owner);
+    const { bullPrefix } = redisKeys(t.prefix);
+    const messages = new Queue<JobPayloads[typeof JobName.PersistMessage]>(QueueName.Messages, {
+      connection: { url: t.redisUrl },
+      prefix: bullPrefix,
+    });
+    const deadLetters = new Queue(QueueName.DeadLetters, { connection: { url: t.redisUrl }, prefix: bullPrefix });
+    try {
+      // A message for a room that does not exist: MySQL refuses its row (foreign key) on every attempt.
+      const poison = { id: '01ARZ3NDEKTSV4RRFFQ69G5FAV', roomId: 999_999, seq: 1, senderId: null, type: 'chat' as const };
+      await messages.add(
+        JobName.PersistMessage,
+        { ...poison, content: 'poison', clientMsgId: null, createdAt: new Date().toISOString() },
+        { jobId: poison.id, attempts: 2, backoff: { type: 'fixed', delay: 50 } },
+      );
+      const { socket } = await connect(t.url, owner.access_token);
+      opened.push(socket);
+      const fine = await request(socket, 'message', { room, msg: 'unaffected' });
+      assert.ok(fine.ok);
+      await eventually('the healthy message', async () => (await rowsOf(room)).includes(fine.data.seq));
+
+      const dead = await eventually('the dead letter', () => deadLetters.getJob(poison.id), 15_000, 200);
+      assert.equal((dead.data as { message: { id: string } }).message.id, poison.id);
+      const metrics = await (await fetch(`${t.cluster.workerHealthUrl}/metrics`)).text();
+      assert.match(metrics, /^chat_messages_dead_lettered_total 1$/m);
+    } finally {
+      await messages.close();
+      await deadLetters.close();
+    }
+  });
+});
