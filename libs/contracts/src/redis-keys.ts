@@ -18,6 +18,8 @@ export function redisKeys(prefix: string) {
     presence: (userId: number) => `${prefix}presence:${userId}`,
     /** Rate-limiter buckets (rate-limiter-flexible adds its own suffixes). */
     rateLimit: (name: string) => `${prefix}rate:${name}`,
+    /** Sharded pub/sub channel: a room's memberships, mutes or bans changed; replicas drop their cached copies. */
+    membershipChanged: `${prefix}membership-changed`,
     /** BullMQ's own key prefix (it appends `:<queue>:...`). */
     bullPrefix: `${prefix}bull`,
     /** Socket.IO adapter channel prefix. */

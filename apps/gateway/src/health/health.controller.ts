@@ -29,7 +29,8 @@ export class HealthController {
   @HealthCheck()
   ready() {
     return this.health.check([
-      () => (this.drain.draining ? this.indicators.check('accepting').down({ reason: 'draining' }) : this.indicators.check('accepting').up()),
+      () =>
+        this.drain.draining ? this.indicators.check('accepting').down({ reason: 'draining' }) : this.indicators.check('accepting').up(),
       () => this.db.pingCheck('mysql', { timeout: 1_500 }),
       () => this.redis.commands('redis'),
       () => this.redis.pubSub('pubsub'),

@@ -80,6 +80,7 @@ export class ModerationService {
     const target = await this.requireTarget(ctx, userId);
     const until = !muted ? null : minutes ? new Date(Date.now() + minutes * 60_000) : MUTED_INDEFINITELY;
     await this.members.setMutedUntil(roomId, userId, until);
+    await this.access.changed(roomId);
     const text = muted ? `${target.nickname} was muted${minutes ? ` for ${minutes} min` : ''}` : `${target.nickname} was unmuted`;
     this.notice(roomId, muted ? 'mute' : 'unmute', userId, text);
   }
@@ -88,6 +89,7 @@ export class ModerationService {
     const ctx = await this.access.require(roomId, caller, 'moderate');
     const target = await this.requireTarget(ctx, userId);
     if (!(await this.members.remove(roomId, userId))) return;
+    await this.access.changed(roomId);
     this.evict(ctx.room, userId, reason);
     this.notice(roomId, 'kick', userId, `${target.nickname} was removed by ${caller.nickname}`);
     await this.messages.announce(ctx.room, `${target.nickname} was removed by ${caller.nickname}${reason ? `: ${reason}` : ''}`);
@@ -103,6 +105,7 @@ export class ModerationService {
       throw new AppError(ErrorCode.Forbidden, 'You cannot ban this user');
     }
     await this.members.ban(roomId, userId, caller.id, reason ?? null);
+    await this.access.changed(roomId);
     if (target?.member) this.evict(ctx.room, userId, reason);
     this.notice(roomId, 'ban', userId, `${user.nickname} was banned by ${caller.nickname}`);
     if (target?.member)
@@ -112,6 +115,7 @@ export class ModerationService {
   async unban(caller: PublicUser, roomId: number, userId: number): Promise<void> {
     await this.access.require(roomId, caller, 'moderate');
     if (!(await this.members.unban(roomId, userId))) throw new AppError(ErrorCode.NotFound, `User ${userId} is not banned here`);
+    await this.access.changed(roomId);
   }
 
   async bans(caller: PublicUser, roomId: number): Promise<RoomBanView[]> {
@@ -129,8 +133,9 @@ export class ModerationService {
   private async setRole(caller: PublicUser, roomId: number, userId: number, role: RoomRole): Promise<void> {
     const ctx = await this.access.require(roomId, caller, 'setRole');
     await this.requireTarget(ctx, userId);
-    if (role === 'owner') return this.members.transferOwnership(roomId, caller.id, userId);
-    await this.members.setRole(roomId, userId, role);
+    if (role === 'owner') await this.members.transferOwnership(roomId, caller.id, userId);
+    else await this.members.setRole(roomId, userId, role);
+    await this.access.changed(roomId);
   }
 
   /** The target must be a member the actor outranks. */

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ErrorCode, type SiteRole } from '@chat/contracts';
 import { AppError } from '../common/app-error';
 import { may, type RoomAction, type RoomActor } from './room-policy';
+import { MembershipCache } from './membership-cache';
 import { type MembershipRow, RoomsRepository } from './rooms.repository';
 
 export interface Caller {
@@ -11,13 +12,24 @@ export interface Caller {
 
 export type RoomContext = MembershipRow & { actor: RoomActor & { userId: number } };
 
-/** Loads a room with the caller's membership and applies the room policy, with the contract's codes. */
+/**
+ * Loads a room with the caller's membership and applies the room policy, with the contract's
+ * codes. Sends read memberships through the per-replica cache; everything else reads MySQL.
+ */
 @Injectable()
 export class RoomAccess {
-  constructor(private readonly rooms: RoomsRepository) {}
+  constructor(
+    private readonly rooms: RoomsRepository,
+    private readonly cache: MembershipCache,
+  ) {}
+
+  /** Every service that changes who is in a room, or their mute or ban, calls this afterwards. */
+  changed(roomId: number): Promise<void> {
+    return this.cache.changed(roomId);
+  }
 
   async require(roomId: number, caller: Caller, action: RoomAction): Promise<RoomContext> {
-    const membership = await this.rooms.findMembership(roomId, caller.id);
+    const membership = action === 'send' ? await this.cache.get(roomId, caller.id) : await this.rooms.findMembership(roomId, caller.id);
     if (!membership) throw new AppError(ErrorCode.NotFound, `Room ${roomId} does not exist`);
     const actor = {
       userId: caller.id,

@@ -81,6 +81,7 @@ export class RoomsService {
   async delete(caller: Caller, roomId: number): Promise<void> {
     await this.access.require(roomId, caller, 'deleteRoom');
     const memberIds = await this.rooms.softDelete(roomId);
+    await this.access.changed(roomId);
     this.realtime.toRoomAndUsers(roomId, memberIds).emit('room_deleted', { roomId });
     this.realtime.closeRoom(roomId);
   }
@@ -96,6 +97,7 @@ export class RoomsService {
       if ((error as { code?: string }).code === 'ER_DUP_ENTRY') throw new AppError(ErrorCode.Conflict, 'Already joining');
       throw error;
     });
+    await this.access.changed(roomId);
     this.realtime.toRoom(roomId).emit('notice', { roomId, kind: 'join', userId: user.id, text: `${user.nickname} joined` });
     await this.messages.announce(membership.room, `${user.nickname} joined`);
     return toMembershipView(member);
@@ -104,6 +106,7 @@ export class RoomsService {
   async leave(user: PublicUser, roomId: number): Promise<void> {
     const { room } = await this.access.require(roomId, user, 'leave');
     if (!(await this.members.remove(roomId, user.id))) return;
+    await this.access.changed(roomId);
     this.realtime.removeFromRoom(user.id, roomId);
     this.realtime.toRoom(roomId).emit('notice', { roomId, kind: 'leave', userId: user.id, text: `${user.nickname} left` });
     await this.messages.announce(room, `${user.nickname} left`);
@@ -115,6 +118,7 @@ export class RoomsService {
     const invited = await this.existingUsers(userIds);
     const joinedSeq = await this.sequence.current(roomId, room.lastSeq);
     const added = await this.members.addMany(roomId, invited, joinedSeq);
+    if (added.length > 0) await this.access.changed(roomId);
     const names = invited.filter((u) => added.includes(u.id)).map((u) => u.nickname);
     if (names.length > 0) await this.messages.announce(room, `${inviter.nickname} invited ${names.join(', ')}`);
     return { added, alreadyMembers: invited.map((u) => u.id).filter((id) => !added.includes(id)) };

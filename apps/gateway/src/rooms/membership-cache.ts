@@ -1,0 +1,90 @@
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { ErrorCode, type RedisKeys } from '@chat/contracts';
+import { AppError } from '../common/app-error';
+import { REDIS_KEYS, REDIS_PUB, REDIS_SUB } from '../redis/redis.module';
+import { type MembershipRow, RoomsRepository } from './rooms.repository';
+
+/** Fresh enough to trust without asking MySQL; changes made through any replica are pushed sooner. */
+const FRESH_MS = 10_000;
+/** While MySQL does not answer, a known membership keeps sends flowing for this long. */
+const STALE_IF_ERROR_MS = 10 * 60_000;
+const MAX_ENTRIES = 200_000;
+
+interface Entry {
+  value: MembershipRow;
+  at: number;
+}
+
+/**
+ * Memberships (with the room, mute and ban state) as the send path needs them, cached per
+ * replica so a message costs no SQL, and so sends keep being accepted while MySQL is away.
+ * Every change to a room's memberships is announced on a sharded Redis channel and every
+ * replica drops that room's entries; the short freshness bounds what a lost announcement costs.
+ */
+@Injectable()
+export class MembershipCache implements OnModuleInit {
+  private readonly logger = new Logger(MembershipCache.name);
+  private readonly rooms = new Map<number, Map<number, Entry>>();
+  private size = 0;
+  private readonly channel: string;
+
+  constructor(
+    private readonly repository: RoomsRepository,
+    @Inject(REDIS_PUB) private readonly pub: Redis,
+    @Inject(REDIS_SUB) private readonly sub: Redis,
+    @Inject(REDIS_KEYS) keys: RedisKeys,
+  ) {
+    this.channel = keys.membershipChanged;
+  }
+
+  onModuleInit(): void {
+    this.sub.on('smessage', (channel: string, roomId: string) => {
+      if (channel === this.channel) this.drop(Number(roomId));
+    });
+    this.sub.ssubscribe(this.channel).catch((error: Error) => this.logger.warn(`membership announcements: ${error.message}`));
+  }
+
+  async get(roomId: number, userId: number): Promise<MembershipRow | null> {
+    const entry = this.rooms.get(roomId)?.get(userId);
+    if (entry && Date.now() - entry.at < FRESH_MS) return entry.value;
+    try {
+      const value = await this.repository.findMembership(roomId, userId);
+      // Only what exists is cached: a room created a moment later must not look missing.
+      if (value) this.set(roomId, userId, value);
+      return value;
+    } catch (error) {
+      if (entry && Date.now() - entry.at < STALE_IF_ERROR_MS) return entry.value;
+      this.logger.warn(`membership ${roomId}/${userId} unavailable: ${(error as Error).message}`);
+      throw new AppError(ErrorCode.Unavailable, 'Room data is unavailable right now; retry shortly');
+    }
+  }
+
+  /** Call after changing a room's memberships, mutes or bans (or deleting it). */
+  async changed(roomId: number): Promise<void> {
+    this.drop(roomId);
+    await this.pub.spublish(this.channel, String(roomId)).catch((error: Error) => {
+      this.logger.warn(
+        `membership change of room ${roomId} not announced (other replicas catch up within ${FRESH_MS} ms): ${error.message}`,
+      );
+    });
+  }
+
+  private set(roomId: number, userId: number, value: MembershipRow): void {
+    if (this.size >= MAX_ENTRIES) this.evictOldestRoom();
+    let room = this.rooms.get(roomId);
+    if (!room) this.rooms.set(roomId, (room = new Map<number, Entry>()));
+    if (!room.has(userId)) this.size++;
+    room.set(userId, { value, at: Date.now() });
+  }
+
+  private drop(roomId: number): void {
+    this.size -= this.rooms.get(roomId)?.size ?? 0;
+    this.rooms.delete(roomId);
+  }
+
+  private evictOldestRoom(): void {
+    const oldest = this.rooms.keys().next();
+    if (!oldest.done) this.drop(oldest.value);
+  }
+}
