@@ -10,6 +10,7 @@ export interface AppConfig {
     port: number;
     replicaId: string;
     sidRouting: boolean;
+    persistence: 'queue' | 'direct';
     corsOrigins: string[] | '*';
     socket: { pingIntervalMs: number; pingTimeoutMs: number; maxPayloadBytes: number };
   };
@@ -40,6 +41,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       port: env.PORT,
       replicaId: env.REPLICA_ID,
       sidRouting: env.SID_ROUTING,
+      persistence: env.PERSISTENCE_MODE,
       corsOrigins: env.CORS_ORIGINS.trim() === '*' ? '*' : env.CORS_ORIGINS.split(',').map((o) => o.trim()),
       socket: {
         pingIntervalMs: env.SOCKET_PING_INTERVAL_MS,

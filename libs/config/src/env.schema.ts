@@ -62,6 +62,12 @@ export const envSchema = z.object({
     .stringbool()
     .default(true)
     .describe('Prefix Engine.IO session ids with REPLICA_ID so nginx can route polling requests back (off under node:cluster).'),
+  PERSISTENCE_MODE: z
+    .enum(['queue', 'direct'])
+    .default('queue')
+    .describe(
+      '`queue`: the worker persists in batches (production). `direct`: each send is written to MySQL in its own transaction before the broadcast, the usual single-server design, kept as the benchmark baseline.',
+    ),
   CORS_ORIGINS: z.string().default('*').describe('Comma-separated allowed origins for HTTP and Socket.IO (`*` for any).'),
   WORKER_HEALTH_PORT: port.default(3100).describe('Worker health/metrics port (the worker serves nothing else).'),
   WORKER_CONCURRENCY: positiveInt

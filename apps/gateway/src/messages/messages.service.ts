@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { monotonicFactory } from 'ulid';
 import { type ChatMessage, ErrorCode, type MessageAccepted, type MessageSender, type MessageType } from '@chat/contracts';
 import type { RoomEntity } from '@chat/database';
@@ -46,6 +47,8 @@ export interface HistoryPage {
 export class MessagesService {
   private readonly logger = new Logger(MessagesService.name);
   private readonly newId = monotonicFactory();
+  /** The benchmark baseline: write to MySQL before broadcasting (PERSISTENCE_MODE=direct). */
+  private readonly direct: boolean;
 
   constructor(
     private readonly access: RoomAccess,
@@ -56,7 +59,10 @@ export class MessagesService {
     private readonly realtime: RealtimeServer,
     private readonly limits: RateLimits,
     private readonly recent: RecentMessages,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.direct = config.gateway.persistence === 'direct';
+  }
 
   async send(sender: MessageSender, input: SendInput): Promise<MessageAccepted> {
     const { room, member } = await this.access.require(input.roomId, sender, 'send');
@@ -157,24 +163,17 @@ export class MessagesService {
     const { id, seq, createdAt } = reservation;
     if (reservation.roomId !== room.id) throw new AppError(ErrorCode.Conflict, 'This clientMsgId was already used for another room');
     if (reservation.acked) return { id, seq, createdAt };
+    const job = { id, roomId: room.id, seq, senderId: sender?.id ?? null, type, content, clientMsgId: clientMsgId ?? null, createdAt };
     try {
-      await this.queue.enqueue({
-        id,
-        roomId: room.id,
-        seq,
-        senderId: sender?.id ?? null,
-        type,
-        content,
-        clientMsgId: clientMsgId ?? null,
-        createdAt,
-      });
+      await (this.direct ? this.messages.insertNow(job) : this.queue.enqueue(job));
     } catch (error) {
       throw this.unavailable(room, error);
     }
     const message: ChatMessage = { id, seq, roomId: room.id, content, type, sender, createdAt, ...(clientMsgId ? { clientMsgId } : {}) };
     this.realtime.toRoom(room.id).emit('message', message);
+    // In direct mode the row is already in MySQL: only the retry record is updated.
     await this.recent
-      .remember(message, (pipeline) => {
+      .remember(message, { store: !this.direct }, (pipeline) => {
         // Saves a retry from broadcasting again (receivers drop a repeated id anyway).
         if (sender && clientMsgId) this.sequence.markAcked(pipeline, sender.id, clientMsgId, reservation);
       })

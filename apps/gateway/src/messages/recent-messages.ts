@@ -23,13 +23,16 @@ export class RecentMessages {
   ) {}
 
   /** Keeps an accepted message readable until the worker has it in MySQL; `also` adds commands to the same round trip. */
-  async remember(message: ChatMessage, also: (pipeline: Pipeline) => void = () => undefined): Promise<void> {
+  async remember(message: ChatMessage, options: { store: boolean }, also: (pipeline: Pipeline) => void): Promise<void> {
     const key = this.keys.recentMessages(message.roomId);
-    const pipeline = this.redis
-      .pipeline()
-      .zadd(key, message.seq, JSON.stringify(message))
-      .zremrangebyrank(key, 0, -MAX_PER_ROOM - 1);
-    also(pipeline.expire(key, TTL_SECONDS));
+    const pipeline = this.redis.pipeline();
+    if (options.store)
+      pipeline
+        .zadd(key, message.seq, JSON.stringify(message))
+        .zremrangebyrank(key, 0, -MAX_PER_ROOM - 1)
+        .expire(key, TTL_SECONDS);
+    also(pipeline);
+    if (pipeline.length === 0) return;
     const results = (await pipeline.exec()) ?? [];
     const failed = results.find(([error]) => error);
     if (failed?.[0]) throw failed[0];
