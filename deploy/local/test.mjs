@@ -1,6 +1,6 @@
 // `npm test`: from a fresh clone, installs what the suites need (npm packages; nginx and
 // docker-compose and chromium from Debian's packages when missing), makes MariaDB and Redis reachable,
-// builds, and runs the unit, integration and end-to-end suites with node's test runner.
+// builds, type-checks the k6 scripts, and runs the unit, integration and end-to-end suites with node's test runner.
 // Every suite that starts the cluster uses its own database, Redis and key prefix, and removes them.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
@@ -38,6 +38,10 @@ async function main() {
 
   log('build');
   run('npm', ['run', 'build', '--silent']);
+  // The suites do not run the k6 scripts (that takes k6 and a target); type-checking them against
+  // @types/k6 keeps them in step with k6's API.
+  log('type-check loadtest/ (k6 scripts)');
+  run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'loadtest/tsconfig.json']);
 
   const unit = ['libs', 'apps'].flatMap((top) =>
     readdirSync(join(root, top)).flatMap((pkg) => files(join(root, top, pkg, 'dist'), '.spec.js')),
