@@ -8,6 +8,8 @@ import { socketRoom } from './socket-rooms';
 export interface SocketData {
   auth: AuthUser;
   user: PublicUser;
+  /** When the token was last found not revoked (SocketAuthGuard). */
+  liveCheckedAt?: number;
 }
 
 export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;

@@ -1,6 +1,15 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { ErrorCode } from '@chat/contracts';
 import { AuthService } from '../auth/auth.service';
+import { AppError } from '../common/app-error';
 import type { ChatSocket } from './realtime.server';
+
+/**
+ * How long a socket's "not revoked" answer is trusted. A logout or site ban disconnects the
+ * socket through the adapter at once; this re-check only covers a disconnect that got lost, so it
+ * need not cost a Redis round trip on every message of a busy socket.
+ */
+const REVOCATION_RECHECK_MS = 2_000;
 
 /**
  * Every event re-checks the token the socket connected with (seed 1): once it expires or is
@@ -11,7 +20,12 @@ export class SocketAuthGuard implements CanActivate {
   constructor(private readonly auth: AuthService) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    await this.auth.assertLive(context.switchToWs().getClient<ChatSocket>().data.auth);
+    const { data } = context.switchToWs().getClient<ChatSocket>();
+    if (data.auth.exp * 1000 <= Date.now()) throw new AppError(ErrorCode.Unauthorized, 'Access token expired: log in again');
+    const now = Date.now();
+    if (now - (data.liveCheckedAt ?? 0) < REVOCATION_RECHECK_MS) return true;
+    await this.auth.assertLive(data.auth);
+    data.liveCheckedAt = now;
     return true;
   }
 }
