@@ -22,7 +22,10 @@ import { pathToFileURL } from 'node:url';
  */
 export function renderNginxConf({ listen, replicas, runDir, resolver, accessLog = false, webRoot }) {
   const resolve = resolver ? ' resolve' : '';
-  const upstreamServers = replicas.map((r) => `    server ${r.address} max_fails=1 fail_timeout=5s${resolve};`).join('\n');
+  // max_fails=0: a replica that is down refuses at once and the request moves on
+  // (proxy_next_upstream); marking peers failed instead left restarted replicas shunned, and once
+  // every peer was marked, nginx answered 502 while replicas were up.
+  const upstreamServers = replicas.map((r) => `    server ${r.address} max_fails=0${resolve};`).join('\n');
   // Re-resolving hostnames (`resolve`) needs the upstream in shared memory.
   const zone = (name) => (resolver ? `    zone ${name} 64k;\n` : '');
   const perReplica = replicas.map((r) => `  upstream ${r.id} {\n${zone(r.id)}    server ${r.address}${resolve};\n  }`).join('\n');
@@ -55,7 +58,8 @@ ${resolver ? `  resolver ${resolver} valid=10s;\n` : ''}
 ${sidMap}
   }
 
-  # New sessions and REST: balanced by open connections; a replica that fails is skipped for 5 s.
+  # New sessions and REST: balanced by open connections; a refused or timed-out connect moves on to
+  # the next replica.
   upstream gateway {
     least_conn;
 ${zone('gateway')}${upstreamServers}
@@ -74,6 +78,8 @@ ${perReplica}
     proxy_set_header X-Real-IP $remote_addr;
     proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
     proxy_set_header X-Forwarded-Proto $scheme;
+    # A replica that does not accept within 2 s is skipped (containers that vanished, not refused).
+    proxy_connect_timeout 2s;
 
     location /socket.io/ {
       proxy_pass http://$gateway_upstream;

@@ -14,7 +14,7 @@ export interface ClusterOptions {
 export interface SupervisorHandle {
   pid(name: string): number | undefined;
   signal(name: string, signal?: NodeJS.Signals): void;
-  stopOne(name: string, signal?: NodeJS.Signals): Promise<void>;
+  stopOne(name: string, signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null } | undefined>;
   resume(name: string): void;
   stopAll(): Promise<void>;
 }

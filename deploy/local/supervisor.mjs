@@ -60,19 +60,20 @@ export class Supervisor {
     this.procs.get(name)?.child?.kill(signal);
   }
 
-  /** Stops one process for good and waits for it to exit. */
+  /** Stops one process for good and waits for it to exit; resolves with how it exited (undefined if it was not running). */
   async stopOne(name, signal = 'SIGTERM') {
     const entry = this.procs.get(name);
-    if (!entry) return;
+    if (!entry) return undefined;
     entry.wanted = false;
     clearTimeout(entry.timer);
     const child = entry.child;
-    if (!child) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
+    if (!child) return undefined;
+    const exited = new Promise((resolve) => child.once('exit', (code, exitSignal) => resolve({ code, signal: exitSignal })));
     child.kill(signal);
     const timer = setTimeout(() => child.kill('SIGKILL'), this.graceMs);
-    await exited;
+    const exit = await exited;
     clearTimeout(timer);
+    return exit;
   }
 
   /** Starts again a process stopped with stopOne. */

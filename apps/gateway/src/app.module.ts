@@ -3,7 +3,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { type AppConfig, pinoOptions } from '@chat/config';
-import { QueueName, redisKeys } from '@chat/contracts';
+import { redisKeys } from '@chat/contracts';
 import { dataSourceOptions } from '@chat/database';
 import { AuthModule } from './auth/auth.module';
 import { CommonModule } from './common/common.module';
@@ -42,16 +42,6 @@ export class AppModule {
           // Producers fail fast while Redis is away; the sender gets UNAVAILABLE and retries.
           connection: { url: config.redis.url, enableOfflineQueue: false },
           prefix: redisKeys(config.redis.prefix).bullPrefix,
-        }),
-        BullModule.registerQueue({
-          name: QueueName.Messages,
-          defaultJobOptions: {
-            attempts: 12,
-            backoff: { type: 'exponential', delay: 500 },
-            // Bounded history (BullMQ's production guide): completed jobs are only an audit trail.
-            removeOnComplete: { count: 1_000 },
-            removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
-          },
         }),
         RedisModule,
         CommonModule,

@@ -24,17 +24,26 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
+export interface TestClusterOptions {
+  gateways?: number;
+  mode?: 'nginx' | 'sticky';
+  /** Extra environment for every app process (rate limits for a load test, SHUTDOWN_GRACE_MS, …); wins over the defaults. */
+  env?: Record<string, string>;
+  /** A MySQL server (`mysql://user@host:port`, no database) to create this run's database on instead of the shared one. */
+  mysqlUrl?: string;
+}
+
 /**
  * The real cluster, as `npm start` runs it, on ports nobody else uses: its own database on the
  * shared MariaDB, its own redis-server (so stopping it disturbs nobody), its own key prefix.
  * Everything is removed by stop().
  */
-export async function startTestCluster(options: { gateways?: number; mode?: 'nginx' | 'sticky' } = {}): Promise<TestCluster> {
+export async function startTestCluster(options: TestClusterOptions = {}): Promise<TestCluster> {
   const { startCluster } = await import('../../../deploy/local/cluster.mjs');
   const { prepareDatabase, dropDatabase, redisArgs, findBinary } = await import('../../../deploy/local/services.mjs');
   const id = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
   const dir = mkdtempSync(join(tmpdir(), `chat-test-${id}-`));
-  const databaseUrl = `${sharedMysql}/chat_test_${id}`;
+  const databaseUrl = `${options.mysqlUrl ?? sharedMysql}/chat_test_${id}`;
   const prefix = `test:${id}:`;
 
   const redisPort = await freePort();
@@ -72,6 +81,7 @@ export async function startTestCluster(options: { gateways?: number; mode?: 'ngi
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
       NODE_ENV: 'test',
       BCRYPT_ROUNDS: '4',
+      ...options.env,
     },
     log: (line) => (process.env.TEST_LOGS ? process.stderr.write(`${line}\n`) : lines.push(line)),
   });
@@ -108,6 +118,7 @@ export async function startTestCluster(options: { gateways?: number; mode?: 'ngi
 
 async function fetchRedisPing(port: number): Promise<boolean> {
   const client = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => undefined); // a refused probe is the expected answer until Redis is up
   try {
     await client.connect();
     return (await client.ping()) === 'PONG';

@@ -7,7 +7,8 @@ import { type ArgumentMetadata, BadRequestException, ValidationPipe } from '@nes
  */
 class StrictValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    const key = reservedKey(value);
+    // Only what the client sent: a @ConnectedSocket() or other custom parameter is ours.
+    const key = metadata.type === 'custom' ? undefined : reservedKey(value);
     if (key) throw new BadRequestException(`property ${key} should not exist`);
     return super.transform(value, metadata);
   }
@@ -25,8 +26,11 @@ export function createValidationPipe(): ValidationPipe {
 
 const RESERVED = ['__proto__', 'constructor', 'prototype'];
 
+/** Parsed JSON is made of plain objects and arrays; anything else is not client input. */
 function reservedKey(value: unknown, depth = 0): string | undefined {
   if (typeof value !== 'object' || value === null || depth > 8) return undefined;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  if (prototype !== Object.prototype && prototype !== Array.prototype && prototype !== null) return undefined;
   for (const key of Object.keys(value)) {
     if (RESERVED.includes(key)) return key;
     const nested = reservedKey((value as Record<string, unknown>)[key], depth + 1);

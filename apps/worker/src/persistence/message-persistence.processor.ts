@@ -18,7 +18,8 @@ const deadLettered = new Counter({
  * backoff by BullMQ; a message that fails every attempt goes to the dead-letter queue (and the
  * log and metrics) and holds back nothing else: no job waits for another.
  */
-@Processor(QueueName.Messages)
+// A killed worker's jobs are taken over once their lock lapses: 10 s, not BullMQ's default 30.
+@Processor(QueueName.Messages, { lockDuration: 10_000, stalledInterval: 5_000 })
 export class MessagePersistenceProcessor extends WorkerHost implements OnModuleInit {
   private readonly logger = new Logger(MessagePersistenceProcessor.name);
 
