@@ -10,7 +10,10 @@ export const QueueName = {
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
 export const JobName = {
+  /** One message (written by earlier releases; still consumed). */
   PersistMessage: 'persist-message',
+  /** The messages a gateway accepted in one event-loop turn: one queue round trip for all of them. */
+  PersistMessages: 'persist-messages',
   DeadMessage: 'dead-message',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
@@ -28,6 +31,10 @@ export interface PersistMessageJob {
   createdAt: string;
 }
 
+export interface PersistMessagesJob {
+  messages: PersistMessageJob[];
+}
+
 /** A message moved to the dead-letter queue, with why. */
 export interface DeadMessageJob {
   message: PersistMessageJob;
@@ -39,5 +46,6 @@ export interface DeadMessageJob {
 /** One typed map from job name to payload, used by producer and consumer alike. */
 export interface JobPayloads {
   [JobName.PersistMessage]: PersistMessageJob;
+  [JobName.PersistMessages]: PersistMessagesJob;
   [JobName.DeadMessage]: DeadMessageJob;
 }

@@ -6,7 +6,7 @@ import { REDIS_KEYS, REDIS_PUB, REDIS_SUB } from '../redis/redis.module';
 import { type MembershipRow, RoomsRepository } from './rooms.repository';
 
 /** Fresh enough to trust without asking MySQL; changes made through any replica are pushed sooner. */
-const FRESH_MS = 10_000;
+const FRESH_MS = 60_000;
 /** While MySQL does not answer, a known membership keeps sends flowing for this long. */
 const STALE_IF_ERROR_MS = 10 * 60_000;
 const MAX_ENTRIES = 200_000;

@@ -3,10 +3,22 @@ import { Inject, Logger, type OnModuleInit } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
 import { Counter } from 'prom-client';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
-import { type DeadMessageJob, JobName, type JobPayloads, QueueName } from '@chat/contracts';
+import { type DeadMessageJob, JobName, type JobPayloads, type PersistMessageJob, QueueName } from '@chat/contracts';
 import { BatchWriter } from './batch-writer';
 
-type PersistJob = Job<JobPayloads[typeof JobName.PersistMessage], void, typeof JobName.PersistMessage>;
+type PersistJob =
+  | Job<JobPayloads[typeof JobName.PersistMessage], void, typeof JobName.PersistMessage>
+  | Job<JobPayloads[typeof JobName.PersistMessages], void, typeof JobName.PersistMessages>;
+
+/** Some messages of a job were not written; only they are retried in effect (the others are no-ops). */
+class PersistFailure extends Error {
+  constructor(
+    readonly failed: PersistMessageJob[],
+    cause: unknown,
+  ) {
+    super(`${failed.length} message(s) not written: ${(cause as Error).message}`);
+  }
+}
 
 const deadLettered = new Counter({
   name: 'chat_messages_dead_lettered_total',
@@ -47,22 +59,29 @@ export class MessagePersistenceProcessor extends WorkerHost implements OnModuleI
   async process(job: PersistJob): Promise<void> {
     switch (job.name) {
       case JobName.PersistMessage:
-        return this.batches.write(job.data);
+        return this.writeAll([job.data]);
+      case JobName.PersistMessages:
+        return this.writeAll(job.data.messages);
     }
   }
 
+  private async writeAll(messages: PersistMessageJob[]): Promise<void> {
+    const results = await Promise.allSettled(messages.map((message) => this.batches.write(message)));
+    const failed = messages.filter((_, i) => results[i]?.status === 'rejected');
+    const firstError = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (firstError) throw new PersistFailure(failed, firstError.reason);
+  }
+
   private async bury(job: PersistJob, error: Error): Promise<void> {
-    deadLettered.inc();
-    const { id, roomId, seq } = job.data;
-    this.logger.error(`message ${id} (room ${roomId}, seq ${seq}) dead-lettered after ${job.attemptsMade} attempts: ${error.message}`);
-    const dead: DeadMessageJob = {
-      message: job.data,
-      error: error.message,
-      attempts: job.attemptsMade,
-      failedAt: new Date().toISOString(),
-    };
-    await this.deadLetters
-      .add(JobName.DeadMessage, dead, { jobId: id, removeOnComplete: false, removeOnFail: false })
-      .catch((cause: Error) => this.logger.error(`dead-lettering ${id} failed: ${cause.message}`));
+    const messages = error instanceof PersistFailure ? error.failed : job.name === JobName.PersistMessage ? [job.data] : job.data.messages;
+    for (const message of messages) {
+      deadLettered.inc();
+      const { id, roomId, seq } = message;
+      this.logger.error(`message ${id} (room ${roomId}, seq ${seq}) dead-lettered after ${job.attemptsMade} attempts: ${error.message}`);
+      const dead: DeadMessageJob = { message, error: error.message, attempts: job.attemptsMade, failedAt: new Date().toISOString() };
+      await this.deadLetters
+        .add(JobName.DeadMessage, dead, { jobId: id, removeOnComplete: false, removeOnFail: false })
+        .catch((cause: Error) => this.logger.error(`dead-lettering ${id} failed: ${cause.message}`));
+    }
   }
 }
