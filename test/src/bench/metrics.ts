@@ -1,0 +1,99 @@
+import Redis from 'ioredis';
+import type { Target } from './targets';
+
+/** A Prometheus histogram's cumulative bucket counts, by upper bound (`+Inf` as Infinity). */
+export type Buckets = Map<number, number>;
+
+/** The snapshot of the counters a step is judged by, taken before and after it. */
+export interface MetricsSnapshot {
+  lag?: Buckets;
+  dbQueries?: number;
+  redisCommands?: number;
+}
+
+async function scrape(url: string): Promise<string | undefined> {
+  try {
+    const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(3_000) });
+    return response.ok ? await response.text() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function parseBuckets(text: string, name: string): Buckets | undefined {
+  const buckets: Buckets = new Map();
+  const pattern = new RegExp(`^${name}_bucket\\{[^}]*le="([^"]+)"[^}]*\\} (\\S+)$`, 'gm');
+  for (const match of text.matchAll(pattern)) {
+    const le = match[1] === '+Inf' ? Infinity : Number(match[1]);
+    buckets.set(le, (buckets.get(le) ?? 0) + Number(match[2]));
+  }
+  return buckets.size > 0 ? buckets : undefined;
+}
+
+export function parseCounter(text: string, name: string): number | undefined {
+  const match = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** The worker's persistence lag histogram, the gateways' SQL statement count (summed) and Redis's command count. */
+export async function snapshot(target: Pick<Target, 'workerMetricsUrl' | 'gatewayMetricsUrls' | 'redisUrl'>): Promise<MetricsSnapshot> {
+  const [worker, redisCommands, ...gateways] = await Promise.all([
+    target.workerMetricsUrl ? scrape(target.workerMetricsUrl) : undefined,
+    target.redisUrl ? commandsProcessed(target.redisUrl) : undefined,
+    ...target.gatewayMetricsUrls.map(scrape),
+  ]);
+  const queries = gateways.map((text) => (text ? parseCounter(text, 'chat_db_queries_total') : undefined));
+  return {
+    lag: worker ? parseBuckets(worker, 'chat_persistence_lag_seconds') : undefined,
+    dbQueries: queries.length > 0 && queries.every((q) => q !== undefined) ? queries.reduce((a, b) => (a ?? 0) + (b ?? 0), 0) : undefined,
+    redisCommands,
+  };
+}
+
+async function commandsProcessed(url: string): Promise<number | undefined> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await client.connect();
+    const match = /total_commands_processed:(\d+)/.exec(await client.info('stats'));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    client.disconnect();
+  }
+}
+
+export function bucketDelta(after: Buckets | undefined, before: Buckets | undefined): Buckets | undefined {
+  if (!after) return undefined;
+  return new Map([...after].map(([le, count]) => [le, count - (before?.get(le) ?? 0)]));
+}
+
+/** Like PromQL's histogram_quantile: linear within the bucket that holds the quantile. */
+export function bucketQuantile(buckets: Buckets, q: number): number {
+  const bounds = [...buckets.keys()].sort((a, b) => a - b);
+  const total = buckets.get(Infinity) ?? buckets.get(bounds[bounds.length - 1] ?? Infinity) ?? 0;
+  if (total <= 0) return NaN;
+  const rank = q * total;
+  let lower = 0;
+  let below = 0;
+  for (const le of bounds) {
+    const count = buckets.get(le) ?? 0;
+    if (count >= rank) {
+      if (le === Infinity) return lower;
+      return lower + ((le - lower) * (rank - below)) / Math.max(count - below, 1e-9);
+    }
+    lower = le;
+    below = count;
+  }
+  return lower;
+}
+
+/** Share of observations at or under `bound` (which must be a bucket bound to be exact). */
+export function shareAtMost(buckets: Buckets, bound: number): number {
+  const total = buckets.get(Infinity) ?? 0;
+  return total > 0 ? (buckets.get(bound) ?? 0) / total : NaN;
+}
+
+export function bucketCount(buckets: Buckets): number {
+  return buckets.get(Infinity) ?? 0;
+}

@@ -1,0 +1,76 @@
+import type { StepResult } from './generator';
+import { bucketCount, bucketDelta, bucketQuantile, type MetricsSnapshot, shareAtMost } from './metrics';
+
+/** What a step must show to count as sustainable. */
+export const CRITERIA = {
+  p99Ms: 250,
+  missingRatio: 0.001,
+} as const;
+
+/**
+ * The generator is presumed to be the limit when it keeps this much of a core busy. (Its event
+ * loop utilisation is no guide on a saturated host: time spent waiting for a CPU counts as busy.)
+ */
+const GENERATOR_BUSY = 0.9;
+/** …or when it could not even send at the rate asked for. */
+const GENERATOR_SEND_SHORTFALL = 0.95;
+
+export interface LagSummary {
+  p50: number;
+  p99: number;
+  /** Share of messages committed within 1 s of being accepted. */
+  withinOneSecond: number;
+  count: number;
+}
+
+export interface StepReport extends StepResult {
+  pass: boolean;
+  failures: string[];
+  generatorBound: boolean;
+  lag?: LagSummary;
+  dbQueriesPerMessage?: number;
+  redisCommandsPerMessage?: number;
+  /** Why this step ran: the ramp, the refinement between the last pass and the first failure, or the half-max persistence check. */
+  purpose: 'ramp' | 'refine' | 'half-max';
+}
+
+export function judge(result: StepResult, before: MetricsSnapshot, after: MetricsSnapshot, purpose: StepReport['purpose']): StepReport {
+  const failures: string[] = [];
+  if (result.latency.count === 0) failures.push('nothing sent in the window was delivered');
+  else if (!(result.latency.p99 < CRITERIA.p99Ms)) failures.push(`p99 ${Math.round(result.latency.p99)} ms ≥ ${CRITERIA.p99Ms} ms`);
+  if (result.pendingAcks > 0) failures.push(`${result.pendingAcks} sends without an ack after the settle wait`);
+  const missingRatio = result.expected > 0 ? result.missing / result.expected : 0;
+  if (missingRatio >= CRITERIA.missingRatio) failures.push(`missing ${(missingRatio * 100).toFixed(2)} % of deliveries`);
+  if (result.duplicates > 0) failures.push(`${result.duplicates} duplicate deliveries`);
+  if (result.misrouted > 0) failures.push(`${result.misrouted} deliveries to the wrong room`);
+  const errors = Object.entries(result.ackErrors);
+  if (errors.length > 0) failures.push(`send errors: ${errors.map(([code, n]) => `${code} × ${n}`).join(', ')}`);
+  if (!result.persisted.ok) failures.push(`${result.persisted.missingRows ?? '?'} acked messages not in MySQL in time`);
+  const generatorLoad = result.cpu.generator / Math.max(result.cpu.wallSeconds, 1e-3);
+  return {
+    ...result,
+    purpose,
+    pass: failures.length === 0,
+    failures,
+    generatorBound: generatorLoad >= GENERATOR_BUSY || result.sentRate < GENERATOR_SEND_SHORTFALL * result.rate,
+    lag: lagSummary(before, after),
+    dbQueriesPerMessage: perMessage(before.dbQueries, after.dbQueries, result.sent),
+    redisCommandsPerMessage: perMessage(before.redisCommands, after.redisCommands, result.sent),
+  };
+}
+
+function lagSummary(before: MetricsSnapshot, after: MetricsSnapshot): LagSummary | undefined {
+  const delta = bucketDelta(after.lag, before.lag);
+  if (!delta || bucketCount(delta) === 0) return undefined;
+  return {
+    p50: bucketQuantile(delta, 0.5),
+    p99: bucketQuantile(delta, 0.99),
+    withinOneSecond: shareAtMost(delta, 1),
+    count: bucketCount(delta),
+  };
+}
+
+/** A counter's growth over a step, per message sent in it (warm-up included, like the counter). */
+function perMessage(before: number | undefined, after: number | undefined, sent: number): number | undefined {
+  return before !== undefined && after !== undefined && sent > 0 ? (after - before) / sent : undefined;
+}
