@@ -66,7 +66,7 @@ export class AuthService {
   /** Revokes this token on every replica and disconnects the sockets opened with it. */
   async logout(auth: AuthUser): Promise<void> {
     await this.sessions.revoke(auth);
-    this.realtime.disconnectToken(auth.jti);
+    await this.realtime.disconnectToken(auth.id, auth.jti);
   }
 
   async me(auth: AuthUser): Promise<PublicUser> {

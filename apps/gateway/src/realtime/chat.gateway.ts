@@ -72,7 +72,7 @@ export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnecti
     // A socket does not outlive its token: it would otherwise keep receiving rooms after expiry.
     const expiry = setTimeout(() => socket.disconnect(true), Math.min(Math.max(0, auth.exp * 1000 - Date.now()), 2 ** 31 - 1));
     socket.once('disconnect', () => clearTimeout(expiry));
-    await socket.join([socketRoom.user(user.id), socketRoom.token(auth.jti)]);
+    await socket.join(socketRoom.user(user.id));
     socket.emit('ready', { user, replica: this.config.gateway.replicaId });
     await this.presence.connected(user.id, socket.id).catch((error: Error) => this.logger.warn(`presence (connect): ${error.message}`));
   }

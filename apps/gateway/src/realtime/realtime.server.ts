@@ -52,8 +52,14 @@ export class RealtimeServer {
     this.io.in(socketRoom.room(roomId)).socketsLeave(socketRoom.room(roomId));
   }
 
-  disconnectToken(jti: string): void {
-    this.io.in(socketRoom.token(jti)).disconnectSockets(true);
+  /**
+   * The user's sockets opened with this token, wherever they are. Asked of the user's room rather
+   * than kept in a room per token: in the adapter's dynamic mode every room is a Redis
+   * subscription, and a logout is rare next to a connection.
+   */
+  async disconnectToken(userId: number, jti: string): Promise<void> {
+    const sockets = await this.io.in(socketRoom.user(userId)).fetchSockets();
+    for (const socket of sockets) if (socket.data.auth.jti === jti) socket.disconnect(true);
   }
 
   disconnectUser(userId: number): void {

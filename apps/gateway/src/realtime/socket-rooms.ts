@@ -1,9 +1,8 @@
 /**
  * Socket.IO room names. On connect a socket joins `user:<id>` (every socket of a user, on any
- * replica) and `token:<jti>` (every socket opened with one access token); `room:<id>` on join_room.
+ * replica); `room:<id>` on join_room.
  */
 export const socketRoom = {
   room: (roomId: number) => `room:${roomId}`,
   user: (userId: number) => `user:${userId}`,
-  token: (jti: string) => `token:${jti}`,
 };
