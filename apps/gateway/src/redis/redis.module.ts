@@ -1,5 +1,5 @@
 import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
-import type Redis from 'ioredis';
+import type { default as Redis, RedisOptions } from 'ioredis';
 import type { AppConfig } from '@chat/config';
 import { redisKeys } from '@chat/contracts';
 import { createRedis } from '@chat/redis';
@@ -13,12 +13,17 @@ export const REDIS_SUB = Symbol('REDIS_SUB');
 export const REDIS_KEYS = Symbol('REDIS_KEYS');
 
 const logger = new Logger('Redis');
-const connect = (name: string) => (config: AppConfig) => createRedis(config.redis.url, `${config.gateway.replicaId}:${name}`, logger);
+const connect =
+  (name: string, extra: RedisOptions = {}) =>
+  (config: AppConfig) =>
+    createRedis(config.redis.url, `${config.gateway.replicaId}:${name}`, logger, extra);
 
 @Global()
 @Module({
   providers: [
-    { provide: REDIS, inject: [APP_CONFIG], useFactory: connect('commands') },
+    // Auto-pipelining sends every command issued in one event-loop turn in one write: the send
+    // path's rate-limit, seq and read-cache commands of all concurrent sends share round trips.
+    { provide: REDIS, inject: [APP_CONFIG], useFactory: connect('commands', { enableAutoPipelining: true }) },
     { provide: REDIS_PUB, inject: [APP_CONFIG], useFactory: connect('pub') },
     { provide: REDIS_SUB, inject: [APP_CONFIG], useFactory: connect('sub') },
     { provide: REDIS_KEYS, inject: [APP_CONFIG], useFactory: (c: AppConfig) => redisKeys(c.redis.prefix) },
