@@ -2,7 +2,6 @@
 // and Redis available as `npm test` does, builds, and runs the benchmark (test/src/bench) with the
 // arguments given after `--`.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,16 +10,9 @@ const log = (line) => process.stdout.write(`[bench] ${line}\n`);
 const run = (command, args) => execFileSync(command, args, { cwd: root, stdio: 'inherit' });
 
 async function main() {
-  if (!existsSync(join(root, 'node_modules/.package-lock.json'))) {
-    log('npm ci');
-    run('npm', ['ci']);
-  }
-  const { ensureMysql, ensureNginx, ensureRedis } = await import('./services.mjs');
-  ensureNginx(log);
-  const runDir = join(root, '.run');
-  mkdirSync(runDir, { recursive: true });
-  await ensureMysql(`${process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306'}/mysql`, { runDir, log });
-  await ensureRedis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', { runDir, log });
+  const { installDependencies, ensureTestServices } = await import('./services.mjs');
+  installDependencies(root, log);
+  await ensureTestServices(root, log);
   log('build');
   run('npm', ['run', 'build', '--silent']);
   const child = spawn(process.execPath, [join(root, 'test/dist/bench/main.js'), ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });

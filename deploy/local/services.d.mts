@@ -11,3 +11,5 @@ export function ensureRedis(
 ): Promise<{ started: boolean; stop?: () => void }>;
 export function prepareDatabase(url: string, initSqlPath: string): Promise<void>;
 export function dropDatabase(url: string): Promise<void>;
+export function installDependencies(root: string, log: (line: string) => void): void;
+export function ensureTestServices(root: string, log: (line: string) => void): Promise<void>;

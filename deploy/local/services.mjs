@@ -2,7 +2,8 @@
 // servers already running at the configured URLs, otherwise starts the Debian packages'
 // servers, installing them with apt-get when running as root.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -160,4 +161,23 @@ async function onServer(url, work) {
   } finally {
     await connection.end();
   }
+}
+
+/** A fresh clone has no node_modules yet: `npm ci` once. */
+export function installDependencies(root, log) {
+  if (existsSync(join(root, 'node_modules/.package-lock.json'))) return;
+  log('installing dependencies (npm ci)');
+  execFileSync('npm', ['ci'], { cwd: root, stdio: 'inherit' });
+}
+
+/**
+ * What the test suites and the benchmark start their clusters on: nginx, and MariaDB and Redis at
+ * TEST_MYSQL_URL / TEST_REDIS_URL (default ports), started if nothing answers there.
+ */
+export async function ensureTestServices(root, log) {
+  ensureNginx(log);
+  const runDir = join(root, '.run');
+  mkdirSync(runDir, { recursive: true });
+  await ensureMysql(`${process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306'}/mysql`, { runDir, log });
+  await ensureRedis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', { runDir, log });
 }

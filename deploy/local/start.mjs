@@ -3,7 +3,7 @@
 // builds, then runs 3 gateway replicas, the worker and nginx at http://localhost:8080.
 // With a Docker engine (and nothing already listening), it runs docker-compose.yml instead.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -48,11 +48,8 @@ function dockerEngineAnswers() {
 
 async function main() {
   const s = settings();
-  if (!existsSync(join(root, 'node_modules/.package-lock.json'))) {
-    log('installing dependencies (npm ci)');
-    run('npm', ['ci']);
-  }
-  const { ensureMysql, ensureRedis, prepareDatabase, tcpReachable } = await import('./services.mjs');
+  const { ensureMysql, ensureRedis, installDependencies, prepareDatabase, tcpReachable } = await import('./services.mjs');
+  installDependencies(root, log);
   const localServices = (await tcpReachable('127.0.0.1', 3306)) || (await tcpReachable('127.0.0.1', 6379));
   if (process.env.LAUNCHER !== 'local' && !localServices && dockerEngineAnswers()) {
     log('Docker engine found: docker compose up --build');

@@ -3,7 +3,7 @@
 // builds, type-checks the k6 scripts, and runs the unit, integration and end-to-end suites with node's test runner.
 // Every suite that starts the cluster uses its own database, Redis and key prefix, and removes them.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,20 +21,12 @@ function files(dir, suffix) {
 }
 
 async function main() {
-  if (!existsSync(join(root, 'node_modules/.package-lock.json'))) {
-    log('npm ci');
-    run('npm', ['ci']);
-  }
-  const { aptInstall, ensureMysql, ensureNginx, ensureRedis, findBinary } = await import('./services.mjs');
-  ensureNginx(log);
+  const { aptInstall, ensureTestServices, findBinary, installDependencies } = await import('./services.mjs');
+  installDependencies(root, log);
   if (!findBinary('docker-compose')) aptInstall(['docker-compose'], log);
   // The web client's browser suite drives Debian's Chromium (playwright-core downloads no browser).
   if (!findBinary('chromium')) aptInstall(['chromium'], log);
-  const runDir = join(root, '.run');
-  mkdirSync(runDir, { recursive: true });
-  const mysqlUrl = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
-  await ensureMysql(`${mysqlUrl}/mysql`, { runDir, log });
-  await ensureRedis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', { runDir, log });
+  await ensureTestServices(root, log);
 
   log('build');
   run('npm', ['run', 'build', '--silent']);

@@ -129,21 +129,20 @@ export interface ServerToClientEvents {
 export type ClientEventName = keyof ClientToServerEvents;
 export type ServerEventName = keyof ServerToClientEvents;
 
-/** Every client event name, at runtime (the server answers any other name with an error). */
-export const CLIENT_EVENTS = [
-  'join_room',
-  'leave_room',
-  'message',
-  'typing',
-  'read',
-  'sync',
-  'delete_message',
-  'kick_user',
-  'ban_user',
-  'mute_user',
-  'delete_room',
-] as const satisfies readonly ClientEventName[];
+/** A record keyed by every client event, so adding an event without listing it fails to compile. */
+const clientEvents: Record<ClientEventName, true> = {
+  join_room: true,
+  leave_room: true,
+  message: true,
+  typing: true,
+  read: true,
+  sync: true,
+  delete_message: true,
+  kick_user: true,
+  ban_user: true,
+  mute_user: true,
+  delete_room: true,
+};
 
-// Adding an event to ClientToServerEvents without listing it above fails to compile here.
-type Unlisted = Exclude<ClientEventName, (typeof CLIENT_EVENTS)[number]>;
-export const everyClientEventListed: Unlisted extends never ? true : never = true;
+/** Every client event name, at runtime (the server answers any other name with an error). */
+export const CLIENT_EVENTS = Object.keys(clientEvents) as ClientEventName[];

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 import { createPool, type Pool } from 'mysql2/promise';
 import { freePort } from '../support/ports';
-import { startTestCluster } from '../support/test-cluster';
+import { fetchRedisPing, startTestCluster } from '../support/test-cluster';
 import { eventually } from '../support/wait';
 import { mariadbPid, nginxProcs, type ProcLister, type ProcRef } from './process-stats';
 
@@ -107,7 +107,7 @@ export async function startCeiling(replicas: number): Promise<Target> {
     const redisPort = await freePort();
     const redis = startChild('redis-server', findBinary('redis-server') ?? 'redis-server', redisArgs(redisPort, dir, false));
     children.push(redis);
-    await eventually('ceiling redis', () => ping(redisPort), 10_000);
+    await eventually('ceiling redis', () => fetchRedisPing(redisPort), 10_000);
 
     const servers: { id: string; port: number; child: Child }[] = [];
     for (let i = 1; i <= replicas; i++) {
@@ -208,18 +208,6 @@ async function redisServerPid(url: string): Promise<number | undefined> {
     return match ? Number(match[1]) : undefined;
   } catch {
     return undefined;
-  } finally {
-    client.disconnect();
-  }
-}
-
-async function ping(port: number): Promise<boolean> {
-  const client = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
   } finally {
     client.disconnect();
   }

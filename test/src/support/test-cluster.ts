@@ -116,7 +116,8 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
   };
 }
 
-async function fetchRedisPing(port: number): Promise<boolean> {
+/** Whether a redis-server answers PING on this local port (false while it is starting or down). */
+export async function fetchRedisPing(port: number): Promise<boolean> {
   const client = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   client.on('error', () => undefined); // a refused probe is the expected answer until Redis is up
   try {

@@ -16,7 +16,7 @@ export const CLIENT_MSG_ID_TTL_SECONDS = 24 * 3600;
 const RESERVE = `
 if KEYS[2] ~= '' then
   local existing = redis.call('GET', KEYS[2])
-  if existing then return {0, existing} end
+  if existing then return existing end
 end
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 local floor = tonumber(ARGV[1])
@@ -24,7 +24,7 @@ if current < floor then redis.call('SET', KEYS[1], floor) end
 local seq = redis.call('INCR', KEYS[1])
 local record = cjson.encode({ id = ARGV[2], seq = seq, createdAt = ARGV[3], roomId = tonumber(ARGV[4]), acked = false })
 if KEYS[2] ~= '' then redis.call('SET', KEYS[2], record, 'EX', ARGV[5]) end
-return {1, record}`;
+return record`;
 
 export interface Reservation {
   id: string;
@@ -33,8 +33,6 @@ export interface Reservation {
   roomId: number;
   /** A retry of a send that was already acknowledged. */
   acked: boolean;
-  /** False when this is a retry of an earlier send with the same clientMsgId. */
-  fresh: boolean;
 }
 
 type ReserveRedis = Redis & {
@@ -46,7 +44,7 @@ type ReserveRedis = Redis & {
     createdAt: string,
     roomId: number,
     ttl: number,
-  ): Promise<[number, string]>;
+  ): Promise<string>;
 };
 
 @Injectable()
@@ -67,7 +65,7 @@ export class SequenceService {
     clientMsgId?: string;
   }): Promise<Reservation> {
     const clientKey = input.senderId !== undefined && input.clientMsgId ? this.keys.clientMsg(input.senderId, input.clientMsgId) : '';
-    const [fresh, record] = await (this.redis as ReserveRedis).chatReserve(
+    const record = await (this.redis as ReserveRedis).chatReserve(
       this.keys.roomSeq(input.roomId),
       clientKey,
       input.floor,
@@ -76,7 +74,7 @@ export class SequenceService {
       input.roomId,
       CLIENT_MSG_ID_TTL_SECONDS,
     );
-    return { ...(JSON.parse(record) as Omit<Reservation, 'fresh'>), fresh: fresh === 1 };
+    return JSON.parse(record) as Reservation;
   }
 
   /** Remembers that the reservation's message was durably accepted and broadcast. */

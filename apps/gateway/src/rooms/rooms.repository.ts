@@ -148,12 +148,6 @@ export class RoomsRepository {
     const rows = await this.db.query<{ n: number }[]>('SELECT COUNT(*) AS n FROM room_members WHERE room_id = ?', [roomId]);
     return Number(rows[0]?.n ?? 0);
   }
-
-  async existingUserIds(ids: number[]): Promise<number[]> {
-    if (ids.length === 0) return [];
-    const rows = await this.db.query<{ id: number }[]>('SELECT id FROM users WHERE id IN (?)', [ids]);
-    return rows.map((r) => Number(r.id));
-  }
 }
 
 export function newMember(roomId: number, userId: number, role: RoomRole, joinedSeq: number): RoomMemberEntity {

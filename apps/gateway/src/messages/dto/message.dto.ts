@@ -1,7 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
+import { PageQueryDto } from '../../common/page-query.dto';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsPositive, IsString, Length, Matches, Max } from 'class-validator';
+import { IsOptional, IsString, Length, Matches } from 'class-validator';
 import { IsSeq } from '../../common/ids';
 
 export const MAX_MESSAGE_LENGTH = 4000;
@@ -22,7 +23,8 @@ export class PostMessageDto {
   clientMsgId?: string;
 }
 
-export class HistoryQueryDto {
+/** The page size is the lists' own (PageQueryDto); the cursors are seqs. */
+export class HistoryQueryDto extends PickType(PageQueryDto, ['limit'] as const) {
   @ApiPropertyOptional({ description: 'Page back: messages with seq < before, newest first' })
   @IsOptional()
   @Type(() => Number)
@@ -34,14 +36,6 @@ export class HistoryQueryDto {
   @Type(() => Number)
   @IsSeq()
   after?: number;
-
-  @ApiPropertyOptional({ default: 50, maximum: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @IsPositive()
-  @Max(100)
-  limit?: number;
 }
 
 /** Message ids are ULIDs. */
