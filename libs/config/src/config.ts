@@ -11,12 +11,13 @@ export interface AppConfig {
     replicaId: string;
     sidRouting: boolean;
     persistence: 'queue' | 'direct';
+    queueLingerMs: number;
     corsOrigins: string[] | '*';
     socket: { pingIntervalMs: number; pingTimeoutMs: number; maxPayloadBytes: number };
   };
   auth: { jwtSecret: string; jwtTtlSeconds: number; bcryptRounds: number };
   rateLimits: { sendPerSecond: number; sendBurst: number; loginPerMinute: number };
-  worker: { healthPort: number; concurrency: number };
+  worker: { healthPort: number; concurrency: number; lingerMs: number };
   shutdownGraceMs: number;
 }
 
@@ -42,6 +43,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       replicaId: env.REPLICA_ID,
       sidRouting: env.SID_ROUTING,
       persistence: env.PERSISTENCE_MODE,
+      queueLingerMs: env.QUEUE_LINGER_MS,
       corsOrigins: env.CORS_ORIGINS.trim() === '*' ? '*' : env.CORS_ORIGINS.split(',').map((o) => o.trim()),
       socket: {
         pingIntervalMs: env.SOCKET_PING_INTERVAL_MS,
@@ -55,7 +57,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       sendBurst: Math.max(env.RATE_LIMIT_SEND_BURST, env.RATE_LIMIT_SEND_PER_SECOND),
       loginPerMinute: env.RATE_LIMIT_LOGIN_PER_MINUTE,
     },
-    worker: { healthPort: env.WORKER_HEALTH_PORT, concurrency: env.WORKER_CONCURRENCY },
+    worker: { healthPort: env.WORKER_HEALTH_PORT, concurrency: env.WORKER_CONCURRENCY, lingerMs: env.WORKER_LINGER_MS },
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
   };
 }

@@ -68,11 +68,29 @@ export const envSchema = z.object({
     .describe(
       '`queue`: the worker persists in batches (production). `direct`: each send is written to MySQL in its own transaction before the broadcast, the usual single-server design, kept as the benchmark baseline.',
     ),
+  QUEUE_LINGER_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1000)
+    .default(5)
+    .describe(
+      'How long a gateway gathers accepted messages into one persistence job (0: those of one event-loop turn); while a job is being added, the next one gathers until it is in. Fewer, larger jobs cost less CPU per message; each message waits up to this long before its broadcast and ack.',
+    ),
   CORS_ORIGINS: z.string().default('*').describe('Comma-separated allowed origins for HTTP and Socket.IO (`*` for any).'),
   WORKER_HEALTH_PORT: port.default(3100).describe('Worker health/metrics port (the worker serves nothing else).'),
   WORKER_CONCURRENCY: positiveInt
     .default(200)
-    .describe('Jobs the worker holds at once; they are written in batches of up to this many (at most 500) per transaction.'),
+    .describe('Jobs the worker holds at once; their messages are written in batches of up to 500 per transaction.'),
+  WORKER_LINGER_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1000)
+    .default(10)
+    .describe(
+      'How long the worker gathers messages before a transaction when it is idle (under load the next batch gathers while one commits). Fewer, larger transactions cost MySQL less; each message reaches MySQL up to this much later. Acks and broadcasts do not wait for it.',
+    ),
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000).describe('How long a stopping process may drain before it exits.'),
 });
 

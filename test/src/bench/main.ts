@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { Fleet, measureIdleMemory } from './generator';
 import { snapshot } from './metrics';
 import { depopulate, populate, type Population } from './population';
-import { waitQuiet } from './process-stats';
+import { cpuByGroup, waitQuiet } from './process-stats';
 import { machineFacts, renderReport, type RunReport, type SystemReport, targetChecks } from './report';
 import { externalTarget, startCeiling, startChatCluster, type SystemName, type Target } from './targets';
 import { judge, type StepReport } from './verdict';
@@ -312,6 +312,11 @@ function roundNice(rate: number): number {
   return Math.round(rate / unit) * unit;
 }
 
+/** "gateways 0.81, worker 0.25, …": where the step's CPU went, in cores. */
+function coresByGroup(step: StepReport): string {
+  return [...cpuByGroup(step.cpu)].map(([group, seconds]) => `${group} ${(seconds / step.cpu.wallSeconds).toFixed(2)}`).join(', ');
+}
+
 async function runStep(run: SystemRun, target: Target, fleet: Fleet, rate: number, purpose: StepReport['purpose']): Promise<StepReport> {
   const { options } = run;
   const before = await snapshot(target);
@@ -328,7 +333,7 @@ async function runStep(run: SystemRun, target: Target, fleet: Fleet, rate: numbe
       `${Math.round(step.deliveriesPerSecond)} deliveries/s, p50/p99 ${step.latency.p50.toFixed(1)}/${step.latency.p99.toFixed(1)} ms, ` +
       `ack p99 ${step.ack.p99.toFixed(1)} ms, missing ${step.missing}/${step.expected}, dup ${step.duplicates}, ` +
       `generator ${(step.cpu.generator / step.cpu.wallSeconds).toFixed(2)} cores${step.generatorBound ? ' (bottleneck)' : ''}, ` +
-      `machine ${step.cpu.machineCores.toFixed(2)} cores → ${step.pass ? 'pass' : `FAIL (${step.failures.join('; ')})`}`,
+      `machine ${step.cpu.machineCores.toFixed(2)} cores (${coresByGroup(step)}) → ${step.pass ? 'pass' : `FAIL (${step.failures.join('; ')})`}`,
   );
   return step;
 }

@@ -1,6 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { JobsOptions, Queue } from 'bullmq';
+import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { JobName, type JobPayloads, type PersistMessageJob, QueueName } from '@chat/contracts';
 
 /**
@@ -16,8 +17,8 @@ const PERSIST_JOB_OPTIONS: JobsOptions = {
   removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
 };
 
-/** Keeps one job's payload small next to a job per message; a busy turn rarely gathers more. */
-const MAX_PER_JOB = 100;
+/** Keeps one job's payload far below a megabyte even for long messages. */
+const MAX_PER_JOB = 200;
 
 interface Waiting {
   message: PersistMessageJob;
@@ -26,31 +27,49 @@ interface Waiting {
 }
 
 /**
- * The producer side of the persistence queue. The messages accepted during one event-loop turn
- * go to Redis as one job: a BullMQ add costs a script of a dozen commands, and paying it per
- * message made Redis the bottleneck. Each sender still waits until its message is in Redis.
+ * The producer side of the persistence queue, batching like a group commit. A BullMQ job costs
+ * a few scripts in Redis and in the worker whatever it holds, and a job per message made that
+ * the cluster's largest cost. So accepted messages gather for QUEUE_LINGER_MS (0: one event-loop
+ * turn) and go as one job; while that job is being added, the next batch gathers and follows
+ * as soon as it is in. Each sender still waits until its own message is in Redis.
  * Jobs have their own ids (not a message's): a retried message may travel in a second job, and
  * the worker's writes are idempotent.
  */
 @Injectable()
 export class MessageQueue {
   private waiting: Waiting[] = [];
+  private timer?: NodeJS.Timeout | NodeJS.Immediate;
+  private adding = false;
+  private readonly lingerMs: number;
 
-  constructor(@InjectQueue(QueueName.Messages) private readonly queue: Queue<JobPayloads[typeof JobName.PersistMessages]>) {}
+  constructor(
+    @InjectQueue(QueueName.Messages) private readonly queue: Queue<JobPayloads[typeof JobName.PersistMessages]>,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.lingerMs = config.gateway.queueLingerMs;
+  }
 
   /** Durable once this resolves (Redis has the job). */
   enqueue(message: PersistMessageJob): Promise<void> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ message, resolve, reject });
-      if (this.waiting.length === 1) setImmediate(() => void this.flush());
-      else if (this.waiting.length >= MAX_PER_JOB) void this.flush();
+      if (!this.adding && this.timer === undefined) {
+        this.timer = this.lingerMs > 0 ? setTimeout(() => void this.flush(), this.lingerMs) : setImmediate(() => void this.flush());
+      }
     });
   }
 
   private async flush(): Promise<void> {
-    const batch = this.waiting;
-    if (batch.length === 0) return;
-    this.waiting = [];
+    this.timer = undefined;
+    this.adding = true;
+    try {
+      while (this.waiting.length > 0) await this.add(this.waiting.splice(0, MAX_PER_JOB));
+    } finally {
+      this.adding = false;
+    }
+  }
+
+  private async add(batch: Waiting[]): Promise<void> {
     try {
       await this.queue.add(JobName.PersistMessages, { messages: batch.map((w) => w.message) }, PERSIST_JOB_OPTIONS);
       for (const w of batch) w.resolve();

@@ -23,7 +23,7 @@ export class MessageWriter {
       // foreign-key check's shared lock on its row, then both ask for the exclusive one: a deadlock.
       await tx.query('SELECT id FROM rooms WHERE id IN (?) ORDER BY id FOR UPDATE', [latest.map((m) => m.roomId)]);
       await insertMessages(tx, messages);
-      for (const last of latest) await advanceRoom(tx, last);
+      await advanceRooms(tx, latest);
     });
   }
 }
@@ -40,11 +40,22 @@ async function insertMessages(tx: EntityManager, messages: PersistMessageJob[]):
   );
 }
 
-async function advanceRoom(tx: EntityManager, last: PersistMessageJob): Promise<void> {
+/**
+ * Every touched room in one statement (a statement per room made the round trips to MySQL the
+ * worker's largest cost). The derived table of UNION ALL rows runs on MySQL 8 and MariaDB alike;
+ * STRAIGHT_JOIN keeps the plan a primary-key lookup per row whatever the table's statistics say.
+ */
+async function advanceRooms(tx: EntityManager, latest: PersistMessageJob[]): Promise<void> {
+  const rows = latest.map((_, i) =>
+    i === 0 ? 'SELECT ? AS id, ? AS message_id, ? AS content, ? AS at, ? AS seq' : 'SELECT ?, ?, ?, ?, ?',
+  );
   await tx.query(
-    `UPDATE rooms SET last_message_id = ?, last_message = ?, last_message_at = ?, last_seq = ?
-      WHERE id = ? AND last_seq < ?`,
-    [last.id, last.content, new Date(last.createdAt), last.seq, last.roomId, last.seq],
+    `UPDATE (${rows.join(' UNION ALL ')}) latest
+       STRAIGHT_JOIN rooms r ON r.id = latest.id
+        SET r.last_message_id = latest.message_id, r.last_message = latest.content,
+            r.last_message_at = latest.at, r.last_seq = latest.seq
+      WHERE r.last_seq < latest.seq`,
+    latest.flatMap((m) => [m.roomId, m.id, m.content, new Date(m.createdAt), m.seq]),
   );
 }
 
