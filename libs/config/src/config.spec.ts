@@ -37,4 +37,13 @@ describe('loadConfig', () => {
     assert.equal(config.gateway.port, 3000);
     assert.deepEqual(config.gateway.corsOrigins, ['http://a.test', 'http://b.test']);
   });
+
+  it('takes 0 as "no linger" and refuses a negative or fractional one', () => {
+    const config = loadConfig({ QUEUE_LINGER_MS: '0', WORKER_LINGER_MS: '25' });
+    assert.equal(config.gateway.queueLingerMs, 0);
+    assert.equal(config.worker.lingerMs, 25);
+    assert.equal(loadConfig({}).gateway.queueLingerMs, 5);
+    assert.throws(() => loadConfig({ QUEUE_LINGER_MS: '-1' }), /QUEUE_LINGER_MS="-1"/);
+    assert.throws(() => loadConfig({ WORKER_LINGER_MS: '2.5' }), /WORKER_LINGER_MS="2.5"/);
+  });
 });

@@ -1,7 +1,7 @@
 // `npm run bench`: measures the cluster's max sustainable message rate next to a bare Socket.IO
 // ceiling and the naive write-then-broadcast design, on the same machine and the same shape,
 // and writes the report to docs/BENCHMARKS.md. `--help` lists the options.
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -339,6 +339,16 @@ async function runStep(run: SystemRun, target: Target, fleet: Fleet, rate: numbe
 }
 
 /** The repository checks every file with prettier, the report included: it is written already formatted. */
+/** The report's hand-written tail (the optimisation log), carried over from the file being replaced. */
+const KEPT_HEADING = '## Optimisations and their measured effect';
+
+function keptSection(path: string | undefined): string {
+  if (!path || !existsSync(resolve(path))) return '';
+  const previous = readFileSync(resolve(path), 'utf8');
+  const start = previous.indexOf(KEPT_HEADING);
+  return start === -1 ? '' : `\n${previous.slice(start)}`;
+}
+
 async function formatMarkdown(markdown: string, path: string | undefined): Promise<string> {
   try {
     const prettier = await import('prettier');
@@ -402,7 +412,7 @@ async function main(): Promise<void> {
     systems,
     notes: notesFor(options),
   };
-  const markdown = await formatMarkdown(renderReport(report), options.out);
+  const markdown = await formatMarkdown(renderReport(report) + keptSection(options.out), options.out);
   process.stdout.write(`${markdown}\n`);
   if (options.out) {
     writeFileSync(resolve(options.out), markdown);
