@@ -362,9 +362,13 @@ function freshCounters() {
 export async function measureIdleMemory(target: Target, population: Population, count: number): Promise<IdleMemory | undefined> {
   const pids = target.serverPids();
   if (pids.length === 0) return undefined;
+  const tokens = Array.from({ length: count }, (_, i) => population.members[i % population.members.length]?.token);
+  // A first round of the same connections, closed again, touches the pages a server's heap cycles
+  // through (V8's young generation alone is tens of MB), so the difference below is what the open
+  // connections keep, not how warm the process happened to be.
+  for (const socket of await connectMany(target, tokens, () => undefined)) socket.close();
   await sleep(2_000);
   const beforeBytes = await averageRss(pids, 10);
-  const tokens = Array.from({ length: count }, (_, i) => population.members[i % population.members.length]?.token);
   const sockets = await connectMany(target, tokens, () => undefined);
   try {
     // Presence writes and the first pings settle within a moment.

@@ -30,15 +30,16 @@ import { WsExceptionFilter } from './ws-exception.filter';
 const ok = <T>(data: T): Ack<T> => ({ ok: true, data });
 const known = new Set<string>(CLIENT_EVENTS);
 
-/** An event nobody handles still gets an error ack and an `exception`, like any invalid event. */
-function refuseUnknownEvents(socket: ChatSocket) {
-  return (event: string, ...args: unknown[]): void => {
-    if (known.has(event)) return;
-    const message = `Unknown event "${event}"`;
-    const ack = args.at(-1);
-    if (typeof ack === 'function') (ack as (a: Ack<never>) => void)({ ok: false, error: { code: ErrorCode.ValidationFailed, message } });
-    socket.emit('exception', { event, code: ErrorCode.ValidationFailed, message });
-  };
+/**
+ * An event nobody handles still gets an error ack and an `exception`, like any invalid event.
+ * One function for every socket: Socket.IO calls `onAny` listeners with the socket as `this`.
+ */
+function refuseUnknownEvents(this: ChatSocket, event: string, ...args: unknown[]): void {
+  if (known.has(event)) return;
+  const message = `Unknown event "${event}"`;
+  const ack = args.at(-1);
+  if (typeof ack === 'function') (ack as (a: Ack<never>) => void)({ ok: false, error: { code: ErrorCode.ValidationFailed, message } });
+  this.emit('exception', { event, code: ErrorCode.ValidationFailed, message });
 }
 const done: Ack<Empty> = { ok: true, data: {} };
 
@@ -68,7 +69,7 @@ export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnecti
 
   async handleConnection(socket: ChatSocket): Promise<void> {
     const { user, auth } = socket.data;
-    socket.onAny(refuseUnknownEvents(socket));
+    socket.onAny(refuseUnknownEvents);
     // A socket does not outlive its token: it would otherwise keep receiving rooms after expiry.
     const expiry = setTimeout(() => socket.disconnect(true), Math.min(Math.max(0, auth.exp * 1000 - Date.now()), 2 ** 31 - 1));
     socket.once('disconnect', () => clearTimeout(expiry));
