@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
-import { monotonicFactory } from 'ulid';
 import { type ChatMessage, ErrorCode, type MessageAccepted, type MessageSender, type MessageType } from '@chat/contracts';
 import type { RoomEntity } from '@chat/database';
 import { AppError } from '../common/app-error';
@@ -11,6 +10,7 @@ import { type Caller, RoomAccess } from '../rooms/room-access';
 import { outranks } from '../rooms/room-policy';
 import { isMuted } from '../rooms/room-view';
 import { RoomsRepository } from '../rooms/rooms.repository';
+import { messageIdFactory } from './message-ids';
 import { MessageQueue } from './message-queue';
 import { MessagesRepository, type StoredMessageRef } from './messages.repository';
 import { mergePages } from './merge-pages';
@@ -46,7 +46,7 @@ export interface HistoryPage {
 @Injectable()
 export class MessagesService {
   private readonly logger = new Logger(MessagesService.name);
-  private readonly newId = monotonicFactory();
+  private readonly newId = messageIdFactory();
   /** The benchmark baseline: write to MySQL before broadcasting (PERSISTENCE_MODE=direct). */
   private readonly direct: boolean;
 
