@@ -171,11 +171,12 @@ export class MessagesService {
     }
     const message: ChatMessage = { id, seq, roomId: room.id, content, type, sender, createdAt, ...(clientMsgId ? { clientMsgId } : {}) };
     this.realtime.toRoom(room.id).emit('message', message);
-    // In direct mode the row is already in MySQL: only the retry record is updated.
+    // In direct mode the row is already in MySQL: only the retry record is updated. Marking it
+    // acked saves a retry from broadcasting again (receivers drop a repeated id anyway).
     await this.recent
-      .remember(message, { store: !this.direct }, (pipeline) => {
-        // Saves a retry from broadcasting again (receivers drop a repeated id anyway).
-        if (sender && clientMsgId) this.sequence.markAcked(pipeline, sender.id, clientMsgId, reservation);
+      .remember(message, {
+        store: !this.direct,
+        also: sender && clientMsgId ? this.sequence.ackedRecord(sender.id, clientMsgId, reservation) : undefined,
       })
       .catch((error: Error) => this.logger.warn(`message ${id} durable but not cached for reads: ${error.message}`));
     return { id, seq, createdAt };

@@ -7,7 +7,28 @@ import { REDIS, REDIS_KEYS } from '../redis/redis.module';
 const MAX_PER_ROOM = 10_000;
 const TTL_SECONDS = 24 * 3600;
 
-export type Pipeline = ReturnType<Redis['pipeline']>;
+/** A record to overwrite in the same round trip (its TTL kept, only if it still exists). */
+export interface AlsoSet {
+  key: string;
+  value: string;
+}
+
+/**
+ * Adds a message to its room's set (trimmed to the newest MAX_PER_ROOM, TTL renewed) and, if
+ * given, updates one more record: a single script, so one command instead of a pipeline of four.
+ */
+const REMEMBER = `
+if KEYS[1] ~= '' then
+  redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -tonumber(ARGV[3]) - 1)
+  redis.call('EXPIRE', KEYS[1], ARGV[4])
+end
+if KEYS[2] ~= '' then redis.call('SET', KEYS[2], ARGV[5], 'KEEPTTL', 'XX') end
+return 1`;
+
+type RememberRedis = Redis & {
+  chatRemember(setKey: string, alsoKey: string, seq: number, entry: string, max: number, ttl: number, alsoValue: string): Promise<number>;
+};
 
 /**
  * Messages acknowledged but maybe not yet written by the worker, one sorted set per room scored
@@ -20,22 +41,26 @@ export class RecentMessages {
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(REDIS_KEYS) private readonly keys: RedisKeys,
-  ) {}
+  ) {
+    this.redis.defineCommand('chatRemember', { numberOfKeys: 2, lua: REMEMBER });
+  }
 
-  /** Keeps an accepted message readable until the worker has it in MySQL; `also` adds commands to the same round trip. */
-  async remember(message: ChatMessage, options: { store: boolean }, also: (pipeline: Pipeline) => void): Promise<void> {
-    const key = this.keys.recentMessages(message.roomId);
-    const pipeline = this.redis.pipeline();
-    if (options.store)
-      pipeline
-        .zadd(key, message.seq, JSON.stringify(message))
-        .zremrangebyrank(key, 0, -MAX_PER_ROOM - 1)
-        .expire(key, TTL_SECONDS);
-    also(pipeline);
-    if (pipeline.length === 0) return;
-    const results = (await pipeline.exec()) ?? [];
-    const failed = results.find(([error]) => error);
-    if (failed?.[0]) throw failed[0];
+  /**
+   * Keeps an accepted message readable until the worker has it in MySQL (unless `store` is false)
+   * and writes `also` in the same round trip.
+   */
+  async remember(message: ChatMessage, options: { store: boolean; also?: AlsoSet }): Promise<void> {
+    const { store, also } = options;
+    if (!store && !also) return;
+    await (this.redis as RememberRedis).chatRemember(
+      store ? this.keys.recentMessages(message.roomId) : '',
+      also?.key ?? '',
+      message.seq,
+      store ? JSON.stringify(message) : '',
+      MAX_PER_ROOM,
+      TTL_SECONDS,
+      also?.value ?? '',
+    );
   }
 
   /** Messages with lower < seq < upper, in the given order, at most `limit`. */

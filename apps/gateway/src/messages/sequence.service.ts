@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { RedisKeys } from '@chat/contracts';
 import { REDIS, REDIS_KEYS } from '../redis/redis.module';
-import type { Pipeline } from './recent-messages';
+import type { AlsoSet } from './recent-messages';
 
 /** How long a clientMsgId is remembered: a retry within this window returns the first ack. */
 export const CLIENT_MSG_ID_TTL_SECONDS = 24 * 3600;
@@ -77,11 +77,10 @@ export class SequenceService {
     return JSON.parse(record) as Reservation;
   }
 
-  /** Remembers that the reservation's message was durably accepted and broadcast. */
-  markAcked(pipeline: Pipeline, senderId: number, clientMsgId: string, reservation: Reservation): void {
+  /** The reservation's record once its message was durably accepted and broadcast (written with the read cache). */
+  ackedRecord(senderId: number, clientMsgId: string, reservation: Reservation): AlsoSet {
     const { id, seq, createdAt, roomId } = reservation;
-    const record = JSON.stringify({ id, seq, createdAt, roomId, acked: true });
-    pipeline.set(this.keys.clientMsg(senderId, clientMsgId), record, 'KEEPTTL', 'XX');
+    return { key: this.keys.clientMsg(senderId, clientMsgId), value: JSON.stringify({ id, seq, createdAt, roomId, acked: true }) };
   }
 
   async current(roomId: number, floor: number): Promise<number> {
