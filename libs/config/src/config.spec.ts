@@ -42,7 +42,7 @@ describe('loadConfig', () => {
     const config = loadConfig({ QUEUE_LINGER_MS: '0', WORKER_LINGER_MS: '25' });
     assert.equal(config.gateway.queueLingerMs, 0);
     assert.equal(config.worker.lingerMs, 25);
-    assert.equal(loadConfig({}).gateway.queueLingerMs, 5);
+    assert.equal(loadConfig({}).gateway.queueLingerMs, 10);
     assert.throws(() => loadConfig({ QUEUE_LINGER_MS: '-1' }), /QUEUE_LINGER_MS="-1"/);
     assert.throws(() => loadConfig({ WORKER_LINGER_MS: '2.5' }), /WORKER_LINGER_MS="2.5"/);
   });

@@ -73,9 +73,9 @@ export const envSchema = z.object({
     .int()
     .min(0)
     .max(1000)
-    .default(5)
+    .default(10)
     .describe(
-      'How long a gateway gathers accepted messages into one persistence job (0: those of one event-loop turn); while a job is being added, the next one gathers until it is in. Fewer, larger jobs cost less CPU per message; each message waits up to this long before its broadcast and ack.',
+      'A gateway adds at most one persistence job per this many ms: a message after a quiet spell goes at once, the ones that follow gather for the next job (0: a job per event-loop turn). Fewer, larger jobs cost Redis and the worker less per message; a message waits up to this long before its broadcast and ack.',
     ),
   CORS_ORIGINS: z.string().default('*').describe('Comma-separated allowed origins for HTTP and Socket.IO (`*` for any).'),
   WORKER_HEALTH_PORT: port.default(3100).describe('Worker health/metrics port (the worker serves nothing else).'),

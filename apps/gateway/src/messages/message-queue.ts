@@ -29,9 +29,9 @@ interface Waiting {
 /**
  * The producer side of the persistence queue, batching like a group commit. A BullMQ job costs
  * a few scripts in Redis and in the worker whatever it holds, and a job per message made that
- * the cluster's largest cost. So accepted messages gather for QUEUE_LINGER_MS (0: one event-loop
- * turn) and go as one job; while that job is being added, the next batch gathers and follows
- * as soon as it is in. Each sender still waits until its own message is in Redis.
+ * the cluster's largest cost. So a gateway adds at most one job per QUEUE_LINGER_MS: a message
+ * after a quiet spell goes at once, and those that follow gather for the next job (while a job is
+ * being added, too). Each sender still waits until its own message is in Redis.
  * Jobs have their own ids (not a message's): a retried message may travel in a second job, and
  * the worker's writes are idempotent.
  */
@@ -40,6 +40,7 @@ export class MessageQueue {
   private waiting: Waiting[] = [];
   private timer?: NodeJS.Timeout | NodeJS.Immediate;
   private adding = false;
+  private lastAddAt = -Infinity;
   private readonly lingerMs: number;
 
   constructor(
@@ -53,28 +54,30 @@ export class MessageQueue {
   enqueue(message: PersistMessageJob): Promise<void> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ message, resolve, reject });
-      if (!this.adding && this.timer === undefined) {
-        this.timer = this.lingerMs > 0 ? setTimeout(() => void this.flush(), this.lingerMs) : setImmediate(() => void this.flush());
-      }
+      this.schedule();
     });
+  }
+
+  /** The next add: when the last one is in and QUEUE_LINGER_MS after it started (at once if that has passed). */
+  private schedule(): void {
+    if (this.adding || this.timer !== undefined || this.waiting.length === 0) return;
+    const wait = this.lastAddAt + this.lingerMs - performance.now();
+    this.timer = wait > 0 ? setTimeout(() => void this.flush(), wait) : setImmediate(() => void this.flush());
   }
 
   private async flush(): Promise<void> {
     this.timer = undefined;
     this.adding = true;
-    try {
-      while (this.waiting.length > 0) await this.add(this.waiting.splice(0, MAX_PER_JOB));
-    } finally {
-      this.adding = false;
-    }
-  }
-
-  private async add(batch: Waiting[]): Promise<void> {
+    this.lastAddAt = performance.now();
+    const batch = this.waiting.splice(0, MAX_PER_JOB);
     try {
       await this.queue.add(JobName.PersistMessages, { messages: batch.map((w) => w.message) }, PERSIST_JOB_OPTIONS);
       for (const w of batch) w.resolve();
     } catch (error) {
       for (const w of batch) w.reject(error);
+    } finally {
+      this.adding = false;
+      this.schedule();
     }
   }
 }
