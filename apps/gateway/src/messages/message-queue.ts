@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { JobsOptions, Queue } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { JobName, type JobPayloads, type PersistMessageJob, QueueName } from '@chat/contracts';
+import { type Reservation, type SeqRequest, SequenceService } from './sequence.service';
 
 /**
  * Given with every job rather than as queue defaults, so no registration of the queue can lose
@@ -20,18 +21,26 @@ const PERSIST_JOB_OPTIONS: JobsOptions = {
 /** Keeps one job's payload far below a megabyte even for long messages. */
 const MAX_PER_JOB = 200;
 
+/** A message accepted by the checks, before it has a seq. */
+export interface Draft extends SeqRequest {
+  type: PersistMessageJob['type'];
+  content: string;
+}
+
 interface Waiting {
-  message: PersistMessageJob;
-  resolve: () => void;
+  draft: Draft;
+  resolve: (reservation: Reservation) => void;
   reject: (error: unknown) => void;
 }
 
 /**
- * The producer side of the persistence queue, batching like a group commit. A BullMQ job costs
- * a few scripts in Redis and in the worker whatever it holds, and a job per message made that
- * the cluster's largest cost. So a gateway adds at most one job per QUEUE_LINGER_MS: a message
- * after a quiet spell goes at once, and those that follow gather for the next job (while a job is
- * being added, too). Each sender still waits until its own message is in Redis.
+ * Numbers accepted messages and makes them durable, in batches like a group commit. A BullMQ job
+ * costs a few scripts in Redis and in the worker whatever it holds, and a job per message made that
+ * the cluster's largest cost. So a gateway handles at most one batch per QUEUE_LINGER_MS: a
+ * message after a quiet spell goes at once, and those that follow gather for the next batch
+ * (while one is in flight, too). A batch takes its seqs in one script and goes to BullMQ as one
+ * job, so a gateway broadcasts its messages in seq order. Each sender waits until its own message
+ * is in Redis.
  * Jobs have their own ids (not a message's): a retried message may travel in a second job, and
  * the worker's writes are idempotent.
  */
@@ -45,15 +54,20 @@ export class MessageQueue {
 
   constructor(
     @InjectQueue(QueueName.Messages) private readonly queue: Queue<JobPayloads[typeof JobName.PersistMessages]>,
+    private readonly sequence: SequenceService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.lingerMs = config.gateway.queueLingerMs;
   }
 
-  /** Durable once this resolves (Redis has the job). */
-  enqueue(message: PersistMessageJob): Promise<void> {
+  /**
+   * The message's reservation: durable once this resolves (Redis has the job), unless the
+   * reservation says otherwise (a retry of an acknowledged send, or a clientMsgId already used in
+   * another room), in which case nothing was queued. Rejects if nothing could be made durable.
+   */
+  accept(draft: Draft): Promise<Reservation> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ message, resolve, reject });
+      this.waiting.push({ draft, resolve, reject });
       this.schedule();
     });
   }
@@ -71,8 +85,20 @@ export class MessageQueue {
     this.lastAddAt = performance.now();
     const batch = this.waiting.splice(0, MAX_PER_JOB);
     try {
-      await this.queue.add(JobName.PersistMessages, { messages: batch.map((w) => w.message) }, PERSIST_JOB_OPTIONS);
-      for (const w of batch) w.resolve();
+      const reservations = await this.sequence.reserve(batch.map((w) => w.draft));
+      const queued: { waiting: Waiting; reservation: Reservation }[] = [];
+      batch.forEach((waiting, i) => {
+        const reservation = reservations[i];
+        if (reservation.acked || reservation.roomId !== waiting.draft.roomId) waiting.resolve(reservation);
+        else queued.push({ waiting, reservation });
+      });
+      if (queued.length > 0) {
+        const messages = queued.map(({ waiting: { draft }, reservation: { id, seq, createdAt } }) => persistJob(draft, id, seq, createdAt));
+        await this.queue.add(JobName.PersistMessages, { messages }, PERSIST_JOB_OPTIONS).then(
+          () => queued.forEach(({ waiting, reservation }) => waiting.resolve(reservation)),
+          (error: unknown) => queued.forEach(({ waiting }) => waiting.reject(error)),
+        );
+      }
     } catch (error) {
       for (const w of batch) w.reject(error);
     } finally {
@@ -80,4 +106,10 @@ export class MessageQueue {
       this.schedule();
     }
   }
+}
+
+/** What the worker stores, from a draft and the id, seq and time of its reservation. */
+export function persistJob(draft: Draft, id: string, seq: number, createdAt: string): PersistMessageJob {
+  const { roomId, senderId, type, content, clientMsgId } = draft;
+  return { id, roomId, seq, senderId: senderId ?? null, type, content, clientMsgId: clientMsgId ?? null, createdAt };
 }

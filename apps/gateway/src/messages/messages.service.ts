@@ -11,7 +11,7 @@ import { outranks } from '../rooms/room-policy';
 import { isMuted } from '../rooms/room-view';
 import { RoomsRepository } from '../rooms/rooms.repository';
 import { messageIdFactory } from './message-ids';
-import { MessageQueue } from './message-queue';
+import { type Draft, MessageQueue, persistJob } from './message-queue';
 import { MessagesRepository, type StoredMessageRef } from './messages.repository';
 import { mergePages } from './merge-pages';
 import { RecentMessages } from './recent-messages';
@@ -147,28 +147,25 @@ export class MessagesService {
     sender: MessageSender | null,
     clientMsgId?: string,
   ): Promise<MessageAccepted> {
+    const draft: Draft = {
+      roomId: room.id,
+      floor: room.lastSeq,
+      id: this.newId(),
+      createdAt: new Date().toISOString(),
+      senderId: sender?.id,
+      clientMsgId,
+      type,
+      content,
+    };
     let reservation: Reservation;
     try {
-      reservation = await this.sequence.reserve({
-        roomId: room.id,
-        floor: room.lastSeq,
-        id: this.newId(),
-        createdAt: new Date().toISOString(),
-        senderId: sender?.id,
-        clientMsgId,
-      });
+      reservation = await (this.direct ? this.insertNow(draft) : this.queue.accept(draft));
     } catch (error) {
       throw this.unavailable(room, error);
     }
     const { id, seq, createdAt } = reservation;
     if (reservation.roomId !== room.id) throw new AppError(ErrorCode.Conflict, 'This clientMsgId was already used for another room');
     if (reservation.acked) return { id, seq, createdAt };
-    const job = { id, roomId: room.id, seq, senderId: sender?.id ?? null, type, content, clientMsgId: clientMsgId ?? null, createdAt };
-    try {
-      await (this.direct ? this.messages.insertNow(job) : this.queue.enqueue(job));
-    } catch (error) {
-      throw this.unavailable(room, error);
-    }
     const message: ChatMessage = { id, seq, roomId: room.id, content, type, sender, createdAt, ...(clientMsgId ? { clientMsgId } : {}) };
     this.realtime.toRoom(room.id).emit('message', message);
     // In direct mode the row is already in MySQL: only the retry record is updated. Marking it
@@ -180,6 +177,14 @@ export class MessagesService {
       })
       .catch((error: Error) => this.logger.warn(`message ${id} durable but not cached for reads: ${error.message}`));
     return { id, seq, createdAt };
+  }
+
+  /** PERSISTENCE_MODE=direct: numbered, then written to MySQL in its own transaction before anything else. */
+  private async insertNow(draft: Draft): Promise<Reservation> {
+    const [reservation] = await this.sequence.reserve([draft]);
+    const { id, seq, createdAt, roomId, acked } = reservation;
+    if (!acked && roomId === draft.roomId) await this.messages.insertNow(persistJob(draft, id, seq, createdAt));
+    return reservation;
   }
 
   private unavailable(room: RoomEntity, error: unknown): AppError {

@@ -8,23 +8,42 @@ import type { AlsoSet } from './recent-messages';
 export const CLIENT_MSG_ID_TTL_SECONDS = 24 * 3600;
 
 /**
- * Takes the room's next seq and, for a send with a clientMsgId, records the reservation under it,
- * in one atomic step. A retry finds the reservation and gets the same id, seq and createdAt back
- * instead of a new seq. `floor` is the room's last seq in MySQL: if Redis lost the counter the
- * count resumes above it, never reusing a persisted seq.
+ * Takes the next seq of each message's room and, for a send with a clientMsgId, records the
+ * reservation under it, in one atomic step for a whole batch (its order is the seq order). A retry
+ * finds its reservation and gets the same id, seq and createdAt back instead of a new seq. A
+ * message's floor is its room's last seq in MySQL: if Redis lost the counter the count resumes
+ * above it, never reusing a persisted seq.
+ * KEYS: per message, its room's seq key and its clientMsgId key ('' for none).
+ * ARGV: the TTL, then per message its floor, id, createdAt and room id.
  */
 const RESERVE = `
-if KEYS[2] ~= '' then
-  local existing = redis.call('GET', KEYS[2])
-  if existing then return existing end
+local records = {}
+for i = 1, #KEYS / 2 do
+  local seqKey, clientKey = KEYS[2 * i - 1], KEYS[2 * i]
+  local arg = 4 * (i - 1) + 1
+  local existing = clientKey ~= '' and redis.call('GET', clientKey)
+  if existing then
+    records[i] = existing
+  else
+    local floor = tonumber(ARGV[arg + 1])
+    if tonumber(redis.call('GET', seqKey) or '0') < floor then redis.call('SET', seqKey, floor) end
+    local seq = redis.call('INCR', seqKey)
+    local record = cjson.encode({ id = ARGV[arg + 2], seq = seq, createdAt = ARGV[arg + 3], roomId = tonumber(ARGV[arg + 4]), acked = false })
+    if clientKey ~= '' then redis.call('SET', clientKey, record, 'EX', ARGV[1]) end
+    records[i] = record
+  end
 end
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-local floor = tonumber(ARGV[1])
-if current < floor then redis.call('SET', KEYS[1], floor) end
-local seq = redis.call('INCR', KEYS[1])
-local record = cjson.encode({ id = ARGV[2], seq = seq, createdAt = ARGV[3], roomId = tonumber(ARGV[4]), acked = false })
-if KEYS[2] ~= '' then redis.call('SET', KEYS[2], record, 'EX', ARGV[5]) end
-return record`;
+return records`;
+
+/** A message asking for its seq: its room's persisted last seq as the floor, and its own id and time in case it is new. */
+export interface SeqRequest {
+  roomId: number;
+  floor: number;
+  id: string;
+  createdAt: string;
+  senderId?: number;
+  clientMsgId?: string;
+}
 
 export interface Reservation {
   id: string;
@@ -36,15 +55,7 @@ export interface Reservation {
 }
 
 type ReserveRedis = Redis & {
-  chatReserve(
-    seqKey: string,
-    clientKey: string,
-    floor: number,
-    id: string,
-    createdAt: string,
-    roomId: number,
-    ttl: number,
-  ): Promise<string>;
+  chatReserve(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<string[]>;
 };
 
 @Injectable()
@@ -53,28 +64,18 @@ export class SequenceService {
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(REDIS_KEYS) private readonly keys: RedisKeys,
   ) {
-    this.redis.defineCommand('chatReserve', { numberOfKeys: 2, lua: RESERVE });
+    this.redis.defineCommand('chatReserve', { lua: RESERVE });
   }
 
-  async reserve(input: {
-    roomId: number;
-    floor: number;
-    id: string;
-    createdAt: string;
-    senderId?: number;
-    clientMsgId?: string;
-  }): Promise<Reservation> {
-    const clientKey = input.senderId !== undefined && input.clientMsgId ? this.keys.clientMsg(input.senderId, input.clientMsgId) : '';
-    const record = await (this.redis as ReserveRedis).chatReserve(
-      this.keys.roomSeq(input.roomId),
-      clientKey,
-      input.floor,
-      input.id,
-      input.createdAt,
-      input.roomId,
-      CLIENT_MSG_ID_TTL_SECONDS,
-    );
-    return JSON.parse(record) as Reservation;
+  /** One reservation per request, in order, in one round trip. */
+  async reserve(requests: SeqRequest[]): Promise<Reservation[]> {
+    const keys = requests.flatMap((r) => [
+      this.keys.roomSeq(r.roomId),
+      r.senderId !== undefined && r.clientMsgId ? this.keys.clientMsg(r.senderId, r.clientMsgId) : '',
+    ]);
+    const args = requests.flatMap((r) => [r.floor, r.id, r.createdAt, r.roomId]);
+    const records = await (this.redis as ReserveRedis).chatReserve(keys.length, ...keys, CLIENT_MSG_ID_TTL_SECONDS, ...args);
+    return records.map((record) => JSON.parse(record) as Reservation);
   }
 
   /** The reservation's record once its message was durably accepted and broadcast (written with the read cache). */
