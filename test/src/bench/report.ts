@@ -117,7 +117,7 @@ function summarySection(run: RunReport): string[] {
       max ? int(max.deliveriesPerSecond) : '–',
       max ? `${ms(max.latency.p50)} / ${ms(max.latency.p95)} / ${ms(max.latency.p99)}` : '–',
       max ? `${ms(max.ack.p50)} / ${ms(max.ack.p99)}` : '–',
-      s.memory ? `${kib(s.memory.perConnectionBytes)}` : '–',
+      s.memory ? perConnection(s.memory.perConnectionBytes) : '–',
       s.stoppedBy,
     ];
   });
@@ -355,4 +355,6 @@ const int = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ?
 const ms = (n: number) => (!Number.isFinite(n) ? '–' : n < 10 ? n.toFixed(1) : String(Math.round(n)));
 const seconds = (n: number) => (!Number.isFinite(n) ? '–' : n < 1 ? `${Math.round(n * 1000)} ms` : `${n.toFixed(2)} s`);
 const kib = (bytes: number | undefined) => (bytes === undefined ? '–' : `${(bytes / 1024).toFixed(1)} KiB`);
+/** RSS can shrink while sockets open (a GC returning pages); with few sockets that swamps the figure. */
+const perConnection = (bytes: number) => (bytes < 0 ? `below the probe's noise (${kib(bytes)})` : kib(bytes));
 const fmtLoad = (load: number[]) => load.map((l) => l.toFixed(2)).join(' / ');
