@@ -156,7 +156,8 @@ export function targetChecks(run: RunReport): TargetCheck[] {
   const ceiling = get('ceiling');
   const naive = get('naive');
   const checks: TargetCheck[] = [];
-  const ratio = (a?: number, b?: number) => (a !== undefined && b !== undefined && b > 0 ? a / b : undefined);
+  // A negative memory figure is noise (see perConnection), not a ratio to judge.
+  const ratio = (a?: number, b?: number) => (a !== undefined && b !== undefined && a >= 0 && b > 0 ? a / b : undefined);
 
   const vsCeiling = ratio(cluster?.maxSustainable, ceiling?.maxSustainable);
   checks.push({
