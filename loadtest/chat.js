@@ -30,6 +30,15 @@ const SESSION_SECONDS = envNumber('SESSION_SECONDS', 60);
 const SEND_INTERVAL_MS = envNumber('SEND_INTERVAL_MS', 2000);
 export const ACK_TIMEOUT_MS = envNumber('ACK_TIMEOUT_MS', 10_000);
 
+/**
+ * How long k6 lets a VU finish once its scenario stops: a session of `seconds`, its last ack's
+ * timeout, and a margin. Cutting a session short would count as errors.
+ * @param {number} seconds
+ */
+export function sessionGrace(seconds) {
+  return `${seconds + ACK_TIMEOUT_MS / 1000 + 5}s`;
+}
+
 /** @type {import('k6/options').Options} */
 export const options = {
   setupTimeout: '180s',
@@ -43,8 +52,8 @@ export const options = {
         { duration: '15s', target: 0 },
       ],
       // A session ends on its own after SESSION_SECONDS; ramping down must not cut it short.
-      gracefulRampDown: `${SESSION_SECONDS + ACK_TIMEOUT_MS / 1000 + 5}s`,
-      gracefulStop: `${SESSION_SECONDS + ACK_TIMEOUT_MS / 1000 + 5}s`,
+      gracefulRampDown: sessionGrace(SESSION_SECONDS),
+      gracefulStop: sessionGrace(SESSION_SECONDS),
     },
   },
   thresholds: {

@@ -2,14 +2,14 @@
 // trouble and slow drift. `k6 run loadtest/soak.js -e BASE_URL=… -e DURATION=2h`.
 // Sessions last SESSION_SECONDS (5 min: a dozen server pings at the default 25 s interval), then
 // reconnect; any close the VU did not ask for fails the run.
-import { ACK_TIMEOUT_MS, chatSession, chatSetup, memberFor } from './chat.js';
+import { ACK_TIMEOUT_MS, chatSession, chatSetup, memberFor, sessionGrace } from './chat.js';
 import { envNumber, joinRooms, registerAccounts, tokenExpiresAt } from './lib/http.js';
 
 const VUS = envNumber('VUS', 30);
 const ROOMS = envNumber('ROOMS', 5);
 const SESSION_SECONDS = envNumber('SESSION_SECONDS', 300);
 const SEND_INTERVAL_MS = envNumber('SEND_INTERVAL_MS', 5000);
-const grace = `${SESSION_SECONDS + ACK_TIMEOUT_MS / 1000 + 5}s`;
+const grace = sessionGrace(SESSION_SECONDS);
 
 /** @type {import('k6/options').Options} */
 export const options = {

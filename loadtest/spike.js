@@ -3,7 +3,7 @@
 // HOLD_SECONDS. Meanwhile a steady group of chatting sockets measures what the storm does to
 // everyone else. `k6 run loadtest/spike.js -e BASE_URL=… -e PEAK_RATE=200`.
 import exec from 'k6/execution';
-import { ACK_TIMEOUT_MS, chatSession, chatSetup } from './chat.js';
+import { ACK_TIMEOUT_MS, chatSession, chatSetup, sessionGrace } from './chat.js';
 import { durationSeconds, envNumber } from './lib/http.js';
 
 const BASE_RATE = envNumber('BASE_RATE', 2);
@@ -36,14 +36,15 @@ export const options = {
       // Sockets in flight ≈ rate × (hold + connect time).
       preAllocatedVUs: PEAK_RATE * 2,
       maxVUs: PEAK_RATE * (HOLD_SECONDS + ACK_TIMEOUT_MS / 1000 + 2),
-      gracefulStop: `${HOLD_SECONDS + ACK_TIMEOUT_MS / 1000 + 5}s`,
+      gracefulStop: sessionGrace(HOLD_SECONDS),
     },
     steady: {
       executor: 'constant-vus',
       exec: 'steady',
       vus: STEADY_VUS,
       duration: `${stormSeconds}s`,
-      gracefulStop: `${ACK_TIMEOUT_MS / 1000 + 5}s`,
+      // Its sessions end with the scenario: only the last ack is waited for.
+      gracefulStop: sessionGrace(0),
     },
   },
   thresholds: {

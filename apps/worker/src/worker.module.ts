@@ -8,7 +8,6 @@ import { dataSourceOptions } from '@chat/database';
 import { HealthServer } from './health/health.server';
 import { MessagePersistenceProcessor } from './persistence/message-persistence.processor';
 import { BatchWriter } from './persistence/batch-writer';
-import { MessageWriter } from './persistence/message-writer';
 import { redisProviders } from './redis.providers';
 
 @Module({})
@@ -25,7 +24,7 @@ export class WorkerModule {
         BullModule.forRoot({ connection: { url: config.redis.url }, prefix: redisKeys(config.redis.prefix).bullPrefix }),
         BullModule.registerQueue({ name: QueueName.Messages }, { name: QueueName.DeadLetters }),
       ],
-      providers: [...redisProviders, MessageWriter, BatchWriter, MessagePersistenceProcessor, HealthServer],
+      providers: [...redisProviders, BatchWriter, MessagePersistenceProcessor, HealthServer],
     };
   }
 }

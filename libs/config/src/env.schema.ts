@@ -6,6 +6,8 @@ export const DEMO_JWT_SECRET = 'demo-only-secret-do-not-use-in-production';
 
 const port = z.coerce.number().int().min(1).max(65_535);
 const positiveInt = z.coerce.number().int().positive();
+/** A batching wait: 0 (none) up to a second. */
+const lingerMs = z.coerce.number().int().min(0).max(1000);
 
 /**
  * Every environment variable the apps read, with its default and a one-line description.
@@ -68,11 +70,7 @@ export const envSchema = z.object({
     .describe(
       '`queue`: the worker persists in batches (production). `direct`: each send is written to MySQL in its own transaction before the broadcast, the usual single-server design, kept as the benchmark baseline.',
     ),
-  QUEUE_LINGER_MS: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(1000)
+  QUEUE_LINGER_MS: lingerMs
     .default(10)
     .describe(
       'A gateway adds at most one persistence job per this many ms: a message after a quiet spell goes at once, the ones that follow gather for the next job (0: a job per event-loop turn). Fewer, larger jobs cost Redis and the worker less per message; a message waits up to this long before its broadcast and ack.',
@@ -82,11 +80,7 @@ export const envSchema = z.object({
   WORKER_CONCURRENCY: positiveInt
     .default(200)
     .describe('Jobs the worker holds at once; their messages are written in batches of up to 500 per transaction.'),
-  WORKER_LINGER_MS: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(1000)
+  WORKER_LINGER_MS: lingerMs
     .default(10)
     .describe(
       'How long the worker gathers messages before a transaction when it is idle (under load the next batch gathers while one commits). Fewer, larger transactions cost MySQL less; each message reaches MySQL up to this much later. Acks and broadcasts do not wait for it.',

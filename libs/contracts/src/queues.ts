@@ -12,7 +12,7 @@ export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 export const JobName = {
   /** One message (written by earlier releases; still consumed). */
   PersistMessage: 'persist-message',
-  /** The messages a gateway accepted in one event-loop turn: one queue round trip for all of them. */
+  /** One batch of a gateway's accepted messages (QUEUE_LINGER_MS): one queue round trip for all of them. */
   PersistMessages: 'persist-messages',
   DeadMessage: 'dead-message',
 } as const;

@@ -39,7 +39,7 @@ export function parseCounter(text: string, name: string): number | undefined {
 export async function snapshot(target: Pick<Target, 'workerMetricsUrl' | 'gatewayMetricsUrls' | 'redisUrl'>): Promise<MetricsSnapshot> {
   const [worker, redisCommands, ...gateways] = await Promise.all([
     target.workerMetricsUrl ? scrape(target.workerMetricsUrl) : undefined,
-    target.redisUrl ? commandsProcessed(target.redisUrl) : undefined,
+    target.redisUrl ? redisInfoNumber(target.redisUrl, 'stats', 'total_commands_processed') : undefined,
     ...target.gatewayMetricsUrls.map(scrape),
   ]);
   const queries = gateways.map((text) => (text ? parseCounter(text, 'chat_db_queries_total') : undefined));
@@ -50,11 +50,12 @@ export async function snapshot(target: Pick<Target, 'workerMetricsUrl' | 'gatewa
   };
 }
 
-async function commandsProcessed(url: string): Promise<number | undefined> {
+/** A numeric field of the INFO reply of the Redis at `url` (`section` as INFO names it); undefined if it cannot be read. */
+export async function redisInfoNumber(url: string, section: string, field: string): Promise<number | undefined> {
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await client.connect();
-    const match = /total_commands_processed:(\d+)/.exec(await client.info('stats'));
+    const match = new RegExp(`^${field}:(\\d+)`, 'm').exec(await client.info(section));
     return match ? Number(match[1]) : undefined;
   } catch {
     return undefined;

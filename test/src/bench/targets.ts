@@ -2,11 +2,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Redis from 'ioredis';
 import { createPool, type Pool } from 'mysql2/promise';
 import { freePort } from '../support/ports';
 import { fetchRedisPing, startTestCluster } from '../support/test-cluster';
 import { eventually } from '../support/wait';
+import { redisInfoNumber } from './metrics';
 import { mariadbPid, nginxProcs, type ProcLister, type ProcRef } from './process-stats';
 
 export type SystemName = 'ceiling' | 'cluster' | 'naive';
@@ -45,7 +45,7 @@ export async function startChatCluster(system: 'cluster' | 'naive', replicas: nu
   const persistence = system === 'naive' ? 'direct' : 'queue';
   const test = await startTestCluster({ gateways: replicas, env: { PERSISTENCE_MODE: persistence } });
   const { supervisor, replicas: gateways } = test.cluster;
-  const redisPid = await redisServerPid(test.redisUrl);
+  const redisPid = await redisInfoNumber(test.redisUrl, 'server', 'process_id');
   const dbPid = await mariadbPid(test.db);
   const gatewayPids = () => gateways.map((r) => supervisor.pid(r.name)).filter((pid): pid is number => pid !== undefined);
   return {
@@ -197,20 +197,6 @@ function startChild(name: string, command: string, args: string[], env: Record<s
       clearTimeout(timer);
     },
   };
-}
-
-/** The pid of the redis-server at `url`, as it reports it. */
-async function redisServerPid(url: string): Promise<number | undefined> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await client.connect();
-    const match = /process_id:(\d+)/.exec(await client.info('server'));
-    return match ? Number(match[1]) : undefined;
-  } catch {
-    return undefined;
-  } finally {
-    client.disconnect();
-  }
 }
 
 async function httpOk(url: string): Promise<boolean> {

@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { JobsOptions, Queue } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { JobName, type JobPayloads, type PersistMessageJob, QueueName } from '@chat/contracts';
-import { type Reservation, type SeqRequest, SequenceService } from './sequence.service';
+import { needsStoring, type Reservation, type SeqRequest, SequenceService } from './sequence.service';
 
 /**
  * Given with every job rather than as queue defaults, so no registration of the queue can lose
@@ -89,8 +89,8 @@ export class MessageQueue {
       const queued: { waiting: Waiting; reservation: Reservation }[] = [];
       batch.forEach((waiting, i) => {
         const reservation = reservations[i];
-        if (reservation.acked || reservation.roomId !== waiting.draft.roomId) waiting.resolve(reservation);
-        else queued.push({ waiting, reservation });
+        if (needsStoring(reservation, waiting.draft)) queued.push({ waiting, reservation });
+        else waiting.resolve(reservation);
       });
       if (queued.length > 0) {
         const messages = queued.map(({ waiting: { draft }, reservation: { id, seq, createdAt } }) => persistJob(draft, id, seq, createdAt));

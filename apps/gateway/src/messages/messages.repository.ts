@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { writeMessages } from '@chat/database';
 import type { ChatMessage, MessageType, PersistMessageJob, SiteRole } from '@chat/contracts';
 
 interface PageQuery {
@@ -34,21 +35,11 @@ export class MessagesRepository {
   }
 
   /**
-   * The baseline design (PERSISTENCE_MODE=direct): one transaction per message, row then room,
-   * as a single-server chat usually does it. Not used in production mode.
+   * The baseline design (PERSISTENCE_MODE=direct): one transaction per message, written the way
+   * the worker writes its batches. Not used in production mode.
    */
-  async insertNow(job: PersistMessageJob): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      await tx.query(
-        `INSERT INTO messages (id, room_id, seq, sender_id, type, content, client_msg_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-         ON DUPLICATE KEY UPDATE id = id`,
-        [job.id, job.roomId, job.seq, job.senderId, job.type, job.content, job.clientMsgId, new Date(job.createdAt)],
-      );
-      await tx.query(
-        'UPDATE rooms SET last_message_id = ?, last_message = ?, last_message_at = ?, last_seq = ? WHERE id = ? AND last_seq < ?',
-        [job.id, job.content, new Date(job.createdAt), job.seq, job.roomId, job.seq],
-      );
-    });
+  insertNow(job: PersistMessageJob): Promise<void> {
+    return writeMessages(this.db, [job]);
   }
 
   async findLive(id: string): Promise<StoredMessageRef | null> {

@@ -15,7 +15,7 @@ import { type Draft, MessageQueue, persistJob } from './message-queue';
 import { MessagesRepository, type StoredMessageRef } from './messages.repository';
 import { mergePages } from './merge-pages';
 import { RecentMessages } from './recent-messages';
-import { type Reservation, SequenceService } from './sequence.service';
+import { needsStoring, type Reservation, SequenceService } from './sequence.service';
 
 const DELETE_WAIT_ATTEMPTS = 10;
 const DELETE_WAIT_STEP_MS = 200;
@@ -137,8 +137,8 @@ export class MessagesService {
 
   /**
    * A retry (same sender and clientMsgId) gets the first attempt's id, seq and createdAt back. If
-   * that attempt was never made durable, the retry finishes it: the job id is the message id, so
-   * the queue and the worker store it once whichever attempt gets through.
+   * that attempt was never made durable, the retry finishes it with the same id and seq, and the
+   * worker's idempotent insert stores it once whichever attempt gets through.
    */
   private async publish(
     room: RoomEntity,
@@ -182,8 +182,8 @@ export class MessagesService {
   /** PERSISTENCE_MODE=direct: numbered, then written to MySQL in its own transaction before anything else. */
   private async insertNow(draft: Draft): Promise<Reservation> {
     const [reservation] = await this.sequence.reserve([draft]);
-    const { id, seq, createdAt, roomId, acked } = reservation;
-    if (!acked && roomId === draft.roomId) await this.messages.insertNow(persistJob(draft, id, seq, createdAt));
+    const { id, seq, createdAt } = reservation;
+    if (needsStoring(reservation, draft)) await this.messages.insertNow(persistJob(draft, id, seq, createdAt));
     return reservation;
   }
 

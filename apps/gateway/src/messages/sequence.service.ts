@@ -54,6 +54,14 @@ export interface Reservation {
   acked: boolean;
 }
 
+/**
+ * Whether the request's message still has to be stored: not the retry of an acknowledged send,
+ * and not a clientMsgId its sender already used in another room (the caller answers CONFLICT).
+ */
+export function needsStoring(reservation: Reservation, request: SeqRequest): boolean {
+  return !reservation.acked && reservation.roomId === request.roomId;
+}
+
 type ReserveRedis = Redis & {
   chatReserve(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<string[]>;
 };

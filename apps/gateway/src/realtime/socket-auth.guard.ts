@@ -21,8 +21,8 @@ export class SocketAuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const { data } = context.switchToWs().getClient<ChatSocket>();
-    if (data.auth.exp * 1000 <= Date.now()) throw new AppError(ErrorCode.Unauthorized, 'Access token expired: log in again');
     const now = Date.now();
+    if (data.auth.exp * 1000 <= now) throw new AppError(ErrorCode.Unauthorized, 'Access token expired: log in again');
     if (now - (data.liveCheckedAt ?? 0) < REVOCATION_RECHECK_MS) return true;
     await this.auth.assertLive(data.auth);
     data.liveCheckedAt = now;

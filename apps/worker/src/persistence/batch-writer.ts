@@ -1,10 +1,12 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import type Redis from 'ioredis';
 import { Counter, Histogram } from 'prom-client';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { type PersistMessageJob, type RedisKeys } from '@chat/contracts';
+import { writeMessages } from '@chat/database';
 import { WORKER_REDIS, WORKER_REDIS_KEYS } from '../redis.providers';
-import { MessageWriter } from './message-writer';
 
 /**
  * Big enough to amortise a transaction over hundreds of messages, small enough that one
@@ -47,7 +49,7 @@ export class BatchWriter implements OnApplicationShutdown {
   private readonly lingerMs: number;
 
   constructor(
-    private readonly writer: MessageWriter,
+    @InjectDataSource() private readonly db: DataSource,
     @Inject(WORKER_REDIS) private readonly redis: Redis,
     @Inject(WORKER_REDIS_KEYS) private readonly keys: RedisKeys,
     @Inject(APP_CONFIG) config: AppConfig,
@@ -80,7 +82,10 @@ export class BatchWriter implements OnApplicationShutdown {
 
   private async commit(batch: Pending[]): Promise<void> {
     try {
-      await this.writer.write(batch.map((p) => p.message));
+      await writeMessages(
+        this.db,
+        batch.map((p) => p.message),
+      );
       this.done(batch);
     } catch (error) {
       if (!isRejectedStatement(error)) {
@@ -91,7 +96,7 @@ export class BatchWriter implements OnApplicationShutdown {
       // One bad message must not hold back the others: write them one by one.
       for (const pending of batch) {
         try {
-          await this.writer.write([pending.message]);
+          await writeMessages(this.db, [pending.message]);
           this.done([pending]);
         } catch (single) {
           pending.reject(single);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PersistMessageJob } from '@chat/contracts';
-import { highestSeqPerRoom } from './message-writer';
+import { highestSeqPerRoom } from './message-writes';
 
 const message = (roomId: number, seq: number): PersistMessageJob => ({
   id: `${roomId}-${seq}`,

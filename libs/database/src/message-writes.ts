@@ -1,31 +1,26 @@
-import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { PersistMessageJob } from '@chat/contracts';
 
 /**
- * Where a message is persisted. One transaction writes the messages and moves each touched
- * room's denormalised last message forward, so the room list and the history never disagree.
+ * How a message is persisted, by the worker in batches and by the gateway's baseline mode
+ * (PERSISTENCE_MODE=direct) one at a time. One transaction writes the messages and moves each
+ * touched room's denormalised last message forward, so the room list and the history never
+ * disagree.
  *
  * Idempotent by construction: a redelivered job hits the primary key (message id) and changes
  * nothing, and a room's last message only moves to a higher seq, so batches that finish out of
  * order can never move it backwards.
  */
-@Injectable()
-export class MessageWriter {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
-
-  async write(messages: PersistMessageJob[]): Promise<void> {
-    if (messages.length === 0) return;
-    const latest = highestSeqPerRoom(messages);
-    await this.db.transaction(async (tx) => {
-      // Lock the rooms first, in id order. Otherwise two transactions on one room both take the
-      // foreign-key check's shared lock on its row, then both ask for the exclusive one: a deadlock.
-      await tx.query('SELECT id FROM rooms WHERE id IN (?) ORDER BY id FOR UPDATE', [latest.map((m) => m.roomId)]);
-      await insertMessages(tx, messages);
-      await advanceRooms(tx, latest);
-    });
-  }
+export async function writeMessages(db: DataSource, messages: PersistMessageJob[]): Promise<void> {
+  if (messages.length === 0) return;
+  const latest = highestSeqPerRoom(messages);
+  await db.transaction(async (tx) => {
+    // Lock the rooms first, in id order. Otherwise two transactions on one room both take the
+    // foreign-key check's shared lock on its row, then both ask for the exclusive one: a deadlock.
+    await tx.query('SELECT id FROM rooms WHERE id IN (?) ORDER BY id FOR UPDATE', [latest.map((m) => m.roomId)]);
+    await insertMessages(tx, messages);
+    await advanceRooms(tx, latest);
+  });
 }
 
 async function insertMessages(tx: EntityManager, messages: PersistMessageJob[]): Promise<void> {
