@@ -108,4 +108,30 @@ describe('write path', { timeout: 180_000 }, () => {
       await deadLetters.close();
     }
   });
+
+  it('a room whose seq counter Redis lost resumes above MySQL, not at the cached floor: no persisted seq is reused', async () => {
+    const owner = await registerUser(t.url);
+    const room = await createRoom(t.url, owner);
+    const { socket } = await connect(t.url, owner.access_token);
+    opened.push(socket);
+    assert.ok((await request(socket, 'join_room', room)).ok);
+    const first: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const ack = await request(socket, 'message', { room, msg: `before ${i}` });
+      assert.ok(ack.ok, JSON.stringify(ack));
+      first.push(ack.data.seq);
+    }
+    await eventually('the rows and last_seq', async () => {
+      const [rooms] = await t.db.query<RowDataPacket[]>('SELECT last_seq FROM rooms WHERE id = ?', [room]);
+      return (await rowsOf(room)).length === 3 && Number(rooms[0]?.last_seq) === first[2];
+    });
+
+    // The replica's membership cache still holds the room as it was at the first send (last_seq 0).
+    await redis.del(redisKeys(t.prefix).roomSeq(room));
+    const ack = await request(socket, 'message', { room, msg: 'after the loss' });
+    assert.ok(ack.ok, JSON.stringify(ack));
+    assert.equal(ack.data.seq, first[2] + 1);
+    await eventually('the new row', async () => (await rowsOf(room)).length === 4);
+    assert.deepEqual(await rowsOf(room), [...first, ack.data.seq]);
+  });
 });

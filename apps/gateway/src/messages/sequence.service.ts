@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { RedisKeys } from '@chat/contracts';
 import { REDIS, REDIS_KEYS } from '../redis/redis.module';
+import { RoomsRepository } from '../rooms/rooms.repository';
 import type { AlsoSet } from './recent-messages';
 
 /** How long a clientMsgId is remembered: a retry within this window returns the first ack. */
@@ -11,10 +12,12 @@ export const CLIENT_MSG_ID_TTL_SECONDS = 24 * 3600;
  * Takes the next seq of each message's room and, for a send with a clientMsgId, records the
  * reservation under it, in one atomic step for a whole batch (its order is the seq order). A retry
  * finds its reservation and gets the same id, seq and createdAt back instead of a new seq. A
- * message's floor is its room's last seq in MySQL: if Redis lost the counter the count resumes
- * above it, never reusing a persisted seq.
+ * message's floor is its room's last seq in MySQL. A room whose counter is missing (Redis lost
+ * it) is numbered only from a floor read fresh from MySQL: with a floor from a cache, a new
+ * message could take the seq of a persisted one. Such a message gets '' back, and no seq.
  * KEYS: per message, its room's seq key and its clientMsgId key ('' for none).
- * ARGV: the TTL, then per message its floor, id, createdAt and room id.
+ * ARGV: the TTL, whether the floors are fresh ('1') or may be stale ('0'), then per message its
+ * floor, id, createdAt and room id.
  */
 const RESERVE = `
 local records = {}
@@ -25,12 +28,17 @@ for i = 1, #KEYS / 2 do
   if existing then
     records[i] = existing
   else
-    local floor = tonumber(ARGV[arg + 1])
-    if tonumber(redis.call('GET', seqKey) or '0') < floor then redis.call('SET', seqKey, floor) end
-    local seq = redis.call('INCR', seqKey)
-    local record = cjson.encode({ id = ARGV[arg + 2], seq = seq, createdAt = ARGV[arg + 3], roomId = tonumber(ARGV[arg + 4]), acked = false })
-    if clientKey ~= '' then redis.call('SET', clientKey, record, 'EX', ARGV[1]) end
-    records[i] = record
+    local current = redis.call('GET', seqKey)
+    if not current and ARGV[2] ~= '1' then
+      records[i] = ''
+    else
+      local floor = tonumber(ARGV[arg + 2])
+      if tonumber(current or '0') < floor then redis.call('SET', seqKey, floor) end
+      local seq = redis.call('INCR', seqKey)
+      local record = cjson.encode({ id = ARGV[arg + 3], seq = seq, createdAt = ARGV[arg + 4], roomId = tonumber(ARGV[arg + 5]), acked = false })
+      if clientKey ~= '' then redis.call('SET', clientKey, record, 'EX', ARGV[1]) end
+      records[i] = record
+    end
   end
 end
 return records`;
@@ -71,19 +79,36 @@ export class SequenceService {
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(REDIS_KEYS) private readonly keys: RedisKeys,
+    private readonly rooms: RoomsRepository,
   ) {
     this.redis.defineCommand('chatReserve', { lua: RESERVE });
   }
 
-  /** One reservation per request, in order, in one round trip. */
+  /**
+   * One reservation per request, in order: one round trip, or two when a room's counter has to be
+   * restarted from MySQL's last seq.
+   */
   async reserve(requests: SeqRequest[]): Promise<Reservation[]> {
+    const records = await this.run(requests, false);
+    const unnumbered = requests.filter((_, i) => records[i] === '');
+    if (unnumbered.length > 0) {
+      const floors = await this.rooms.lastSeqs([...new Set(unnumbered.map((r) => r.roomId))]);
+      const retried = await this.run(
+        unnumbered.map((r) => ({ ...r, floor: floors.get(r.roomId) ?? r.floor })),
+        true,
+      );
+      for (let i = 0, next = 0; i < records.length; i++) if (records[i] === '') records[i] = retried[next++];
+    }
+    return records.map((record) => JSON.parse(record) as Reservation);
+  }
+
+  private run(requests: SeqRequest[], freshFloors: boolean): Promise<string[]> {
     const keys = requests.flatMap((r) => [
       this.keys.roomSeq(r.roomId),
       r.senderId !== undefined && r.clientMsgId ? this.keys.clientMsg(r.senderId, r.clientMsgId) : '',
     ]);
     const args = requests.flatMap((r) => [r.floor, r.id, r.createdAt, r.roomId]);
-    const records = await (this.redis as ReserveRedis).chatReserve(keys.length, ...keys, CLIENT_MSG_ID_TTL_SECONDS, ...args);
-    return records.map((record) => JSON.parse(record) as Reservation);
+    return (this.redis as ReserveRedis).chatReserve(keys.length, ...keys, CLIENT_MSG_ID_TTL_SECONDS, freshFloors ? '1' : '0', ...args);
   }
 
   /** The reservation's record once its message was durably accepted and broadcast (written with the read cache). */

@@ -144,6 +144,12 @@ export class RoomsRepository {
     return names;
   }
 
+  /** Each room's last persisted seq, read now (not from any cache). */
+  async lastSeqs(roomIds: number[]): Promise<Map<number, number>> {
+    const rows = await this.db.query<{ id: number; last_seq: number }[]>('SELECT id, last_seq FROM rooms WHERE id IN (?)', [roomIds]);
+    return new Map(rows.map((r) => [Number(r.id), Number(r.last_seq)]));
+  }
+
   async memberCount(roomId: number): Promise<number> {
     const rows = await this.db.query<{ n: number }[]>('SELECT COUNT(*) AS n FROM room_members WHERE room_id = ?', [roomId]);
     return Number(rows[0]?.n ?? 0);
