@@ -127,7 +127,7 @@ export function journey(data) {
   sleep(1 + Math.random() * 2);
 }
 
-/** Registers, or comes in as a guest (GUEST_RATIO of the time); neither is rate limited. */
+/** Registers, or comes in as a guest (GUEST_RATIO of the time): both limited per client IP on the deployment (README, "Rate limits"). */
 function arrive() {
   const guest = Math.random() < GUEST_RATIO;
   const nickname = `k6${guest ? 'g' : 'u'}${__VU}x${__ITER}`;

@@ -8,19 +8,82 @@
 // `?sid=` (polling, and the WebSocket upgrade) goes to the upstream named after the replica in
 // the sid. Unlike ip_hash this spreads clients that share one IP (loopback tests, an office
 // behind NAT) and still keeps a polling client on one replica through handshake and upgrade.
+//
+// nginx inherits array directives (proxy_set_header, proxy_hide_header, add_header) from the
+// server level only into locations that set none of their own, so a location that adds one
+// header silently loses all the others. Every location therefore gets its complete list from
+// the functions below, and nothing of the kind is set at the server level.
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+
+/** The largest request body, as nginx spells it and as the 413 message says it. */
+const MAX_BODY = { nginx: '1m', text: '1 MiB' };
+
+/**
+ * What nginx answers itself, in the API's error shape (`{ statusCode, error, message, code }`),
+ * so a client parses every error alike. 494 is nginx's own code for a request header too large;
+ * the client gets 431, as a replica answers it.
+ */
+const EDGE_ERRORS = [
+  { status: 400, as: 400, error: 'Bad Request', message: 'The request could not be parsed', code: 'VALIDATION_FAILED' },
+  { status: 403, as: 403, error: 'Forbidden', message: 'Forbidden', code: 'FORBIDDEN' },
+  { status: 404, as: 404, error: 'Not Found', message: 'Not found', code: 'NOT_FOUND' },
+  { status: 405, as: 405, error: 'Method Not Allowed', message: 'Method not allowed on this path', code: 'VALIDATION_FAILED' },
+  { status: 408, as: 408, error: 'Request Timeout', message: 'The request was not received in time', code: 'VALIDATION_FAILED' },
+  { status: 413, as: 413, error: 'Payload Too Large', message: `The request body exceeds ${MAX_BODY.text}`, code: 'PAYLOAD_TOO_LARGE' },
+  { status: 414, as: 414, error: 'URI Too Long', message: 'The request URI is too long', code: 'VALIDATION_FAILED' },
+  { status: 429, as: 429, error: 'Too Many Requests', message: 'Too many connections from this address', code: 'RATE_LIMITED' },
+  {
+    status: 494,
+    as: 431,
+    error: 'Request Header Fields Too Large',
+    message: 'The request headers are too large',
+    code: 'VALIDATION_FAILED',
+  },
+  { status: 500, as: 500, error: 'Internal Server Error', message: 'Internal error', code: 'INTERNAL' },
+  { status: 502, as: 502, error: 'Bad Gateway', message: 'No gateway replica answered', code: 'UNAVAILABLE' },
+  { status: 503, as: 503, error: 'Service Unavailable', message: 'Service unavailable', code: 'UNAVAILABLE' },
+  { status: 504, as: 504, error: 'Gateway Timeout', message: 'A gateway replica did not answer in time', code: 'UNAVAILABLE' },
+];
+
+/** The web client's Content-Security-Policy: its own scripts and styles only, never framed. */
+const webContentSecurityPolicy = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data: blob:",
+  "connect-src 'self' ws: wss:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
 
 /**
  * @param {object} o
  * @param {number} o.listen                     port nginx listens on
+ * @param {string} [o.listenAddress]            address it listens on (default loopback; compose: every interface)
  * @param {{ id: string, address: string }[]} o.replicas   REPLICA_ID and host:port of each gateway
  * @param {string} [o.runDir]                   writable dir for pid and temp files (local mode)
  * @param {string} [o.resolver]                 DNS resolver for re-resolving replica hostnames (compose)
  * @param {boolean} [o.accessLog]               log requests to stdout
  * @param {string} [o.webRoot]                  the web client's build (apps/web/dist), served at `/`
+ * @param {string} [o.proxyBind]                source address of nginx's connections to the replicas (their TRUST_PROXY)
+ * @param {number} [o.connLimitPerAddress]      connections one client address may hold open at once
+ * @param {string[]} [o.connLimitExempt]        addresses or CIDRs the cap does not apply to
  */
-export function renderNginxConf({ listen, replicas, runDir, resolver, accessLog = false, webRoot }) {
+export function renderNginxConf({
+  listen,
+  listenAddress = '127.0.0.1',
+  replicas,
+  runDir,
+  resolver,
+  accessLog = false,
+  webRoot,
+  proxyBind,
+  connLimitPerAddress = 200,
+  connLimitExempt = [],
+}) {
   const resolve = resolver ? ' resolve' : '';
   // max_fails=0: a replica that is down refuses at once and the request moves on
   // (proxy_next_upstream); marking peers failed instead left restarted replicas shunned, and once
@@ -44,9 +107,17 @@ events {
 }
 
 http {
-${temp}  access_log ${accessLog ? '/dev/stdout' : 'off'};
+${temp}${accessLogLines(accessLog)}
   server_tokens off;
 ${resolver ? `  resolver ${resolver} valid=10s;\n` : ''}
+  # A client that stalls this long while sending its request, or while an answer waits for it to
+  # read, is cut off, so slow connections cannot pile up. An idle WebSocket, with nothing in
+  # flight, is governed by the proxy timeouts below.
+  client_header_timeout 10s;
+  client_body_timeout 10s;
+  send_timeout 10s;
+
+${connLimitZone(connLimitExempt)}
   map $http_upgrade $connection_upgrade {
     default upgrade;
     ''      '';
@@ -70,21 +141,22 @@ ${zone('gateway')}${upstreamServers}
 ${perReplica}
 
   server {
-    listen ${listen};
-    client_max_body_size 1m;
+    listen ${listenAddress}:${listen};
+    client_max_body_size ${MAX_BODY.nginx};
+
+    # Open connections (a WebSocket counts for its whole life) per client address.
+    limit_conn perip ${connLimitPerAddress};
+    limit_conn_status 429;
+    limit_conn_log_level warn;
 
     proxy_http_version 1.1;
-    proxy_set_header Host $host;
-    proxy_set_header X-Real-IP $remote_addr;
-    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-    proxy_set_header X-Forwarded-Proto $scheme;
     # A replica that does not accept within 2 s is skipped (containers that vanished, not refused).
     proxy_connect_timeout 2s;
-
+${proxyBind ? bindLines(proxyBind) : ''}
+${errorPages()}
     location /socket.io/ {
       proxy_pass http://$gateway_upstream;
-      proxy_set_header Upgrade $http_upgrade;
-      proxy_set_header Connection $connection_upgrade;
+${proxied(['proxy_set_header Upgrade $http_upgrade;', 'proxy_set_header Connection $connection_upgrade;'])}
       proxy_buffering off;
       # Above Socket.IO's pingInterval + pingTimeout (25 s + 20 s): an idle but healthy
       # WebSocket is never cut by the proxy.
@@ -93,19 +165,130 @@ ${perReplica}
       proxy_next_upstream error timeout;
     }
 
-${webRoot ? webLocations(webRoot) : ''}    # Prometheus scrapes replicas directly; the public origin does not expose metrics.
-    location = /metrics {
+${webRoot ? webLocations(webRoot) : ''}    # Prometheus scrapes each replica's own metrics port; the public origin has no metrics under
+    # any spelling (/metrics/, /METRICS, …), whatever the app behind it would route.
+    location ~* ^/metrics(/|$) {
       return 404;
     }
 
     location / {
       proxy_pass http://gateway;
-      proxy_set_header Connection '';
+${proxied(["proxy_set_header Connection '';"])}
       proxy_next_upstream error timeout http_502 http_503;
       proxy_read_timeout 30s;
     }
   }
 }
+`;
+}
+
+/**
+ * Requests are logged by path only: `$uri`, never `$request` or `$request_uri`, whose query
+ * string can carry a token (Socket.IO's `?token=` form).
+ */
+function accessLogLines(accessLog) {
+  if (!accessLog) return '  access_log off;';
+  return `  log_format edge '$remote_addr [$time_iso8601] "$request_method $uri $server_protocol" $status $body_bytes_sent '
+                  '$request_time upstream=$upstream_addr "$http_user_agent"';
+  access_log /dev/stdout edge;`;
+}
+
+/** The connection cap's key: the client's address, or none (not counted) for an exempt address. */
+function connLimitZone(exempt) {
+  if (exempt.length === 0) return `  limit_conn_zone $binary_remote_addr zone=perip:10m;\n`;
+  return `  # Exempt from the per-address connection cap.
+  geo $conn_limit_exempt {
+    default 0;
+${exempt.map((address) => `    ${address} 1;`).join('\n')}
+  }
+  map $conn_limit_exempt $conn_limit_key {
+    1       '';
+    default $binary_remote_addr;
+  }
+  limit_conn_zone $conn_limit_key zone=perip:10m;
+`;
+}
+
+function bindLines(address) {
+  return `    # The replicas believe X-Forwarded-For from this address only (their TRUST_PROXY), and no
+    # client connects from it: one that reaches a replica directly cannot choose its IP.
+    proxy_bind ${address};
+`;
+}
+
+/**
+ * What a proxied location sends upstream and hides from the answer. X-Forwarded-For is
+ * overwritten with the peer's address, never appended to: whatever the client sent is dropped at
+ * the edge, so the replicas see each client's real address and no client can choose it.
+ * @param {string[]} own  the location's own proxy_set_header lines
+ */
+function proxied(own = []) {
+  return [
+    'proxy_set_header Host $host;',
+    'proxy_set_header X-Real-IP $remote_addr;',
+    'proxy_set_header X-Forwarded-For $remote_addr;',
+    'proxy_set_header X-Forwarded-Proto $scheme;',
+    ...own,
+    // The edge sets these itself (once, below) and names no framework.
+    'proxy_hide_header X-Powered-By;',
+    'proxy_hide_header X-Content-Type-Options;',
+    'proxy_hide_header Referrer-Policy;',
+    'proxy_hide_header X-Frame-Options;',
+    ...apiHeaders(),
+  ]
+    .map((line) => `      ${line}`)
+    .join('\n');
+}
+
+/** Headers on every API answer (JSON, Socket.IO, and Swagger UI's HTML at /api). */
+function apiHeaders() {
+  return [
+    'add_header X-Content-Type-Options nosniff always;',
+    'add_header Referrer-Policy no-referrer always;',
+    'add_header X-Frame-Options DENY always;',
+  ];
+}
+
+/** Headers on the web client's files, each location's own Cache-Control first. */
+function webHeaders(cacheControl) {
+  return [
+    // Not `always`: an error answer is never cached as immutable.
+    `add_header Cache-Control "${cacheControl}";`,
+    `add_header Content-Security-Policy "${webContentSecurityPolicy}" always;`,
+    'add_header X-Frame-Options DENY always;',
+    'add_header X-Content-Type-Options nosniff always;',
+    'add_header Referrer-Policy no-referrer always;',
+  ]
+    .map((line) => `      ${line}`)
+    .join('\n');
+}
+
+/**
+ * nginx's own errors as JSON. Only errors nginx raises itself land here: proxy_intercept_errors
+ * stays off, so a replica's JSON errors pass through untouched. The pages are internal URIs, not
+ * named locations: an error raised while reading the request line (414, a garbled 400) has no
+ * URI yet, and nginx cannot redirect such a request to a named location.
+ */
+function errorPages() {
+  const uri = (e) => `/_nginx/error/${e.status}`;
+  // `=431`: without it the client would get the status nginx raised (494 goes out as 400).
+  const pages = EDGE_ERRORS.map((e) => `    error_page ${e.status}${e.as === e.status ? '' : ` =${e.as}`} ${uri(e)};`).join('\n');
+  const locations = EDGE_ERRORS.map((e) => {
+    const body = JSON.stringify({ statusCode: e.as, error: e.error, message: e.message, code: e.code });
+    return `    location = ${uri(e)} {
+      internal;
+      types { }
+      default_type application/json;
+${apiHeaders()
+  .map((line) => `      ${line}`)
+  .join('\n')}
+      return ${e.as} '${body}';
+    }`;
+  }).join('\n');
+  return `    # nginx's own errors in the API's JSON shape; an empty \`types\` makes each one JSON whatever
+    # the path's extension.
+${pages}
+${locations}
 `;
 }
 
@@ -118,7 +301,7 @@ function webLocations(webRoot) {
       try_files /index.html =404;
       types { text/html html; }
       # Always revalidated, so a deploy reaches open browsers on their next load.
-      add_header Cache-Control "no-cache";
+${webHeaders('no-cache')}
     }
 
     location /assets/ {
@@ -137,7 +320,7 @@ function webLocations(webRoot) {
       gzip on;
       gzip_types application/javascript text/css application/json image/svg+xml;
       # Vite names every asset after its content hash: a name never changes content.
-      add_header Cache-Control "public, max-age=31536000, immutable";
+${webHeaders('public, max-age=31536000, immutable')}
     }
 
 `;
@@ -149,8 +332,19 @@ export const composeWebRoot = '/srv/chat-web';
 /** The docker-compose topology: three named gateway services on port 3000. */
 export const composeReplicas = [1, 2, 3].map((i) => ({ id: `gateway-${i}`, address: `gateway-${i}:3000` }));
 
+/**
+ * docker-compose: every interface inside the container (only nginx's port is published), Docker's
+ * DNS for the replicas' names, a log line per request, and no address exempt from the cap.
+ */
 export function renderComposeConf() {
-  return renderNginxConf({ listen: 8080, replicas: composeReplicas, resolver: '127.0.0.11', accessLog: true, webRoot: composeWebRoot });
+  return renderNginxConf({
+    listen: 8080,
+    listenAddress: '0.0.0.0',
+    replicas: composeReplicas,
+    resolver: '127.0.0.11',
+    accessLog: true,
+    webRoot: composeWebRoot,
+  });
 }
 
 // `node nginx/render.mjs` rewrites nginx/compose.conf.

@@ -6,6 +6,8 @@ export interface ClusterOptions {
   gateways?: number;
   gatewayBasePort?: number;
   httpPort?: number;
+  /** Replica (or node:cluster worker) i serves /metrics on base + i - 1. */
+  metricsBasePort?: number;
   workerHealthPort?: number;
   env?: Record<string, string>;
   log?: (line: string) => void;
@@ -22,7 +24,10 @@ export interface SupervisorHandle {
 export interface ClusterHandle {
   url: string;
   mode: 'nginx' | 'sticky';
-  replicas: { name: string; port: number }[];
+  /** nginx mode's replicas: public port, and the Prometheus endpoint on their own metrics port. */
+  replicas: { name: string; port: number; metricsUrl: string }[];
+  /** Every gateway process's Prometheus endpoint (in sticky mode, each node:cluster worker's). */
+  metricsUrls: string[];
   supervisor: SupervisorHandle;
   workerHealthUrl: string;
   waitReady(timeoutMs?: number): Promise<void>;
@@ -30,3 +35,14 @@ export interface ClusterHandle {
 }
 
 export function startCluster(options: ClusterOptions): Promise<ClusterHandle>;
+
+/** The nginx configuration startCluster writes in nginx mode. */
+export function localNginxConf(o: {
+  httpPort: number;
+  runDir: string;
+  webRoot?: string;
+  replicas: { name: string; port: number }[];
+}): string;
+
+/** Where nginx connects to the local replicas from (their TRUST_PROXY); undefined: 127.0.0.1. */
+export function nginxSourceAddress(): string | undefined;

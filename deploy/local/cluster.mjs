@@ -16,6 +16,7 @@ import { Supervisor } from './supervisor.mjs';
  * @param {number} [o.gateways]        replicas (nginx mode) or workers (sticky mode)
  * @param {number} [o.gatewayBasePort] replica i listens on base + i - 1 (nginx mode)
  * @param {number} [o.httpPort]        the public origin's port
+ * @param {number} [o.metricsBasePort] replica (or node:cluster worker) i serves /metrics on base + i - 1
  * @param {number} [o.workerHealthPort]
  * @param {Record<string, string>} [o.env]  environment for every app process
  * @param {(line: string) => void} [o.log]
@@ -25,30 +26,52 @@ export async function startCluster(o) {
   const count = o.gateways ?? 3;
   const basePort = o.gatewayBasePort ?? 3001;
   const httpPort = o.httpPort ?? 8080;
+  const metricsBasePort = o.metricsBasePort ?? 9464;
   const workerHealthPort = o.workerHealthPort ?? 3100;
   const log = o.log ?? ((line) => process.stdout.write(`${line}\n`));
   const supervisor = new Supervisor({ log });
   const node = process.execPath;
-  const appEnv = { ...o.env, WORKER_HEALTH_PORT: String(workerHealthPort) };
+  // Every process listens on loopback only: nginx (or the node:cluster primary) is the one way in.
+  const appEnv = { HOST: '127.0.0.1', ...o.env, WORKER_HEALTH_PORT: String(workerHealthPort) };
+  const metricsUrl = (i) => `http://127.0.0.1:${metricsBasePort + i - 1}/metrics`;
 
   supervisor.start('worker', { command: node, args: [join(o.root, 'apps/worker/dist/main.js')], env: appEnv });
 
-  /** @type {{ name: string, port: number }[]} */
+  /** @type {{ name: string, port: number, metricsUrl: string }[]} */
   const replicas = [];
+  /** Every gateway process's Prometheus endpoint (in sticky mode, each node:cluster worker's). */
+  const metricsUrls = Array.from({ length: count }, (_, i) => metricsUrl(i + 1));
   if (mode === 'sticky') {
     supervisor.start('gateway', {
       command: node,
       args: [join(o.root, 'apps/gateway/dist/cluster.js')],
-      env: { ...appEnv, PORT: String(httpPort), GATEWAY_WORKERS: String(count), REPLICA_ID: 'gateway', SID_ROUTING: 'false' },
+      env: {
+        // The primary hands each raw connection to a worker, so the socket's address is the client's.
+        TRUST_PROXY: 'none',
+        ...appEnv,
+        PORT: String(httpPort),
+        METRICS_PORT: String(metricsBasePort), // worker i: base + i - 1
+        GATEWAY_WORKERS: String(count),
+        REPLICA_ID: 'gateway',
+        SID_ROUTING: 'false',
+      },
     });
   } else {
+    const source = nginxSourceAddress();
     for (let i = 1; i <= count; i++) {
-      const replica = { name: `gateway-${i}`, port: basePort + i - 1 };
+      const replica = { name: `gateway-${i}`, port: basePort + i - 1, metricsUrl: metricsUrl(i) };
       replicas.push(replica);
       supervisor.start(replica.name, {
         command: node,
         args: [join(o.root, 'apps/gateway/dist/main.js')],
-        env: { ...appEnv, PORT: String(replica.port), REPLICA_ID: replica.name },
+        env: {
+          // Only nginx's own address: a client on this machine talking to a replica directly is not believed.
+          TRUST_PROXY: source ?? '127.0.0.1',
+          ...appEnv,
+          PORT: String(replica.port),
+          METRICS_PORT: String(metricsBasePort + i - 1),
+          REPLICA_ID: replica.name,
+        },
       });
     }
     const nginx = ensureNginx(log);
@@ -57,14 +80,12 @@ export async function startCluster(o) {
       mkdirSync(join(dir, temp), { recursive: true });
       chmodSync(join(dir, temp), 0o777); // nginx's workers drop to an unprivileged user
     }
+    // …who must also get through the run directory to them (a mkdtemp directory is 0700): without
+    // it, a body too large for nginx's memory buffer (16 KB) fails with a 500.
+    for (const parent of [o.runDir, dir]) chmodSync(parent, statSync(parent).mode | 0o011);
     const webRoot = join(o.root, 'apps/web/dist');
     warnIfUnreachable(webRoot, log);
-    const conf = renderNginxConf({
-      listen: httpPort,
-      runDir: dir,
-      webRoot,
-      replicas: replicas.map((r) => ({ id: r.name, address: `127.0.0.1:${r.port}` })),
-    });
+    const conf = localNginxConf({ httpPort, runDir: dir, webRoot, replicas });
     writeFileSync(join(dir, 'nginx.conf'), conf);
     supervisor.start('nginx', { command: nginx, args: ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'] });
   }
@@ -74,6 +95,7 @@ export async function startCluster(o) {
     url,
     mode,
     replicas,
+    metricsUrls,
     supervisor,
     workerHealthUrl: `http://127.0.0.1:${workerHealthPort}`,
     /** Waits until the origin, every replica and the worker report ready. */
@@ -94,6 +116,33 @@ export async function startCluster(o) {
     stop: () => supervisor.stopAll(),
   };
   return handle;
+}
+
+/**
+ * nginx in front of the local replicas: on loopback only, connecting to the replicas from its own
+ * source address, and with no connection cap for 127.0.0.1, from which load tests and benchmarks
+ * on this machine open thousands of sockets.
+ * @param {{ httpPort: number, runDir: string, webRoot?: string, replicas: { name: string, port: number }[] }} o
+ */
+export function localNginxConf({ httpPort, runDir, webRoot, replicas }) {
+  return renderNginxConf({
+    listen: httpPort,
+    listenAddress: '127.0.0.1',
+    runDir,
+    webRoot,
+    replicas: replicas.map((r) => ({ id: r.name, address: `127.0.0.1:${r.port}` })),
+    proxyBind: nginxSourceAddress(),
+    connLimitExempt: ['127.0.0.1'],
+  });
+}
+
+/**
+ * The loopback address nginx connects to the replicas from, distinct from the 127.0.0.1 every
+ * local client uses. Linux routes all of 127.0.0.0/8 to the loopback interface; elsewhere (macOS)
+ * only 127.0.0.1 exists, so nginx connects from it and the replicas trust that.
+ */
+export function nginxSourceAddress() {
+  return process.platform === 'linux' ? '127.0.0.254' : undefined;
 }
 
 /** Started by root, nginx's workers drop to an unprivileged user, who must be able to walk down to the web client's files. */

@@ -9,7 +9,7 @@ export function ensureRedis(
   url: string,
   o: { runDir: string; log: (line: string) => void },
 ): Promise<{ started: boolean; stop?: () => void }>;
-export function prepareDatabase(url: string, initSqlPath: string): Promise<void>;
+export function prepareDatabase(url: string, sqlFiles: string[]): Promise<void>;
 export function dropDatabase(url: string): Promise<void>;
 export function installDependencies(root: string, log: (line: string) => void): void;
 export function ensureTestServices(root: string, log: (line: string) => void): Promise<void>;

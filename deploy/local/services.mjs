@@ -135,12 +135,15 @@ export function ensureNginx(log) {
   return findBinary('nginx') ?? (aptInstall(['nginx'], log), findBinary('nginx'));
 }
 
-/** Creates the database named in `url` if absent and applies init.sql (which is safe to apply twice). */
-export function prepareDatabase(url, initSqlPath) {
+/**
+ * Creates the database named in `url` if absent and applies the SQL files in order (schema.sql,
+ * then demo-seed.sql where demo data is wanted; each is safe to apply twice).
+ */
+export function prepareDatabase(url, sqlFiles) {
   return onServer(url, async (connection, database) => {
     await connection.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
     await connection.query(`USE \`${database}\``);
-    await connection.query(readFileSync(initSqlPath, 'utf8'));
+    for (const file of sqlFiles) await connection.query(readFileSync(file, 'utf8'));
   });
 }
 

@@ -1,9 +1,11 @@
 // `npm start`: the whole cluster on this machine with no configuration. Installs dependencies
-// if missing, makes MySQL/MariaDB and Redis reachable, creates the database from init.sql,
-// builds, then runs 3 gateway replicas, the worker and nginx at http://localhost:8080.
+// if missing, makes MySQL/MariaDB and Redis reachable, creates the database from schema.sql and
+// the demo accounts from demo-seed.sql, builds, then runs 3 gateway replicas, the worker and
+// nginx at http://localhost:8080, every one of them listening on loopback only.
 // With a Docker engine (and nothing already listening), it runs docker-compose.yml instead.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,6 +34,7 @@ function settings(env = process.env) {
     gateways: int('GATEWAY_REPLICAS', 3),
     gatewayBasePort: int('GATEWAY_BASE_PORT', 3001),
     httpPort: int('HTTP_PORT', 8080),
+    metricsBasePort: int('METRICS_BASE_PORT', 9464),
     workerHealthPort: int('WORKER_HEALTH_PORT', 3100),
     databaseUrl: env.DATABASE_URL || 'mysql://root@127.0.0.1:3306/chat',
     redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
@@ -42,6 +45,23 @@ function run(command, args) {
   execFileSync(command, args, { cwd: root, stdio: 'inherit' });
 }
 
+/**
+ * A secret of this checkout's: made once (`bytes` random bytes) in .run/<name>, readable by its
+ * owner only, and reused so it survives a restart (tokens stay valid, the compose database keeps
+ * its password). A JWT secret of its own per checkout means a token minted with any published
+ * value is worthless here.
+ */
+function checkoutSecret(runDir, name, bytes) {
+  const file = join(runDir, name);
+  mkdirSync(runDir, { recursive: true });
+  try {
+    writeFileSync(file, `${randomBytes(bytes).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if (error.code !== 'EEXIST') throw error; // made by an earlier start: reused
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
 function dockerEngineAnswers() {
   return spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 5_000 }).status === 0;
 }
@@ -50,20 +70,29 @@ async function main() {
   const s = settings();
   const { ensureMysql, ensureRedis, installDependencies, prepareDatabase, tcpReachable } = await import('./services.mjs');
   installDependencies(root, log);
+  const runDir = join(root, '.run');
+  const jwtSecret = process.env.JWT_SECRET || checkoutSecret(runDir, 'jwt-secret', 48);
   const localServices = (await tcpReachable('127.0.0.1', 3306)) || (await tcpReachable('127.0.0.1', 6379));
   if (process.env.LAUNCHER !== 'local' && !localServices && dockerEngineAnswers()) {
-    log('Docker engine found: docker compose up --build');
-    const compose = spawn('docker', ['compose', 'up', '--build'], { cwd: root, stdio: 'inherit' });
+    // docker-compose.yml alone: production mode, schema only (no demo accounts).
+    log('Docker engine found: docker compose up --build (no demo accounts: register in the app)');
+    const compose = spawn('docker', ['compose', 'up', '--build'], {
+      cwd: root,
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        JWT_SECRET: jwtSecret,
+        MYSQL_PASSWORD: process.env.MYSQL_PASSWORD || checkoutSecret(runDir, 'mysql-password', 16),
+      },
+    });
     for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => compose.kill(signal));
     compose.on('exit', (code) => process.exit(code ?? 0));
     return;
   }
 
-  const runDir = join(root, '.run');
-  mkdirSync(runDir, { recursive: true });
   const mysql = await ensureMysql(s.databaseUrl, { runDir, log });
   const redis = await ensureRedis(s.redisUrl, { runDir, log });
-  await prepareDatabase(s.databaseUrl, join(root, 'init.sql'));
+  await prepareDatabase(s.databaseUrl, [join(root, 'schema.sql'), join(root, 'demo-seed.sql')]);
   log('building (tsc -b)');
   run('npm', ['run', 'build', '--silent']);
 
@@ -75,12 +104,15 @@ async function main() {
     gateways: s.gateways,
     gatewayBasePort: s.gatewayBasePort,
     httpPort: s.httpPort,
+    metricsBasePort: s.metricsBasePort,
     workerHealthPort: s.workerHealthPort,
     env: {
       DATABASE_URL: s.databaseUrl,
       REDIS_URL: s.redisUrl,
       LOG_FORMAT: process.env.LOG_FORMAT ?? 'pretty',
-      // Local development uses the demo JWT secret, which production mode refuses.
+      // Tokens are signed with this checkout's own secret (or the one given), never a published one.
+      JWT_SECRET: jwtSecret,
+      // Development mode lets the demo accounts of demo-seed.sql log in; production refuses them.
       NODE_ENV: process.env.NODE_ENV ?? 'development',
     },
     log: (line) => process.stdout.write(`${line}\n`),
@@ -107,6 +139,7 @@ async function main() {
   log(`  Socket.IO      ${host}/socket.io/`);
   log(`  Swagger        ${host}/api`);
   log(`  health         ${host}/health/ready   worker: ${cluster.workerHealthUrl}/health/ready`);
+  log(`  metrics        ${cluster.metricsUrls.join('  ')}   worker: ${cluster.workerHealthUrl}/metrics`);
   log(`  demo login     postman1@test.com / 1234 (also postman2, test1, admin)`);
   log('Ctrl-C stops everything');
 }

@@ -1,5 +1,5 @@
 // REST helpers shared by the k6 scripts: the target origin, JSON requests, and the setup() work of
-// registering users and rooms (registration is not rate limited, logins are: 10/min per IP).
+// registering users and rooms (registration and logins are both limited per client IP on the deployment: see README.md, "Rate limits").
 import http from 'k6/http';
 import { check, fail } from 'k6';
 import encoding from 'k6/encoding';
@@ -100,6 +100,11 @@ export function batchRequests(requests) {
  */
 export function sessionOf(res, status, what) {
   const body = json(res);
+  if (res.status === 429 && (what === 'register' || what === 'guest')) {
+    fail(
+      `${what}: 429: the deployment limits sign-ups per client IP; raise RATE_LIMIT_REGISTER_PER_MINUTE and RATE_LIMIT_GUEST_PER_MINUTE on it (loadtest/README.md, "Rate limits")`,
+    );
+  }
   if (res.status !== status || !body || typeof body.access_token !== 'string') fail(`${what}: ${res.status} ${res.body}`);
   return { token: body.access_token, id: body.user.id, email: body.user.email, nickname: body.user.nickname };
 }

@@ -93,6 +93,10 @@ const OPERATION_SPECS: Record<Operation, OperationSpec> = {
   },
   // The new room is nobody else's fixture, so the shared one stays untouched.
   'POST /rooms': { fixture: SHARED, run: (c) => rest(c, 'POST', '/rooms', { name: 'created by matrix' }) },
+  'POST /rooms (with invitedUserIds)': {
+    fixture: fresh(),
+    run: (c) => rest(c, 'POST', '/rooms', { name: 'created by matrix', invitedUserIds: [idOf(c.fx.outsider)] }),
+  },
   'GET /rooms': { fixture: SHARED, run: (c) => rest(c, 'GET', '/rooms') },
   'GET /rooms/mine': { fixture: SHARED, run: (c) => rest(c, 'GET', '/rooms/mine') },
   'GET /rooms/:id (public room)': { fixture: SHARED, run: (c) => rest(c, 'GET', room(c)) },
@@ -103,6 +107,15 @@ const OPERATION_SPECS: Record<Operation, OperationSpec> = {
   'POST /rooms/:id/join (private room)': { fixture: fresh({ isPrivate: true }), run: (c) => rest(c, 'POST', room(c, '/join')) },
   'POST /rooms/:id/leave': { fixture: fresh(), run: (c) => rest(c, 'POST', room(c, '/leave')) },
   'POST /rooms/:id/invites': { fixture: fresh(), run: (c) => rest(c, 'POST', room(c, '/invites'), { userIds: [idOf(c.fx.outsider)] }) },
+  'POST /rooms/:id/invites (a user banned from the room)': {
+    fixture: fresh(),
+    run: (c) => {
+      const banned = idOf(c.fx.cast.roomBanned);
+      return rest(c, 'POST', room(c, '/invites'), { userIds: [banned] }, (result) =>
+        assert.deepEqual(result, { added: [], alreadyMembers: [], banned: [banned] }, 'the banned user is reported, not added'),
+      );
+    },
+  },
   'GET /rooms/:id/members': { fixture: SHARED, run: (c) => rest(c, 'GET', room(c, '/members')) },
   'PATCH /rooms/:id/members/:userId (role of a member)': {
     fixture: fresh(),
@@ -259,12 +272,16 @@ function show(outcome: Expect | Outcome): string {
   return `${outcome.status} ${outcome.code}`;
 }
 
-async function rest(c: Cell, method: string, path: string, body?: unknown): Promise<Outcome> {
+/** `check`, when given, is run on the body of an allowed call (what was done, not only that it was allowed). */
+async function rest(c: Cell, method: string, path: string, body?: unknown, check?: (result: unknown) => void): Promise<Outcome> {
   const response = await api<{ code?: string; message?: string } | undefined>(c.url, method, path, {
     token: c.session?.access_token,
     body,
   });
-  if (response.status >= 200 && response.status < 300) return { allowed: true, status: response.status };
+  if (response.status >= 200 && response.status < 300) {
+    check?.(response.body);
+    return { allowed: true, status: response.status };
+  }
   return { allowed: false, status: response.status, code: String(response.body?.code), message: String(response.body?.message) };
 }
 

@@ -71,7 +71,7 @@ const UNKNOWN_ROOM = 999_999;
 const PAST_INT_UNSIGNED = 2 ** 32;
 const UNKNOWN_MESSAGE = '01ARZ3NDEKTSV4RRFFQ69G5FAV';
 const UNKNOWN_USER = 999_999;
-const NON_MEMBER_USER = 3; // test1 from init.sql, never a member of this file's rooms
+const NON_MEMBER_USER = 3; // test1 from demo-seed.sql, never a member of this file's rooms
 
 /** Wrong values for a field, as functions of the valid value so a wrong type can carry the right number. */
 type Bad = [name: string, value: (valid: unknown) => unknown];

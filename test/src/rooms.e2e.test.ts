@@ -135,8 +135,9 @@ describe('rooms and messages', { timeout: 180_000 }, () => {
 
     // The statement count of one GET /rooms/mine on one replica does not grow with the number of rooms.
     const replica = `http://127.0.0.1:${t.cluster.replicas[0].port}`;
+    const { metricsUrl } = t.cluster.replicas[0];
     const statementsFor = async () => {
-      const count = async () => Number(/^chat_db_queries_total (\d+)/m.exec(await (await fetch(`${replica}/metrics`)).text())?.[1]);
+      const count = async () => Number(/^chat_db_queries_total (\d+)/m.exec(await (await fetch(metricsUrl)).text())?.[1]);
       const before = await count();
       const response = await api<MyRoomView[]>(replica, 'GET', '/rooms/mine', { token: me.access_token });
       assert.equal(response.status, 200);

@@ -14,7 +14,7 @@ import { ConfigModule } from '@chat/config';
 import { HealthModule } from './health/health.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MessagesModule } from './messages/messages.module';
-import { MetricsController } from './metrics/metrics.controller';
+import { MetricsServer } from './metrics/metrics.server';
 import { QueryMetricsLogger } from './metrics/query-metrics.logger';
 import { RealtimeModule } from './realtime/realtime.module';
 import { RedisModule } from './redis/redis.module';
@@ -55,7 +55,7 @@ export class AppModule {
         RealtimeModule,
         HealthModule,
       ],
-      controllers: [MetricsController],
+      providers: [MetricsServer],
     };
   }
 }

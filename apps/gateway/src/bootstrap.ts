@@ -8,6 +8,7 @@ import { type AppConfig, logStrayRejections } from '@chat/config';
 import { waitForDatabase } from '@chat/database';
 import { AppModule } from './app.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
+import { corsOptions } from './common/http-hardening';
 import { createValidationPipe } from './common/validation';
 import { RedisIoAdapter } from './realtime/redis-io.adapter';
 import { REDIS_PUB, REDIS_SUB } from './redis/redis.module';
@@ -17,11 +18,18 @@ export async function createGateway(config: AppConfig): Promise<NestExpressAppli
   logStrayRejections(logger);
   await waitForDatabase(config.database.url, logger);
 
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bufferLogs: true });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    bufferLogs: true,
+    // JSON only: Nest's defaults also parse urlencoded forms, which no route takes.
+    bodyParser: false,
+  });
   app.useLogger(app.get(PinoLogger));
-  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  // Only the load balancer's own hop: a client that reaches a replica directly cannot choose its IP.
+  app.set('trust proxy', config.gateway.trustProxy);
+  app.disable('x-powered-by');
   app.useBodyParser('json', { limit: '64kb' });
-  app.enableCors({ origin: config.gateway.corsOrigins === '*' ? true : config.gateway.corsOrigins, credentials: true });
+  const cors = corsOptions(config);
+  if (cors) app.enableCors(cors);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
   app.useWebSocketAdapter(new RedisIoAdapter(app, config, app.get(REDIS_PUB), app.get(REDIS_SUB)));

@@ -4,6 +4,7 @@ import { Logger } from '@nestjs/common';
 import { setupMaster, setupWorker } from '@socket.io/sticky';
 import { exitCleanlyOnSignals, loadConfigOrExit } from '@chat/config';
 import { createGateway } from './bootstrap';
+import { limitSlowClients } from './common/http-hardening';
 import { RealtimeServer } from './realtime/realtime.server';
 import { acceptAfterSessionBinding, stopReadingOnHandOff } from './sticky-fixes';
 
@@ -23,10 +24,19 @@ function primary(): void {
   const server = createServer();
   setupMaster(server, { loadBalancingMethod: 'least-connection' });
   const front = acceptAfterSessionBinding(server);
-  front.listen(config.gateway.port, () => logger.log(`primary ${process.pid} balancing ${workers} workers on :${config.gateway.port}`));
+  front.listen(config.gateway.port, config.host, () =>
+    logger.log(`primary ${process.pid} balancing ${workers} workers on ${config.host}:${config.gateway.port}`),
+  );
 
   const fork = (index: number): void => {
-    const worker = stopReadingOnHandOff(cluster.fork({ REPLICA_ID: `${config.gateway.replicaId}-w${index}`, SID_ROUTING: 'false' }));
+    const worker = stopReadingOnHandOff(
+      cluster.fork({
+        REPLICA_ID: `${config.gateway.replicaId}-w${index}`,
+        SID_ROUTING: 'false',
+        // Each worker scrapes on its own port: METRICS_PORT, METRICS_PORT + 1, …
+        METRICS_PORT: String(config.gateway.metricsPort + index - 1),
+      }),
+    );
     worker.on('exit', (code, signal) => {
       if (stopping) return;
       logger.warn(`worker ${index} exited (${signal ?? code}); restarting in 1 s`);
@@ -48,6 +58,7 @@ async function worker(): Promise<void> {
   const config = loadConfigOrExit();
   const app = await createGateway(config);
   exitCleanlyOnSignals(app, logger, config.shutdownGraceMs);
+  limitSlowClients(app.getHttpServer());
   await app.init();
   setupWorker(app.get(RealtimeServer).io);
 }

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { exitCleanlyOnSignals, loadConfigOrExit } from '@chat/config';
 import { createGateway } from './bootstrap';
+import { limitSlowClients } from './common/http-hardening';
 
 /** One gateway replica: HTTP + Socket.IO on PORT. */
 async function main(): Promise<void> {
@@ -8,8 +9,9 @@ async function main(): Promise<void> {
   const app = await createGateway(config);
   const logger = new Logger('Bootstrap');
   exitCleanlyOnSignals(app, logger, config.shutdownGraceMs);
-  await app.listen(config.gateway.port);
-  logger.log(`gateway ${config.gateway.replicaId} listening on :${config.gateway.port}`);
+  limitSlowClients(app.getHttpServer());
+  await app.listen(config.gateway.port, config.host);
+  logger.log(`gateway ${config.gateway.replicaId} listening on ${config.host}:${config.gateway.port}`);
 }
 
 void main();

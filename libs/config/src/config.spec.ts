@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from './config';
 import { DEMO_JWT_SECRET } from './env.schema';
@@ -9,7 +13,9 @@ describe('loadConfig', () => {
     assert.equal(config.gateway.port, 3000);
     assert.equal(config.redis.prefix, 'chat:');
     assert.equal(config.auth.jwtSecret, DEMO_JWT_SECRET);
-    assert.equal(config.gateway.corsOrigins, '*');
+    assert.deepEqual(config.gateway.corsOrigins, []);
+    assert.equal(config.host, '127.0.0.1');
+    assert.deepEqual(config.gateway.trustProxy, ['127.0.0.1']);
   });
 
   it('names the malformed variable', () => {
@@ -27,9 +33,55 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ REDIS_URL: 'http://x', SID_ROUTING: 'maybe' }), /REDIS_URL="http:\/\/x".*\n.*SID_ROUTING="maybe"/s);
   });
 
-  it('refuses the demo secret in production', () => {
-    assert.throws(() => loadConfig({ NODE_ENV: 'production' }), /JWT_SECRET/);
-    assert.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).env, 'production');
+  it('refuses the demo secret, short, repetitive and placeholder secrets in production', () => {
+    const production = (JWT_SECRET?: string) => () => loadConfig({ NODE_ENV: 'production', JWT_SECRET });
+    assert.throws(production(undefined), /JWT_SECRET.*published/);
+    assert.throws(production('change-me-in-production-please'), /JWT_SECRET.*published/);
+    assert.throws(production('Zq8!vR2#pL5@wK9$'), /JWT_SECRET.*32 bytes/);
+    assert.throws(production('a'.repeat(64)), /JWT_SECRET.*repetitive/);
+    assert.throws(production('x'.repeat(32)), /JWT_SECRET/);
+    assert.throws(production('changeme-changeme-changeme-changeme-1234'), /JWT_SECRET.*placeholder/);
+    assert.throws(production('my-example-jwt-key-for-the-chat-cluster-9f8e7d'), /JWT_SECRET.*placeholder/);
+    assert.equal(production(randomBytes(48).toString('base64url'))().env, 'production');
+    // Development keeps working with no configuration.
+    assert.equal(loadConfig({ NODE_ENV: 'development', JWT_SECRET: 'a'.repeat(16) }).env, 'development');
+  });
+
+  it('refuses every JWT_SECRET value written anywhere in the repository in production', () => {
+    const root = join(__dirname, '../../..');
+    const files = execFileSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' })
+      .split('\n')
+      .filter((f) => f && !f.endsWith('package-lock.json') && existsSync(join(root, f)));
+    const published = new Set<string>();
+    for (const file of files) {
+      const text = readFileSync(join(root, file), 'utf8');
+      for (const match of text.matchAll(/JWT_SECRET\W{0,3}[:=]\s*['"`]?([^\s'"`,;)}]+)/g)) {
+        const value = match[1].replace(/^\$\{JWT_SECRET:-/, '');
+        if (value.startsWith('$') || value.length === 0) continue; // a reference, not a value
+        published.add(value);
+      }
+    }
+    assert.ok(published.size > 0, "the scan finds the repository's examples");
+    for (const value of published) {
+      assert.throws(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: value }), /JWT_SECRET/, value);
+    }
+  });
+
+  it('refuses a wildcard CORS origin in production and malformed origins anywhere', () => {
+    const secret = randomBytes(48).toString('base64url');
+    assert.throws(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: secret, CORS_ORIGINS: '*' }), /CORS_ORIGINS/);
+    assert.equal(loadConfig({ CORS_ORIGINS: '*' }).gateway.corsOrigins, '*');
+    assert.throws(() => loadConfig({ CORS_ORIGINS: 'evil.example' }), /CORS_ORIGINS/);
+    assert.deepEqual(
+      loadConfig({ NODE_ENV: 'production', JWT_SECRET: secret, CORS_ORIGINS: 'https://chat.example.org' }).gateway.corsOrigins,
+      ['https://chat.example.org'],
+    );
+  });
+
+  it('reads the trusted proxies, or none', () => {
+    assert.equal(loadConfig({ TRUST_PROXY: 'none' }).gateway.trustProxy, false);
+    assert.deepEqual(loadConfig({ TRUST_PROXY: '172.30.0.10, 10.0.0.0/8' }).gateway.trustProxy, ['172.30.0.10', '10.0.0.0/8']);
+    assert.throws(() => loadConfig({ TRUST_PROXY: 'nginx' }), /TRUST_PROXY="nginx"/);
   });
 
   it('treats an empty variable as unset and splits origin lists', () => {

@@ -1,22 +1,39 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
-import { DEMO_JWT_SECRET, type Env, envSchema } from './env.schema';
+import { type Env, envSchema } from './env.schema';
+import { weakSecretReason } from './secret-policy';
 
 export interface AppConfig {
   env: Env['NODE_ENV'];
   log: { level: Env['LOG_LEVEL']; pretty: boolean };
   database: { url: string };
   redis: { url: string; prefix: string };
+  /** Where every listener binds. */
+  host: string;
   gateway: {
     port: number;
+    metricsPort: number;
+    /** For Express's `trust proxy`: the load balancer's addresses, or false for none. */
+    trustProxy: string[] | false;
     replicaId: string;
     sidRouting: boolean;
     persistence: 'queue' | 'direct';
     queueLingerMs: number;
+    /** Browser origins allowed cross-origin; empty: same origin only. */
     corsOrigins: string[] | '*';
     socket: { pingIntervalMs: number; pingTimeoutMs: number; maxPayloadBytes: number };
   };
   auth: { jwtSecret: string; jwtTtlSeconds: number; bcryptRounds: number };
-  rateLimits: { sendPerSecond: number; sendBurst: number; loginPerMinute: number };
+  rateLimits: {
+    sendPerSecond: number;
+    sendBurst: number;
+    loginPerMinute: number;
+    registerPerMinute: number;
+    guestPerMinute: number;
+    roomActionsPerMinute: number;
+    eventsPerSecond: number;
+  };
+  maxSocketsPerUser: number;
   worker: { healthPort: number; concurrency: number; lingerMs: number };
   shutdownGraceMs: number;
 }
@@ -30,21 +47,23 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   const parsed = envSchema.safeParse(emptyToUndefined(source));
   if (!parsed.success) throw new ConfigError(describeIssues(parsed.error, source));
   const env = parsed.data;
-  if (env.NODE_ENV === 'production' && env.JWT_SECRET === DEMO_JWT_SECRET) {
-    throw new ConfigError('Invalid environment: JWT_SECRET must be set to a real secret when NODE_ENV=production');
-  }
+  const corsOrigins = parseOrigins(env.CORS_ORIGINS);
+  if (env.NODE_ENV === 'production') refuseUnsafeProduction(env, corsOrigins);
   return {
     env: env.NODE_ENV,
     log: { level: env.LOG_LEVEL, pretty: env.LOG_FORMAT === 'pretty' },
     database: { url: env.DATABASE_URL },
     redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX },
+    host: env.HOST,
     gateway: {
       port: env.PORT,
+      metricsPort: env.METRICS_PORT,
+      trustProxy: parseTrustProxy(env.TRUST_PROXY),
       replicaId: env.REPLICA_ID,
       sidRouting: env.SID_ROUTING,
       persistence: env.PERSISTENCE_MODE,
       queueLingerMs: env.QUEUE_LINGER_MS,
-      corsOrigins: env.CORS_ORIGINS.trim() === '*' ? '*' : env.CORS_ORIGINS.split(',').map((o) => o.trim()),
+      corsOrigins,
       socket: {
         pingIntervalMs: env.SOCKET_PING_INTERVAL_MS,
         pingTimeoutMs: env.SOCKET_PING_TIMEOUT_MS,
@@ -56,10 +75,64 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       sendPerSecond: env.RATE_LIMIT_SEND_PER_SECOND,
       sendBurst: Math.max(env.RATE_LIMIT_SEND_BURST, env.RATE_LIMIT_SEND_PER_SECOND),
       loginPerMinute: env.RATE_LIMIT_LOGIN_PER_MINUTE,
+      registerPerMinute: env.RATE_LIMIT_REGISTER_PER_MINUTE,
+      guestPerMinute: env.RATE_LIMIT_GUEST_PER_MINUTE,
+      roomActionsPerMinute: env.RATE_LIMIT_ROOM_ACTIONS_PER_MINUTE,
+      eventsPerSecond: env.RATE_LIMIT_EVENTS_PER_SECOND,
     },
+    maxSocketsPerUser: env.MAX_SOCKETS_PER_USER,
     worker: { healthPort: env.WORKER_HEALTH_PORT, concurrency: env.WORKER_CONCURRENCY, lingerMs: env.WORKER_LINGER_MS },
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
   };
+}
+
+/** Production never signs with a guessable secret nor lets every web page call the API. */
+function refuseUnsafeProduction(env: Env, corsOrigins: string[] | '*'): void {
+  const weak = weakSecretReason(env.JWT_SECRET);
+  if (weak) {
+    throw new ConfigError(
+      `Invalid environment: JWT_SECRET is refused when NODE_ENV=production: ${weak}. Generate one: openssl rand -base64 48`,
+    );
+  }
+  if (corsOrigins === '*') {
+    throw new ConfigError('Invalid environment: CORS_ORIGINS=* is refused when NODE_ENV=production: list the allowed origins');
+  }
+}
+
+function parseOrigins(raw: string): string[] | '*' {
+  if (raw.trim() === '*') return '*';
+  const origins = raw
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  for (const origin of origins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+      throw new ConfigError(
+        `Invalid environment:\n  CORS_ORIGINS=${JSON.stringify(raw)}: ${JSON.stringify(origin)} is not an origin (scheme://host[:port])`,
+      );
+    }
+  }
+  return origins;
+}
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function parseTrustProxy(raw: string): string[] | false {
+  if (raw.trim() === 'none') return false;
+  const entries = raw
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  for (const entry of entries) {
+    const [address, bits, extra] = entry.split('/');
+    const valid = PROXY_NAMES.has(entry) || (isIP(address) !== 0 && extra === undefined && (bits === undefined || /^\d{1,3}$/.test(bits)));
+    if (!valid) {
+      throw new ConfigError(
+        `Invalid environment:\n  TRUST_PROXY=${JSON.stringify(raw)}: ${JSON.stringify(entry)} is not an address, a CIDR or none`,
+      );
+    }
+  }
+  return entries.length > 0 ? entries : false;
 }
 
 /** An exported-but-empty variable (`PORT=`) means "use the default", as in most twelve-factor tools. */

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 
-/** The demo secret is fine on a laptop and refused in production (see `loadConfig`). */
+/** The fallback for a bare `node main.js` in development; refused in production (see secret-policy.ts). */
 export const DEMO_JWT_SECRET = 'demo-only-secret-do-not-use-in-production';
 
 const port = z.coerce.number().int().min(1).max(65_535);
@@ -17,7 +17,7 @@ export const envSchema = z.object({
   NODE_ENV: z
     .enum(['development', 'test', 'production'])
     .default('development')
-    .describe('Runtime mode; `production` refuses the demo JWT secret.'),
+    .describe("Runtime mode; `production` refuses weak or published JWT secrets, a `*` CORS origin, and demo accounts' logins."),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')
@@ -39,7 +39,23 @@ export const envSchema = z.object({
     .regex(/^[A-Za-z0-9:_-]{1,64}$/)
     .default('chat:')
     .describe('Prefix of every Redis key, pub/sub channel and queue, so deployments can share a Redis.'),
+  HOST: z
+    .string()
+    .regex(/^[A-Za-z0-9.:_-]{1,253}$/)
+    .default('127.0.0.1')
+    .describe(
+      "Address every listener binds to (gateway, its metrics port, the worker's health port): loopback by default, `0.0.0.0` in containers.",
+    ),
   PORT: port.default(3000).describe('Gateway HTTP + Socket.IO port.'),
+  METRICS_PORT: port
+    .default(9464)
+    .describe('Gateway Prometheus `/metrics` port, on HOST; internal only (the public port does not serve metrics).'),
+  TRUST_PROXY: z
+    .string()
+    .default('127.0.0.1')
+    .describe(
+      'Comma-separated addresses or CIDRs of the load balancer whose `X-Forwarded-For` is believed (the client IP for per-IP limits and guests); `none` to trust no one.',
+    ),
   REPLICA_ID: z
     .string()
     .regex(/^[A-Za-z0-9-]{1,48}$/)
@@ -49,12 +65,33 @@ export const envSchema = z.object({
         .slice(0, 32)}-${process.pid}`,
     )
     .describe('Name of this gateway process: shown in `ready.replica`, used by nginx to route a session back to it.'),
-  JWT_SECRET: z.string().min(16).default(DEMO_JWT_SECRET).describe('HMAC secret for access tokens (≥ 16 chars).'),
+  JWT_SECRET: z
+    .string()
+    .min(16)
+    .default(DEMO_JWT_SECRET)
+    .describe(
+      'HMAC secret for access tokens. `production` requires ≥ 32 random bytes that appear nowhere public; `npm start` generates one per checkout.',
+    ),
   JWT_TTL_SECONDS: positiveInt.default(3600).describe('Lifetime of an access token.'),
   BCRYPT_ROUNDS: z.coerce.number().int().min(4).max(15).default(10).describe('bcrypt cost for password hashes.'),
   RATE_LIMIT_SEND_PER_SECOND: positiveInt.default(10).describe('Messages a user may send per second, sustained, across all replicas.'),
   RATE_LIMIT_SEND_BURST: positiveInt.default(20).describe('Messages a user may send in a burst before the sustained rate applies.'),
-  RATE_LIMIT_LOGIN_PER_MINUTE: positiveInt.default(10).describe('Login attempts per minute, counted per client IP and per account.'),
+  RATE_LIMIT_LOGIN_PER_MINUTE: positiveInt
+    .default(10)
+    .describe(
+      'Login attempts per minute per client IP, and per account from one IP; past it on an account (from any IP), each attempt is slowed down, never refused.',
+    ),
+  RATE_LIMIT_REGISTER_PER_MINUTE: positiveInt.default(5).describe('Registrations per minute per client IP (and ten times that per day).'),
+  RATE_LIMIT_GUEST_PER_MINUTE: positiveInt.default(10).describe('Guest accounts per minute per client IP (and ten times that per day).'),
+  RATE_LIMIT_ROOM_ACTIONS_PER_MINUTE: positiveInt
+    .default(10)
+    .describe('Room creations, invites, joins and leaves per minute per user, across all replicas.'),
+  RATE_LIMIT_EVENTS_PER_SECOND: positiveInt
+    .default(20)
+    .describe('Socket events other than `message` per second per user, across all replicas (bursts of twice that).'),
+  MAX_SOCKETS_PER_USER: positiveInt
+    .default(20)
+    .describe('Open sockets per user across the cluster; one more fails with `too_many_connections`.'),
   SOCKET_PING_INTERVAL_MS: positiveInt.default(25_000).describe('Engine.IO ping interval.'),
   SOCKET_PING_TIMEOUT_MS: positiveInt.default(20_000).describe('Engine.IO ping timeout.'),
   SOCKET_MAX_PAYLOAD_BYTES: positiveInt
@@ -75,7 +112,12 @@ export const envSchema = z.object({
     .describe(
       'A gateway adds at most one persistence job per this many ms: a message after a quiet spell goes at once, the ones that follow gather for the next job (0: a job per event-loop turn). Fewer, larger jobs cost Redis and the worker less per message; a message waits up to this long before its broadcast and ack.',
     ),
-  CORS_ORIGINS: z.string().default('*').describe('Comma-separated allowed origins for HTTP and Socket.IO (`*` for any).'),
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .describe(
+      'Comma-separated origins allowed to call the API and Socket.IO from a browser (never with credentials). Empty: same origin only (the web client is served by nginx). `*` is refused in `production`.',
+    ),
   WORKER_HEALTH_PORT: port.default(3100).describe('Worker health/metrics port (the worker serves nothing else).'),
   WORKER_CONCURRENCY: positiveInt
     .default(200)

@@ -12,7 +12,7 @@ export function redisKeys(prefix: string) {
     clientMsg: (userId: number, clientMsgId: string) => `${prefix}sent:${userId}:${clientMsgId}`,
     /** A revoked access token (logout), kept until the token would have expired anyway. */
     revokedToken: (jti: string) => `${prefix}auth:revoked:${jti}`,
-    /** Epoch seconds before which every token of the user is void (site ban). */
+    /** Epoch ms before which every token of the user is void (site ban, password change); older deployments wrote seconds. */
     tokensNotBefore: (userId: number) => `${prefix}auth:user:${userId}:not-before`,
     /** Live sockets of a user (sorted set: socket id → expiry ms), shared by every replica. */
     presence: (userId: number) => `${prefix}presence:${userId}`,
@@ -20,6 +20,10 @@ export function redisKeys(prefix: string) {
     rateLimit: (name: string) => `${prefix}rate:${name}`,
     /** Sharded pub/sub channel: a room's memberships, mutes or bans changed; replicas drop their cached copies. */
     membershipChanged: `${prefix}membership-changed`,
+    /** Sharded pub/sub channel: a user's row changed (ban, nickname, password); replicas drop their cached copy. */
+    userChanged: `${prefix}user-changed`,
+    /** Set while a join/leave note of a user in a room is fresh: a repeat within the window is not stored again. */
+    membershipNote: (roomId: number, userId: number) => `${prefix}room:${roomId}:note:${userId}`,
     /** BullMQ's own key prefix (it appends `:<queue>:...`). */
     bullPrefix: `${prefix}bull`,
     /** Socket.IO adapter channel prefix. */

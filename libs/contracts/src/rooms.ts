@@ -61,6 +61,8 @@ export interface RoomBanView {
 export interface InviteResult {
   added: number[];
   alreadyMembers: number[];
+  /** Banned from the room, so not added (a ban holds until a moderator lifts it); present only when some were. */
+  banned?: number[];
 }
 
 /** A page of a cursor-paginated list. */

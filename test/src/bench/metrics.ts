@@ -11,9 +11,10 @@ export interface MetricsSnapshot {
   redisCommands?: number;
 }
 
+/** The text a Prometheus endpoint answers (`url` ends in its path, e.g. `/metrics`). */
 async function scrape(url: string): Promise<string | undefined> {
   try {
-    const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(3_000) });
+    const response = await fetch(url, { signal: AbortSignal.timeout(3_000) });
     return response.ok ? await response.text() : undefined;
   } catch {
     return undefined;

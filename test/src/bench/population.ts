@@ -24,8 +24,10 @@ export interface Population {
 }
 
 /**
- * The users and rooms of a run. Registration is not rate limited (logins are), and one POST
- * /rooms with invitedUserIds makes a whole room, so setting up 1,000 users takes seconds.
+ * The users and rooms of a run: registering needs no login, and one POST /rooms with
+ * invitedUserIds makes a whole room, so setting up 1,000 users takes seconds. The clusters the
+ * bench starts raise the per-IP sign-up limit; a deployment under `--url` must too
+ * (loadtest/README.md, "Rate limits").
  */
 export async function populate(target: Target, shape: Shape, runId: string): Promise<Population> {
   if (target.protocol === 'bare') {

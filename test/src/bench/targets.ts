@@ -22,9 +22,9 @@ export interface Target {
   persistence: 'queue' | 'direct' | 'none';
   /** This system's database, to check that every acked message was stored (absent: not checked). */
   db?: Pool;
-  /** The worker's Prometheus endpoint (persistence lag histogram). */
+  /** The worker's Prometheus endpoint, `…/metrics` (persistence lag histogram). */
   workerMetricsUrl?: string;
-  /** Each gateway's own origin, for its /metrics (SQL statements per message). */
+  /** Each gateway's Prometheus endpoint on its own metrics port (SQL statements per message). */
   gatewayMetricsUrls: string[];
   /** The system's own Redis, for its command count (Redis commands per message). */
   redisUrl?: string;
@@ -54,8 +54,8 @@ export async function startChatCluster(system: 'cluster' | 'naive', replicas: nu
     protocol: 'chat',
     persistence,
     db: test.db,
-    workerMetricsUrl: test.cluster.workerHealthUrl,
-    gatewayMetricsUrls: gateways.map((r) => `http://127.0.0.1:${r.port}`),
+    workerMetricsUrl: `${test.cluster.workerHealthUrl}/metrics`,
+    gatewayMetricsUrls: test.metricsUrls,
     redisUrl: test.redisUrl,
     serverPids: gatewayPids,
     procs: () =>
@@ -72,8 +72,11 @@ export async function startChatCluster(system: 'cluster' | 'naive', replicas: nu
   };
 }
 
-/** A deployment started by someone else (`--url`): only what the generator itself can see is measured. */
-export function externalTarget(url: string, databaseUrl?: string, workerMetricsUrl?: string): Target {
+/**
+ * A deployment started by someone else (`--url`): only what the generator itself can see is
+ * measured, and the worker's metrics when its health/metrics origin is given.
+ */
+export function externalTarget(url: string, databaseUrl?: string, workerOrigin?: string): Target {
   const db = databaseUrl ? createPool({ uri: databaseUrl, connectionLimit: 2, timezone: 'Z' }) : undefined;
   return {
     system: 'cluster',
@@ -81,7 +84,7 @@ export function externalTarget(url: string, databaseUrl?: string, workerMetricsU
     protocol: 'chat',
     persistence: 'queue',
     db,
-    workerMetricsUrl,
+    workerMetricsUrl: workerOrigin ? `${workerOrigin.replace(/\/$/, '')}/metrics` : undefined,
     gatewayMetricsUrls: [],
     serverPids: () => [],
     procs: () => Promise.resolve([]),
@@ -161,10 +164,17 @@ async function startNginx(dir: string, listen: number, servers: { id: string; po
     mkdirSync(join(nginxDir, temp), { recursive: true });
     chmodSync(join(nginxDir, temp), 0o777); // nginx's workers drop to an unprivileged user
   }
+  for (const parent of [dir, nginxDir]) chmodSync(parent, 0o711); // …and must get through to them
   const conf = join(nginxDir, 'nginx.conf');
   writeFileSync(
     conf,
-    renderNginxConf({ listen, runDir: nginxDir, replicas: servers.map((s) => ({ id: s.id, address: `127.0.0.1:${s.port}` })) }),
+    renderNginxConf({
+      listen,
+      runDir: nginxDir,
+      replicas: servers.map((s) => ({ id: s.id, address: `127.0.0.1:${s.port}` })),
+      // As for the cluster (deploy/local/cluster.mjs): the generator's thousands of sockets all come from 127.0.0.1.
+      connLimitExempt: ['127.0.0.1'],
+    }),
   );
   return startChild('nginx', findBinary('nginx') ?? 'nginx', ['-p', nginxDir, '-c', conf, '-g', 'daemon off;']);
 }

@@ -41,6 +41,7 @@ export type RestOperation =
   | 'PATCH /users/:id (another user)'
   | 'PATCH /users/:id/ban (another user)'
   | 'POST /rooms'
+  | 'POST /rooms (with invitedUserIds)'
   | 'GET /rooms'
   | 'GET /rooms/mine'
   | 'GET /rooms/:id (public room)'
@@ -51,6 +52,7 @@ export type RestOperation =
   | 'POST /rooms/:id/join (private room)'
   | 'POST /rooms/:id/leave'
   | 'POST /rooms/:id/invites'
+  | 'POST /rooms/:id/invites (a user banned from the room)'
   | 'GET /rooms/:id/members'
   | 'PATCH /rooms/:id/members/:userId (role of a member)'
   | 'PATCH /rooms/:id/members/:userId (mute a member)'
@@ -96,6 +98,8 @@ export const AUTHORIZATION_TABLE = {
   'PATCH /users/:id/ban (another user)':                         { owner: FORBIDDEN, roomAdmin: FORBIDDEN, member: FORBIDDEN, guest: FORBIDDEN, nonMember: FORBIDDEN,  roomBanned: FORBIDDEN,  siteAdmin: OK,         anonymous: UNAUTHORIZED },
   // "user" in API.md means any signed-in caller, site guests included (the server agrees).
   'POST /rooms':                                                 { owner: OK,        roomAdmin: OK,        member: OK,        guest: OK,        nonMember: OK,         roomBanned: OK,         siteAdmin: OK,         anonymous: UNAUTHORIZED },
+  // Site guests may not put anyone in a room (M3): no invitations, at creation or later.
+  'POST /rooms (with invitedUserIds)':                           { owner: OK,        roomAdmin: OK,        member: OK,        guest: FORBIDDEN, nonMember: OK,         roomBanned: OK,         siteAdmin: OK,         anonymous: UNAUTHORIZED },
   'GET /rooms':                                                  { owner: OK,        roomAdmin: OK,        member: OK,        guest: OK,        nonMember: OK,         roomBanned: OK,         siteAdmin: OK,         anonymous: UNAUTHORIZED },
   'GET /rooms/mine':                                             { owner: OK,        roomAdmin: OK,        member: OK,        guest: OK,        nonMember: OK,         roomBanned: OK,         siteAdmin: OK,         anonymous: UNAUTHORIZED },
   // "Anyone for a public room": a room ban keeps you out of the conversation, not off its details.
@@ -109,6 +113,8 @@ export const AUTHORIZATION_TABLE = {
   'POST /rooms/:id/leave':                                       { owner: OK,        roomAdmin: OK,        member: OK,        guest: OK,        nonMember: NOT_MEMBER, roomBanned: BANNED,     siteAdmin: NOT_MEMBER, anonymous: UNAUTHORIZED },
   // The policy reads API.md's "member" as the member role and up: room guests do not invite.
   'POST /rooms/:id/invites':                                     { owner: OK,        roomAdmin: OK,        member: OK,        guest: FORBIDDEN, nonMember: NOT_MEMBER, roomBanned: BANNED,     siteAdmin: NOT_MEMBER, anonymous: UNAUTHORIZED },
+  // Allowed, but the banned user is reported in `banned` and not added (H3): a ban holds until lifted.
+  'POST /rooms/:id/invites (a user banned from the room)':       { owner: OK,        roomAdmin: OK,        member: OK,        guest: FORBIDDEN, nonMember: NOT_MEMBER, roomBanned: BANNED,     siteAdmin: NOT_MEMBER, anonymous: UNAUTHORIZED },
   'GET /rooms/:id/members':                                      { owner: OK,        roomAdmin: OK,        member: OK,        guest: OK,        nonMember: NOT_MEMBER, roomBanned: BANNED,     siteAdmin: OK,         anonymous: UNAUTHORIZED },
   // Only the owner hands out roles, site admins included.
   'PATCH /rooms/:id/members/:userId (role of a member)':         { owner: OK,        roomAdmin: FORBIDDEN, member: FORBIDDEN, guest: FORBIDDEN, nonMember: NOT_MEMBER, roomBanned: BANNED,     siteAdmin: NOT_MEMBER, anonymous: UNAUTHORIZED },

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,6 +15,8 @@ const sharedMysql = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 export interface TestCluster {
   url: string;
   cluster: ClusterHandle;
+  /** Each gateway process's Prometheus endpoint, on its own metrics port (the public origin serves none). */
+  metricsUrls: string[];
   /** A pool on this run's own database. */
   db: Pool;
   redisUrl: string;
@@ -27,7 +30,10 @@ export interface TestCluster {
 export interface TestClusterOptions {
   gateways?: number;
   mode?: 'nginx' | 'sticky';
-  /** Extra environment for every app process (rate limits for a load test, SHUTDOWN_GRACE_MS, …); wins over the defaults. */
+  /**
+   * Extra environment for every app process (rate limits for a load test, SHUTDOWN_GRACE_MS, …);
+   * wins over the defaults, so a suite that tests a limit sets its real value here.
+   */
   env?: Record<string, string>;
   /** A MySQL server (`mysql://user@host:port`, no database) to create this run's database on instead of the shared one. */
   mysqlUrl?: string;
@@ -63,16 +69,21 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     });
   };
   await startRedis();
-  await prepareDatabase(databaseUrl, join(repoRoot, 'init.sql'));
+  // The demo accounts too: suites log in as them (test1 is the non-member of several tables).
+  await prepareDatabase(databaseUrl, [join(repoRoot, 'schema.sql'), join(repoRoot, 'demo-seed.sql')]);
 
   const lines: string[] = [];
+  const gateways = options.gateways ?? 2;
+  // One range for the public and the metrics ports, so the two cannot overlap.
+  const basePort = await freePortRange(2 * gateways);
   const cluster = await startCluster({
     root: repoRoot,
     runDir: dir,
     mode: options.mode ?? 'nginx',
-    gateways: options.gateways ?? 2,
-    gatewayBasePort: await freePortRange(options.gateways ?? 2),
+    gateways,
+    gatewayBasePort: basePort,
     httpPort: await freePort(),
+    metricsBasePort: basePort + gateways,
     workerHealthPort: await freePort(),
     env: {
       DATABASE_URL: databaseUrl,
@@ -81,6 +92,8 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
       NODE_ENV: 'test',
       BCRYPT_ROUNDS: '4',
+      JWT_SECRET: randomBytes(48).toString('base64url'),
+      ...functionalLimits,
       ...options.env,
     },
     log: (line) => (process.env.TEST_LOGS ? process.stderr.write(`${line}\n`) : lines.push(line)),
@@ -101,6 +114,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
   return {
     url: cluster.url,
     cluster,
+    metricsUrls: cluster.metricsUrls,
     db,
     redisUrl,
     prefix,
@@ -115,6 +129,19 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     },
   };
 }
+
+/**
+ * The functional suites register hundreds of users, create rooms and open sockets from one
+ * address in seconds: far past the per-IP and per-user limits a real deployment sets. A suite
+ * that tests a limit passes the real value in `env`.
+ */
+const functionalLimits: Record<string, string> = {
+  RATE_LIMIT_REGISTER_PER_MINUTE: '100000',
+  RATE_LIMIT_GUEST_PER_MINUTE: '100000',
+  RATE_LIMIT_ROOM_ACTIONS_PER_MINUTE: '100000',
+  RATE_LIMIT_EVENTS_PER_SECOND: '100000',
+  MAX_SOCKETS_PER_USER: '1000',
+};
 
 /** Whether a redis-server answers PING on this local port (false while it is starting or down). */
 export async function fetchRedisPing(port: number): Promise<boolean> {

@@ -15,9 +15,13 @@ export class AuthController {
 
   @Post('register')
   @ApiCreatedResponse({ type: Session })
-  @ApiErrors({ VALIDATION_FAILED: INVALID_INPUT, CONFLICT: 'the email is already registered' })
-  register(@Body() dto: RegisterDto): Promise<Session> {
-    return this.auth.register(dto);
+  @ApiErrors({
+    VALIDATION_FAILED: INVALID_INPUT,
+    CONFLICT: 'the email is already registered',
+    RATE_LIMITED: 'too many registrations from this IP',
+  })
+  register(@Body() dto: RegisterDto, @Ip() ip: string): Promise<Session> {
+    return this.auth.register(dto, ip);
   }
 
   @Post('login')
@@ -27,7 +31,7 @@ export class AuthController {
     VALIDATION_FAILED: INVALID_INPUT,
     UNAUTHORIZED: 'wrong email or password',
     BANNED: 'the account is banned site-wide',
-    RATE_LIMITED: 'too many attempts from this IP or on this account',
+    RATE_LIMITED: 'too many attempts from this IP, or on this account from this IP',
     UNAVAILABLE: 'rate limits cannot be checked right now (Redis); retry shortly',
   })
   login(@Body() dto: LoginDto, @Ip() ip: string): Promise<Session> {
@@ -36,7 +40,7 @@ export class AuthController {
 
   @Post('guest')
   @ApiCreatedResponse({ type: Session, description: 'A guest account (role `guest`, shown with a masked IP) and its token' })
-  @ApiErrors({ VALIDATION_FAILED: INVALID_INPUT })
+  @ApiErrors({ VALIDATION_FAILED: INVALID_INPUT, RATE_LIMITED: 'too many guest accounts from this IP' })
   guest(@Body() dto: GuestDto, @Ip() ip: string): Promise<Session> {
     return this.auth.guest(dto, ip);
   }

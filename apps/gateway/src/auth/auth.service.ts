@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { compare, hash } from 'bcryptjs';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
@@ -8,9 +8,11 @@ import type { UserEntity } from '@chat/database';
 import { AppError } from '../common/app-error';
 import { RateLimits } from '../common/rate-limits';
 import { RealtimeServer } from '../realtime/realtime.server';
+import { UserCache } from '../users/user-cache';
 import { toPublicUser } from '../users/user-view';
 import { UsersRepository } from '../users/users.repository';
 import type { AuthUser, TokenClaims } from './auth-user';
+import { DEMO_PASSWORD_HASHES, MIN_PASSWORD_LENGTH } from './demo-accounts';
 import type { GuestDto, LoginDto, RegisterDto } from './dto/auth.dto';
 import { maskIp } from './mask-ip';
 import { SessionStore } from './session-store';
@@ -21,17 +23,31 @@ export interface Session {
 }
 
 @Injectable()
-export class AuthService {
+export class AuthService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(AuthService.name);
+  /** Compared against when there is no hash to compare with, so an unknown email costs as long as a wrong password. */
+  private readonly dummyHash: Promise<string>;
+
   constructor(
     private readonly users: UsersRepository,
+    private readonly userCache: UserCache,
     private readonly jwt: JwtService,
     private readonly sessions: SessionStore,
     private readonly limits: RateLimits,
     private readonly realtime: RealtimeServer,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.dummyHash = hash(randomBytes(16).toString('hex'), config.auth.bcryptRounds);
+  }
 
-  async register(dto: RegisterDto): Promise<Session> {
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.config.env !== 'production') return;
+    const demo = await this.users.countWithPasswordHash([...DEMO_PASSWORD_HASHES]);
+    if (demo > 0) this.logger.error(`${demo} demo account(s) in this production database: their logins are refused; delete them`);
+  }
+
+  async register(dto: RegisterDto, ip: string): Promise<Session> {
+    await this.limits.consumeSignup('register', ip);
     const email = dto.email.toLowerCase();
     if (await this.users.findByEmailWithSecret(email)) {
       throw new AppError(ErrorCode.Conflict, 'This email is already registered');
@@ -50,14 +66,20 @@ export class AuthService {
   async login(dto: LoginDto, ip: string): Promise<Session> {
     const email = dto.email.toLowerCase();
     await this.limits.consumeLogin(ip, email);
+    await this.limits.slowLoginOf(email);
     const user = await this.users.findByEmailWithSecret(email);
-    const matches = user?.passwordHash ? await compare(dto.password, user.passwordHash) : false;
-    if (!user || !matches) throw new AppError(ErrorCode.Unauthorized, 'Wrong email or password');
+    // Always one bcrypt comparison, so response times do not tell which emails exist.
+    const matches = await compare(dto.password, user?.passwordHash ?? (await this.dummyHash));
+    if (!user?.passwordHash || !matches || this.refusedInProduction(user.passwordHash, dto.password)) {
+      await this.limits.recordLoginFailure(email);
+      throw new AppError(ErrorCode.Unauthorized, 'Wrong email or password');
+    }
     if (user.bannedAt) throw new AppError(ErrorCode.Banned, `This account is banned: ${user.banReason ?? 'no reason given'}`);
     return this.session(user);
   }
 
-  async guest(dto: GuestDto, ip: string | undefined): Promise<Session> {
+  async guest(dto: GuestDto, ip: string): Promise<Session> {
+    await this.limits.consumeSignup('guest', ip);
     const nickname = dto.nickname ?? `guest-${randomUUID().slice(0, 6)}`;
     const user = await this.users.insert(newUser({ nickname, role: 'guest', maskedIp: maskIp(ip) }));
     return this.session(user);
@@ -73,41 +95,60 @@ export class AuthService {
     return toPublicUser(await this.requireUser(auth.id));
   }
 
-  /** Verifies a bearer token: signature, expiry and revocation. Throws UNAUTHORIZED otherwise. */
+  /** Verifies a bearer token: signature, expiry, revocation and the account. Throws UNAUTHORIZED otherwise. */
   async verify(token: string | undefined): Promise<AuthUser> {
     if (!token) throw new AppError(ErrorCode.Unauthorized, 'Missing access token');
-    const claims = await this.jwt.verifyAsync<TokenClaims>(token).catch(() => {
+    const claims = await this.jwt.verifyAsync<Partial<TokenClaims>>(token).catch(() => {
       throw new AppError(ErrorCode.Unauthorized, 'Invalid or expired access token');
     });
-    if (typeof claims.sub !== 'number') throw new AppError(ErrorCode.Unauthorized, 'Malformed access token');
-    const auth: AuthUser = { id: claims.sub, role: claims.role, jti: claims.jti, iat: claims.iat, exp: claims.exp };
+    const { sub, jti, iat, exp, iat_ms } = claims;
+    // Every token this server issues has all of them: one without `exp` would never expire, one without `jti` could not be revoked.
+    if (typeof sub !== 'number' || typeof jti !== 'string' || jti === '' || typeof iat !== 'number' || typeof exp !== 'number') {
+      throw new AppError(ErrorCode.Unauthorized, 'Malformed access token');
+    }
+    const auth: AuthUser = { id: sub, role: 'guest', jti, iat, exp, issuedAtMs: typeof iat_ms === 'number' ? iat_ms : iat * 1000 };
     await this.assertLive(auth);
     return auth;
   }
 
-  /** Expired or revoked (logout, site ban) tokens stop working, on a live socket too. */
-  async assertLive(auth: AuthUser): Promise<void> {
+  /**
+   * Expired or revoked (logout, site ban, password change) tokens stop working, on a live socket
+   * too; the site role is refreshed from the user's row. Returns the user.
+   */
+  async assertLive(auth: AuthUser): Promise<PublicUser> {
     if (auth.exp * 1000 <= Date.now()) throw new AppError(ErrorCode.Unauthorized, 'Access token expired: log in again');
     if (await this.sessions.isRevoked(auth)) throw new AppError(ErrorCode.Unauthorized, 'Access token revoked: log in again');
+    const user = await this.requireUser(auth.id);
+    auth.role = user.role;
+    return toPublicUser(user);
   }
 
   hashPassword(password: string): Promise<string> {
     return hash(password, this.config.auth.bcryptRounds);
   }
 
+  /** A token for `user` issued no earlier than `notBeforeMs` (a revocation cut-off it must survive). */
+  async issueToken(user: UserEntity, notBeforeMs = 0): Promise<string> {
+    return this.jwt.signAsync(
+      { sub: user.id, role: user.role, jti: randomUUID(), iat_ms: Math.max(Date.now(), notBeforeMs) },
+      { expiresIn: this.config.auth.jwtTtlSeconds },
+    );
+  }
+
+  /** In production, a demo account's password never logs anyone in, nor does one shorter than registration allows. */
+  private refusedInProduction(passwordHash: string, password: string): boolean {
+    return this.config.env === 'production' && (DEMO_PASSWORD_HASHES.has(passwordHash) || password.length < MIN_PASSWORD_LENGTH);
+  }
+
   private async requireUser(id: number): Promise<UserEntity> {
-    const user = await this.users.findById(id);
+    const user = await this.userCache.get(id);
     if (!user) throw new AppError(ErrorCode.Unauthorized, 'This account no longer exists');
     if (user.bannedAt) throw new AppError(ErrorCode.Banned, 'This account is banned');
     return user;
   }
 
   private async session(user: UserEntity): Promise<Session> {
-    const access_token = await this.jwt.signAsync(
-      { sub: user.id, role: user.role, jti: randomUUID() },
-      { expiresIn: this.config.auth.jwtTtlSeconds },
-    );
-    return { access_token, user: toPublicUser(user) };
+    return { access_token: await this.issueToken(user), user: toPublicUser(user) };
   }
 }
 

@@ -5,10 +5,13 @@ import { AppError } from '../common/app-error';
 import { REDIS, REDIS_KEYS } from '../redis/redis.module';
 import type { AuthUser } from './auth-user';
 
+/** A cut-off below this was written in epoch seconds (before cut-offs were kept in ms). */
+const MS_EPOCH_FLOOR = 1e12;
+
 /**
  * Token revocation, shared by every replica through Redis. Access tokens stay stateless JWTs;
  * Redis only remembers the exceptions: a logged-out token (until it would have expired anyway)
- * and, per user, a time before which every token is void (site ban).
+ * and, per user, an instant in ms before which every token is void (site ban, password change).
  */
 @Injectable()
 export class SessionStore {
@@ -18,22 +21,22 @@ export class SessionStore {
   ) {}
 
   async revoke(token: AuthUser): Promise<void> {
-    const ttl = token.exp - nowSeconds();
+    const ttl = token.exp - Math.floor(Date.now() / 1000);
     if (ttl > 0) await this.redis.set(this.keys.revokedToken(token.jti), '1', 'EX', ttl);
   }
 
-  /** Voids every token the user holds now; `lifetimeSeconds` is the longest a token can live. */
-  async revokeAllOf(userId: number, lifetimeSeconds: number): Promise<void> {
-    // Tokens carry whole seconds: a token issued during this second is void too.
-    await this.redis.set(this.keys.tokensNotBefore(userId), String(nowSeconds() + 1), 'EX', lifetimeSeconds + 1);
-  }
-
   /**
-   * After a ban is lifted, tokens issued from now on work again; those issued before the ban stay
-   * void (the cut-off only moves to the current second, never before the ban's).
+   * Voids every token the user holds now; `lifetimeSeconds` is the longest a token can live.
+   * Returns the cut-off: a token issued from then on is valid. The cut-off only ever moves
+   * forward, so lifting a ban never revives a token issued before it.
    */
-  async allowNewTokensOf(userId: number, lifetimeSeconds: number): Promise<void> {
-    await this.redis.set(this.keys.tokensNotBefore(userId), String(nowSeconds()), 'EX', lifetimeSeconds + 1);
+  async revokeAllOf(userId: number, lifetimeSeconds: number): Promise<number> {
+    const cutoff = Date.now() + 1;
+    const key = this.keys.tokensNotBefore(userId);
+    const previous = toMs(await this.redis.get(key));
+    const value = Math.max(cutoff, previous ?? 0);
+    await this.redis.set(key, String(value), 'EX', lifetimeSeconds + 1);
+    return value;
   }
 
   /** Fails closed: if Redis cannot answer, the token is not trusted (UNAVAILABLE). */
@@ -41,10 +44,13 @@ export class SessionStore {
     const [revoked, notBefore] = await this.redis.mget(this.keys.revokedToken(token.jti), this.keys.tokensNotBefore(token.id)).catch(() => {
       throw new AppError(ErrorCode.Unavailable, 'Sessions cannot be checked right now; retry shortly');
     });
-    return revoked !== null || (notBefore !== null && token.iat < Number(notBefore));
+    const cutoff = toMs(notBefore);
+    return revoked !== null || (cutoff !== null && token.issuedAtMs < cutoff);
   }
 }
 
-function nowSeconds(): number {
-  return Math.floor(Date.now() / 1000);
+function toMs(raw: string | null): number | null {
+  if (raw === null) return null;
+  const value = Number(raw);
+  return value < MS_EPOCH_FLOOR ? value * 1000 : value;
 }

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { decodeTime } from 'ulid';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { type ChatMessage, ErrorCode, type MessageAccepted, type MessageSender, type MessageType } from '@chat/contracts';
@@ -19,6 +20,8 @@ import { needsStoring, type Reservation, SequenceService } from './sequence.serv
 
 const DELETE_WAIT_ATTEMPTS = 10;
 const DELETE_WAIT_STEP_MS = 200;
+/** Ids older than this are in MySQL by now (persistence lag p99 is tens of ms), unless the worker is down. */
+const DELETE_WAIT_FOR_IDS_WITHIN_MS = 30_000;
 
 export interface SendInput {
   roomId: number;
@@ -125,12 +128,17 @@ export class MessagesService {
     }
   }
 
-  /** A message just acknowledged may still be on its way to MySQL: give the worker a moment. */
+  /**
+   * A message just acknowledged may still be on its way to MySQL: give the worker a moment. Only
+   * for an id minted moments ago (a ULID carries its creation time), so an unknown or old id is
+   * answered at once instead of holding the request and polling MySQL.
+   */
   private async findStored(messageId: string): Promise<StoredMessageRef> {
+    const recent = Math.abs(Date.now() - mintedAt(messageId)) < DELETE_WAIT_FOR_IDS_WITHIN_MS;
     for (let attempt = 0; ; attempt++) {
       const message = await this.messages.findLive(messageId);
       if (message) return message;
-      if (attempt === DELETE_WAIT_ATTEMPTS) throw new AppError(ErrorCode.NotFound, `Message ${messageId} does not exist`);
+      if (!recent || attempt === DELETE_WAIT_ATTEMPTS) throw new AppError(ErrorCode.NotFound, `Message ${messageId} does not exist`);
       await sleep(DELETE_WAIT_STEP_MS);
     }
   }
@@ -190,5 +198,14 @@ export class MessagesService {
   private unavailable(room: RoomEntity, error: unknown): AppError {
     this.logger.warn(`message to room ${room.id} not accepted: ${(error as Error).message}`);
     return new AppError(ErrorCode.Unavailable, 'The message could not be stored; retry with the same clientMsgId');
+  }
+}
+
+/** When a message id was minted; 0 for one no clock could have made (ULID time past its maximum). */
+function mintedAt(id: string): number {
+  try {
+    return decodeTime(id);
+  } catch {
+    return 0;
   }
 }

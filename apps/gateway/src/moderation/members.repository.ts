@@ -58,22 +58,37 @@ export class MembersRepository {
     return member;
   }
 
-  /** Adds the users that are not members yet; returns who was added. */
-  async addMany(roomId: number, users: { id: number; role: SiteRole }[], joinedSeq: number): Promise<number[]> {
-    if (users.length === 0) return [];
+  /**
+   * Adds the users that are neither members nor banned from the room, in one transaction that
+   * locks their ban and membership rows, so a ban racing the invite cannot slip between the check
+   * and the insert. Returns who was added and who was skipped as banned.
+   */
+  async addMany(
+    roomId: number,
+    users: { id: number; role: SiteRole }[],
+    joinedSeq: number,
+  ): Promise<{ added: number[]; banned: number[] }> {
+    if (users.length === 0) return { added: [], banned: [] };
     return this.db.transaction(async (tx) => {
+      const ids = users.map((u) => u.id);
+      // Bans first, then memberships: the order ban() takes them in, so the two never deadlock.
+      const bans = await tx.query<{ user_id: number }[]>('SELECT user_id FROM room_bans WHERE room_id = ? AND user_id IN (?) FOR UPDATE', [
+        roomId,
+        ids,
+      ]);
       const present = await tx.query<{ user_id: number }[]>(
         'SELECT user_id FROM room_members WHERE room_id = ? AND user_id IN (?) FOR UPDATE',
-        [roomId, users.map((u) => u.id)],
+        [roomId, ids],
       );
+      const banned = new Set(bans.map((b) => Number(b.user_id)));
       const taken = new Set(present.map((p) => Number(p.user_id)));
-      const fresh = users.filter((u) => !taken.has(u.id));
+      const fresh = users.filter((u) => !taken.has(u.id) && !banned.has(u.id));
       if (fresh.length > 0) {
         await tx
           .getRepository(RoomMemberEntity)
           .insert(fresh.map((u) => newMember(roomId, u.id, u.role === 'guest' ? 'guest' : 'member', joinedSeq)));
       }
-      return fresh.map((u) => u.id);
+      return { added: fresh.map((u) => u.id), banned: ids.filter((id) => banned.has(id)) };
     });
   }
 

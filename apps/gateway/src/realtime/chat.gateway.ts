@@ -1,4 +1,4 @@
-import { Inject, Logger, UseFilters, UseGuards } from '@nestjs/common';
+import { Inject, Logger, type OnApplicationShutdown, UseFilters, UseGuards } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -19,15 +19,20 @@ import { RoomAccess } from '../rooms/room-access';
 import { RoomsService } from '../rooms/rooms.service';
 import { SendMessageDto } from './dto/send-message.dto';
 import { DeleteMessageDto, ModerateDto, MuteDto, ReadEventDto, RoomOnlyDto, SyncDto, TypingDto } from './dto/socket-events.dto';
+import { EventBudgetGuard } from './event-budget.guard';
 import { PresenceService } from './presence.service';
 import { type ChatServer, type ChatSocket, RealtimeServer, senderOf } from './realtime.server';
 import { RoomRefPipe } from './room-ref.pipe';
+import { socketAdmission } from './socket-admission';
 import { socketAuth } from './socket-auth';
 import { SocketAuthGuard } from './socket-auth.guard';
 import { socketRoom } from './socket-rooms';
+import { TypingThrottle } from './typing-throttle';
 import { WsExceptionFilter } from './ws-exception.filter';
 
 const ok = <T>(data: T): Ack<T> => ({ ok: true, data });
+/** Each user's typing state reaches a room at most twice a second from a replica. */
+const TYPING_RELAY_INTERVAL_MS = 500;
 const known = new Set<string>(CLIENT_EVENTS);
 
 /**
@@ -46,9 +51,12 @@ const done: Ack<Empty> = { ok: true, data: {} };
 /** Thin handlers: validate (global pipe + DTOs), call a service, return the ack. */
 @WebSocketGateway()
 @UseFilters(WsExceptionFilter)
-@UseGuards(SocketAuthGuard)
-export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnection<ChatSocket>, OnGatewayDisconnect<ChatSocket> {
+@UseGuards(SocketAuthGuard, EventBudgetGuard)
+export class ChatGateway
+  implements OnGatewayInit<ChatServer>, OnGatewayConnection<ChatSocket>, OnGatewayDisconnect<ChatSocket>, OnApplicationShutdown
+{
   private readonly logger = new Logger(ChatGateway.name);
+  private readonly typingThrottle = new TypingThrottle(TYPING_RELAY_INTERVAL_MS);
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -65,6 +73,11 @@ export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnecti
   afterInit(server: ChatServer): void {
     this.realtime.attach(server);
     server.use(socketAuth(this.auth));
+    server.use(socketAdmission(this.presence, this.logger));
+  }
+
+  onApplicationShutdown(): void {
+    this.typingThrottle.close();
   }
 
   async handleConnection(socket: ChatSocket): Promise<void> {
@@ -75,7 +88,6 @@ export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnecti
     socket.once('disconnect', () => clearTimeout(expiry));
     await socket.join(socketRoom.user(user.id));
     socket.emit('ready', { user, replica: this.config.gateway.replicaId });
-    await this.presence.connected(user.id, socket.id).catch((error: Error) => this.logger.warn(`presence (connect): ${error.message}`));
   }
 
   async handleDisconnect(socket: ChatSocket): Promise<void> {
@@ -111,12 +123,16 @@ export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnecti
     return ok(await this.messages.send(senderOf(socket.data.user), { roomId: dto.room, content, clientMsgId: dto.clientMsgId }));
   }
 
-  /** Relayed to the room's other sockets; only from a socket that has joined the room. */
+  /** Relayed to the room's other sockets (throttled per user and room); only from a socket that has joined the room. */
   @SubscribeMessage('typing')
   typing(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: TypingDto): Ack<Empty> {
     if (!socket.rooms.has(socketRoom.room(dto.room))) throw new AppError(ErrorCode.NotMember, 'join_room first');
     const { user } = socket.data;
-    socket.to(socketRoom.room(dto.room)).emit('typing', { roomId: dto.room, userId: user.id, nickname: user.nickname, typing: dto.typing });
+    this.typingThrottle.offer(`${user.id}:${dto.room}`, dto.typing, () =>
+      socket
+        .to(socketRoom.room(dto.room))
+        .emit('typing', { roomId: dto.room, userId: user.id, nickname: user.nickname, typing: dto.typing }),
+    );
     return done;
   }
 

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
+import { APP_CONFIG, type AppConfig } from '@chat/config';
 import type { RedisKeys } from '@chat/contracts';
 import { REDIS, REDIS_KEYS } from '../redis/redis.module';
 import { RoomsRepository } from '../rooms/rooms.repository';
@@ -9,20 +10,30 @@ import { RealtimeServer } from './realtime.server';
 const ENTRY_TTL_MS = 90_000;
 const HEARTBEAT_MS = 30_000;
 
-/** Adds (or removes) one socket of a user, drops expired ones, returns how many are left. */
+/**
+ * Adds (or removes) one socket of a user, drops expired ones, returns how many are left; an add
+ * that would take the user past ARGV[5] sockets adds nothing and returns -1.
+ */
 const TOUCH = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
 if ARGV[1] == 'add' then
+  if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[5]) and not redis.call('ZSCORE', KEYS[1], ARGV[2]) then
+    return -1
+  end
   redis.call('ZADD', KEYS[1], ARGV[3] + ARGV[4], ARGV[2])
 else
   redis.call('ZREM', KEYS[1], ARGV[2])
 end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return redis.call('ZCARD', KEYS[1])`;
 
 type PresenceRedis = Redis & {
-  chatPresence(key: string, op: 'add' | 'remove', socketId: string, now: number, ttl: number): Promise<number>;
+  chatPresence(key: string, op: 'add' | 'remove', socketId: string, now: number, ttl: number, cap: number): Promise<number>;
 };
+
+export class TooManySockets extends Error {
+  override readonly name = 'TooManySockets';
+}
 
 /**
  * Who is online, kept in Redis as one sorted set of live socket ids per user, so it is right
@@ -39,6 +50,7 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
     @Inject(REDIS_KEYS) private readonly keys: RedisKeys,
     private readonly realtime: RealtimeServer,
     private readonly rooms: RoomsRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.redis.defineCommand('chatPresence', { numberOfKeys: 1, lua: TOUCH });
   }
@@ -51,8 +63,14 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
     clearInterval(this.heartbeat);
   }
 
+  /**
+   * Counts a new socket of the user, or throws TooManySockets when they already hold
+   * MAX_SOCKETS_PER_USER across the cluster; their first socket announces them online.
+   */
   async connected(userId: number, socketId: string): Promise<void> {
-    if ((await this.touch('add', userId, socketId)) === 1) await this.announce(userId, true);
+    const count = await this.touch('add', userId, socketId);
+    if (count < 0) throw new TooManySockets(`At most ${this.config.maxSocketsPerUser} connections per user`);
+    if (count === 1) await this.announce(userId, true);
   }
 
   async disconnected(userId: number, socketId: string): Promise<void> {
@@ -70,7 +88,14 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private touch(op: 'add' | 'remove', userId: number, socketId: string): Promise<number> {
-    return (this.redis as PresenceRedis).chatPresence(this.keys.presence(userId), op, socketId, Date.now(), ENTRY_TTL_MS);
+    return (this.redis as PresenceRedis).chatPresence(
+      this.keys.presence(userId),
+      op,
+      socketId,
+      Date.now(),
+      ENTRY_TTL_MS,
+      this.config.maxSocketsPerUser,
+    );
   }
 
   private async announce(userId: number, online: boolean): Promise<void> {

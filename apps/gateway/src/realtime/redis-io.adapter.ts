@@ -8,6 +8,7 @@ import { isObservable, lastValueFrom } from 'rxjs';
 import type { Server, ServerOptions, Socket } from 'socket.io';
 import type { AppConfig } from '@chat/config';
 import { redisKeys } from '@chat/contracts';
+import { corsOptions } from '../common/http-hardening';
 
 type Reply = { event?: string; data?: unknown } | null | undefined;
 type Handler = MessageMappingProperties['callback'];
@@ -43,12 +44,13 @@ export class RedisIoAdapter extends IoAdapter {
 
   override createIOServer(port: number, options?: Partial<ServerOptions>): Server {
     const { gateway } = this.config;
+    const cors = corsOptions(this.config);
     const server: Server = super.createIOServer(port, {
       ...options,
       pingInterval: gateway.socket.pingIntervalMs,
       pingTimeout: gateway.socket.pingTimeoutMs,
       maxHttpBufferSize: gateway.socket.maxPayloadBytes,
-      cors: { origin: gateway.corsOrigins === '*' ? true : gateway.corsOrigins, credentials: true },
+      ...(cors ? { cors } : {}),
       adapter: createShardedAdapter(this.pub, this.sub, {
         channelPrefix: redisKeys(this.config.redis.prefix).adapterChannel,
         subscriptionMode: 'dynamic',

@@ -24,7 +24,8 @@ export class SocketAuthGuard implements CanActivate {
     const now = Date.now();
     if (data.auth.exp * 1000 <= now) throw new AppError(ErrorCode.Unauthorized, 'Access token expired: log in again');
     if (now - (data.liveCheckedAt ?? 0) < REVOCATION_RECHECK_MS) return true;
-    await this.auth.assertLive(data.auth);
+    // Also picks up a rename or a change of site role made since the socket connected.
+    data.user = await this.auth.assertLive(data.auth);
     data.liveCheckedAt = now;
     return true;
   }

@@ -7,12 +7,18 @@ import { type MembershipRow, RoomsRepository } from './rooms.repository';
 
 /** Fresh enough to trust without asking MySQL; changes made through any replica are pushed sooner. */
 const FRESH_MS = 60_000;
+/**
+ * A room that does not exist is remembered this long, so a flood of lookups of unknown rooms
+ * costs no SQL; creating a room announces it like any membership change, which drops the entry.
+ */
+const MISSING_FRESH_MS = 5_000;
 /** While MySQL does not answer, a known membership keeps sends flowing for this long. */
 const STALE_IF_ERROR_MS = 10 * 60_000;
 const MAX_ENTRIES = 200_000;
 
 interface Entry {
-  value: MembershipRow;
+  /** null: no such (live) room. */
+  value: MembershipRow | null;
   at: number;
 }
 
@@ -47,11 +53,10 @@ export class MembershipCache implements OnModuleInit {
 
   async get(roomId: number, userId: number): Promise<MembershipRow | null> {
     const entry = this.rooms.get(roomId)?.get(userId);
-    if (entry && Date.now() - entry.at < FRESH_MS) return entry.value;
+    if (entry && Date.now() - entry.at < (entry.value ? FRESH_MS : MISSING_FRESH_MS)) return entry.value;
     try {
       const value = await this.repository.findMembership(roomId, userId);
-      // Only what exists is cached: a room created a moment later must not look missing.
-      if (value) this.set(roomId, userId, value);
+      this.set(roomId, userId, value);
       return value;
     } catch (error) {
       if (entry && Date.now() - entry.at < STALE_IF_ERROR_MS) return entry.value;
@@ -70,7 +75,7 @@ export class MembershipCache implements OnModuleInit {
     });
   }
 
-  private set(roomId: number, userId: number, value: MembershipRow): void {
+  private set(roomId: number, userId: number, value: MembershipRow | null): void {
     if (this.size >= MAX_ENTRIES) this.evictOldestRoom();
     let room = this.rooms.get(roomId);
     if (!room) this.rooms.set(roomId, (room = new Map<number, Entry>()));

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { ErrorCode, type SiteRole } from '@chat/contracts';
 import { AppError } from '../common/app-error';
 import { may, type RoomAction, type RoomActor } from './room-policy';
@@ -18,6 +18,8 @@ export type RoomContext = MembershipRow & { actor: RoomActor & { userId: number 
  */
 @Injectable()
 export class RoomAccess {
+  private readonly logger = new Logger('Audit');
+
   constructor(
     private readonly rooms: RoomsRepository,
     private readonly cache: MembershipCache,
@@ -31,6 +33,9 @@ export class RoomAccess {
   async require(roomId: number, caller: Caller, action: RoomAction): Promise<RoomContext> {
     const membership = action === 'send' ? await this.cache.get(roomId, caller.id) : await this.rooms.findMembership(roomId, caller.id);
     if (!membership) throw new AppError(ErrorCode.NotFound, `Room ${roomId} does not exist`);
+    // Whatever else holds (a membership that outlived the ban, a role), a ban leaves only what
+    // anyone signed in may do: see a public room's details.
+    if (membership.banned && action !== 'view') throw new AppError(ErrorCode.Banned, 'You are banned from this room');
     const actor = {
       userId: caller.id,
       siteRole: caller.role,
@@ -41,6 +46,13 @@ export class RoomAccess {
       if (membership.banned) throw new AppError(ErrorCode.Banned, 'You are banned from this room');
       if (!membership.member) throw new AppError(ErrorCode.NotMember, 'You are not a member of this room');
       throw new AppError(ErrorCode.Forbidden, `Your role in this room (${membership.member.role}) does not allow this`);
+    }
+    if (!membership.member && caller.role === 'admin' && !(action === 'view' && actor.publicRoom)) {
+      // Site admins may look into any room (that is how abuse gets handled): leave a trail.
+      this.logger.log(
+        { audit: 'site-admin-access', adminId: caller.id, roomId, action },
+        'site admin acted in a room they are not a member of',
+      );
     }
     return { ...membership, actor };
   }

@@ -13,6 +13,7 @@ describe('room policy', () => {
     ['read', null, 'user', false],
     ['invite', 'guest', 'guest', false],
     ['invite', 'member', 'user', true],
+    ['invite', 'owner', 'guest', false],
     ['rename', 'member', 'user', false],
     ['rename', 'admin', 'user', true],
     ['deleteRoom', 'admin', 'user', false],

@@ -29,7 +29,8 @@ const rules: Record<RoomAction, (actor: RoomActor) => boolean> = {
   view: (a) => a.publicRoom === true || isMember(a) || isSiteAdmin(a),
   read: (a) => isMember(a) || isSiteAdmin(a),
   send: isMember,
-  invite: atLeast('member'),
+  // Guests are anonymous and unlimited in number: they may not make anyone a member of anything.
+  invite: (a) => a.siteRole !== 'guest' && atLeast('member')(a),
   listMembers: (a) => isMember(a) || isSiteAdmin(a),
   rename: (a) => atLeast('admin')(a) || isSiteAdmin(a),
   deleteRoom: (a) => atLeast('owner')(a) || isSiteAdmin(a),

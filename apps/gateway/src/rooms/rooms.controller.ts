@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Query, Res, UseGuards } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user';
 import { AuthGuard, CurrentUser } from '../auth/auth.guard';
@@ -6,7 +7,10 @@ import { AuthService } from '../auth/auth.service';
 import { ApiErrors, AUTH_ERRORS, INVALID_INPUT, ROOM_ERRORS } from '../common/api-errors.decorator';
 import { CreateRoomDto, DirectoryQueryDto, InviteDto, MarkReadDto, RenameRoomDto } from './dto/room.dto';
 import { InviteResult, MembershipView, MyRoomView, ReadMarker, RoomDetails, RoomsPage, RoomView } from './dto/room.response';
-import { RoomsService } from './rooms.service';
+import { MineQueryDto } from './dto/mine-query.dto';
+import { MINE_PAGE_MAX, RoomsService } from './rooms.service';
+
+const ROOM_ACTIONS_LIMITED = 'too many room creations, invites, joins and leaves (per user, per minute)';
 
 @ApiTags('rooms')
 @ApiBearerAuth()
@@ -22,7 +26,12 @@ export class RoomsController {
   @Post()
   @ApiOperation({ summary: 'Create a room; you become its owner, invited users its members' })
   @ApiCreatedResponse({ type: RoomView })
-  @ApiErrors({ VALIDATION_FAILED: INVALID_INPUT, NOT_FOUND: 'an invited user does not exist' })
+  @ApiErrors({
+    VALIDATION_FAILED: INVALID_INPUT,
+    NOT_FOUND: 'an invited user does not exist',
+    FORBIDDEN: 'guests may not invite anyone',
+    RATE_LIMITED: ROOM_ACTIONS_LIMITED,
+  })
   async create(@CurrentUser() auth: AuthUser, @Body() dto: CreateRoomDto): Promise<RoomView> {
     return this.rooms.create(await this.auth.me(auth), dto);
   }
@@ -36,10 +45,30 @@ export class RoomsController {
   }
 
   @Get('mine')
-  @ApiOperation({ summary: 'My rooms, newest activity first, with last message and unread count' })
-  @ApiOkResponse({ type: [MyRoomView] })
-  mine(@CurrentUser() auth: AuthUser): Promise<MyRoomView[]> {
-    return this.rooms.mine(auth);
+  @ApiOperation({
+    summary: 'My rooms, newest activity first, with last message and unread count',
+    description: `At most \`limit\` rooms (default and maximum ${MINE_PAGE_MAX}). When there are more, the response carries \`X-Next-Cursor\` (pass it as \`cursor\`) and \`Link: <…>; rel="next"\`; the body stays an array.`,
+  })
+  @ApiOkResponse({
+    type: [MyRoomView],
+    headers: {
+      'X-Next-Cursor': { description: 'The `cursor` of the next page; absent on the last page', schema: { type: 'string' } },
+      Link: { description: 'The next page, as `<url>; rel="next"`; absent on the last page', schema: { type: 'string' } },
+    },
+  })
+  @ApiErrors({ VALIDATION_FAILED: INVALID_INPUT })
+  async mine(
+    @CurrentUser() auth: AuthUser,
+    @Query() query: MineQueryDto,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<MyRoomView[]> {
+    const { items, nextCursor } = await this.rooms.mine(auth, query);
+    if (nextCursor) {
+      const next = new URLSearchParams({ ...(query.limit ? { limit: String(query.limit) } : {}), cursor: nextCursor });
+      response.setHeader('X-Next-Cursor', nextCursor);
+      response.setHeader('Link', `</rooms/mine?${next.toString()}>; rel="next"`);
+    }
+    return items;
   }
 
   @Get(':id')
@@ -68,7 +97,7 @@ export class RoomsController {
   }
 
   @Post(':id/join')
-  @ApiOperation({ summary: 'Join a public room; a system message is posted' })
+  @ApiOperation({ summary: 'Join a public room; a system message is posted (once per minute per user: repeats are merged)' })
   @ApiCreatedResponse({ type: MembershipView, description: 'The new membership, or the existing one when already a member' })
   @ApiErrors({
     VALIDATION_FAILED: INVALID_INPUT,
@@ -76,6 +105,7 @@ export class RoomsController {
     BANNED: ROOM_ERRORS.BANNED,
     FORBIDDEN: 'the room is private: members must invite you',
     CONFLICT: 'a concurrent join of yours is in progress',
+    RATE_LIMITED: ROOM_ACTIONS_LIMITED,
   })
   async join(@CurrentUser() auth: AuthUser, @Param('id', ParseIntPipe) roomId: number): Promise<MembershipView> {
     return this.rooms.join(await this.auth.me(auth), roomId);
@@ -85,15 +115,20 @@ export class RoomsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Leave; a system message is posted (an owner who leaves hands the room to the senior admin or member)' })
   @ApiNoContentResponse({ description: 'Left' })
-  @ApiErrors(ROOM_ERRORS)
+  @ApiErrors(ROOM_ERRORS, { RATE_LIMITED: ROOM_ACTIONS_LIMITED })
   async leave(@CurrentUser() auth: AuthUser, @Param('id', ParseIntPipe) roomId: number): Promise<void> {
     return this.rooms.leave(await this.auth.me(auth), roomId);
   }
 
   @Post(':id/invites')
-  @ApiOperation({ summary: 'Invite users (up to 100): they become members and see messages from now on' })
+  @ApiOperation({
+    summary: 'Invite users (up to 100): they become members and see messages from now on; users banned from the room are skipped',
+  })
   @ApiCreatedResponse({ type: InviteResult })
-  @ApiErrors({ ...ROOM_ERRORS, NOT_FOUND: 'the room, or an invited user, does not exist' }, { FORBIDDEN: 'guests may not invite' })
+  @ApiErrors(
+    { ...ROOM_ERRORS, NOT_FOUND: 'the room, or an invited user, does not exist' },
+    { FORBIDDEN: 'guests may not invite', RATE_LIMITED: ROOM_ACTIONS_LIMITED },
+  )
   async invite(@CurrentUser() auth: AuthUser, @Param('id', ParseIntPipe) roomId: number, @Body() dto: InviteDto): Promise<InviteResult> {
     return this.rooms.invite(await this.auth.me(auth), roomId, dto.userIds);
   }

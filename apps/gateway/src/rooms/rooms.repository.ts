@@ -88,10 +88,14 @@ export class RoomsRepository {
   }
 
   /**
-   * A user's rooms, newest activity first, with unread counts: one query whatever the number of
-   * rooms (each count is an index range scan on (room_id, seq) past the read marker).
+   * A page of a user's rooms, newest activity first, with unread counts: one query (each count
+   * is an index range scan on (room_id, seq) past the read marker), keyset-paginated on
+   * (activity, id). A room whose activity moves while a client pages may show up twice or on a
+   * page already read; the next refresh puts it first.
    */
-  async roomsOf(userId: number): Promise<MyRoomRow[]> {
+  async roomsOf(userId: number, page: { limit: number; after?: { at: Date; id: number } }): Promise<MyRoomRow[]> {
+    const activity = 'COALESCE(r.last_message_at, r.created_at)';
+    const after = page.after ? `AND (${activity} < ? OR (${activity} = ? AND r.id < ?))` : '';
     const rows = await this.db.query<Record<string, unknown>[]>(
       `SELECT ${ROOM_COLUMNS}, m.role, m.last_read_seq, m.self_muted,
               (SELECT COUNT(*) FROM messages x
@@ -100,9 +104,10 @@ export class RoomsRepository {
                   AND (x.sender_id IS NULL OR x.sender_id <> m.user_id)) AS unread_count
          FROM room_members m
          JOIN rooms r ON r.id = m.room_id AND r.deleted_at IS NULL
-        WHERE m.user_id = ?
-        ORDER BY COALESCE(r.last_message_at, r.created_at) DESC, r.id DESC`,
-      [userId],
+        WHERE m.user_id = ? ${after}
+        ORDER BY ${activity} DESC, r.id DESC
+        LIMIT ?`,
+      [userId, ...(page.after ? [page.after.at, page.after.at, page.after.id] : []), page.limit],
     );
     return rows.map((row) => ({
       ...toRoomEntity(row),

@@ -12,16 +12,31 @@ import {
 } from '@chat/contracts';
 import type { RoomEntity } from '@chat/database';
 import { AppError } from '../common/app-error';
+import { RateLimits } from '../common/rate-limits';
 import { MessagesService } from '../messages/messages.service';
 import { SequenceService } from '../messages/sequence.service';
 import { MembersRepository } from '../moderation/members.repository';
 import { RealtimeServer } from '../realtime/realtime.server';
 import { UsersRepository } from '../users/users.repository';
 import type { CreateRoomDto, DirectoryQueryDto } from './dto/room.dto';
+import { MembershipNotes } from './membership-notes';
 import { type Caller, RoomAccess } from './room-access';
 import { NAMES_SHOWN } from './room-name';
 import { toMembershipView, toRoomView } from './room-view';
 import { RoomsRepository } from './rooms.repository';
+
+/** `GET /rooms/mine` answers at most this many rooms at once. */
+export const MINE_PAGE_MAX = 100;
+
+/** Where a page of my rooms ends: its last room's activity instant and id (the list's sort key). */
+function mineCursor(room: RoomEntity): string {
+  return `${(room.lastMessageAt ?? room.createdAt).getTime()}_${room.id}`;
+}
+
+function parseMineCursor(cursor: string): { at: Date; id: number } {
+  const [at, id] = cursor.split('_').map(Number);
+  return { at: new Date(at), id };
+}
 
 @Injectable()
 export class RoomsService {
@@ -33,14 +48,21 @@ export class RoomsService {
     private readonly messages: MessagesService,
     private readonly sequence: SequenceService,
     private readonly realtime: RealtimeServer,
+    private readonly limits: RateLimits,
+    private readonly notes: MembershipNotes,
   ) {}
 
   async create(owner: PublicUser, dto: CreateRoomDto): Promise<RoomView> {
-    const invited = await this.existingUsers((dto.invitedUserIds ?? []).filter((id) => id !== owner.id));
+    const inviteeIds = (dto.invitedUserIds ?? []).filter((id) => id !== owner.id);
+    if (owner.role === 'guest' && inviteeIds.length > 0) throw new AppError(ErrorCode.Forbidden, 'Guests may not invite anyone');
+    await this.limits.consumeRoomAction(owner.id);
+    const invited = await this.existingUsers(inviteeIds);
     const room = await this.rooms.createRoom({ name: dto.name ?? null, isPrivate: dto.isPrivate ?? false, ownerId: owner.id }, [
       { userId: owner.id, role: 'owner' },
       ...invited.map((u) => ({ userId: u.id, role: u.role === 'guest' ? ('guest' as const) : ('member' as const) })),
     ]);
+    // Drops what replicas remember about this id from before it existed (lookups of missing rooms are cached).
+    await this.access.changed(room.id);
     if (invited.length > 0) await this.messages.announce(room, `${owner.nickname} invited ${invited.map((u) => u.nickname).join(', ')}`);
     return (await this.named([room], owner.id))[0];
   }
@@ -56,13 +78,18 @@ export class RoomsService {
     };
   }
 
-  async mine(caller: Caller): Promise<MyRoomView[]> {
-    const rows = await this.rooms.roomsOf(caller.id);
-    const views = await this.named(rows, caller.id);
-    return views.map((view, i) => {
-      const row = rows[i];
+  /** A page of my rooms, newest activity first; `nextCursor` continues after the last one (null at the end). */
+  async mine(caller: Caller, query: { limit?: number; cursor?: string }): Promise<{ items: MyRoomView[]; nextCursor: string | null }> {
+    const limit = query.limit ?? MINE_PAGE_MAX;
+    const rows = await this.rooms.roomsOf(caller.id, { limit: limit + 1, after: query.cursor ? parseMineCursor(query.cursor) : undefined });
+    const page = rows.slice(0, limit);
+    const views = await this.named(page, caller.id);
+    const items = views.map((view, i) => {
+      const row = page[i];
       return { ...view, role: row.role, unreadCount: row.unreadCount, lastReadSeq: row.lastReadSeq, selfMuted: row.selfMuted };
     });
+    const last = page.at(-1);
+    return { items, nextCursor: rows.length > limit && last ? mineCursor(last) : null };
   }
 
   async get(caller: Caller, roomId: number): Promise<RoomDetails> {
@@ -88,6 +115,7 @@ export class RoomsService {
 
   /** Joins a public room. Joining twice is harmless: the existing membership is returned. */
   async join(user: PublicUser, roomId: number): Promise<MembershipView> {
+    await this.limits.consumeRoomAction(user.id);
     const membership = await this.rooms.findMembership(roomId, user.id);
     if (!membership) throw new AppError(ErrorCode.NotFound, `Room ${roomId} does not exist`);
     if (membership.banned) throw new AppError(ErrorCode.Banned, 'You are banned from this room');
@@ -99,29 +127,34 @@ export class RoomsService {
     });
     await this.access.changed(roomId);
     this.realtime.toRoom(roomId).emit('notice', { roomId, kind: 'join', userId: user.id, text: `${user.nickname} joined` });
-    await this.messages.announce(membership.room, `${user.nickname} joined`);
+    if (await this.notes.shouldStore(roomId, user.id)) await this.messages.announce(membership.room, `${user.nickname} joined`);
     return toMembershipView(member);
   }
 
   async leave(user: PublicUser, roomId: number): Promise<void> {
+    await this.limits.consumeRoomAction(user.id);
     const { room } = await this.access.require(roomId, user, 'leave');
     if (!(await this.members.remove(roomId, user.id))) return;
     await this.access.changed(roomId);
     this.realtime.removeFromRoom(user.id, roomId);
     this.realtime.toRoom(roomId).emit('notice', { roomId, kind: 'leave', userId: user.id, text: `${user.nickname} left` });
-    await this.messages.announce(room, `${user.nickname} left`);
+    if (await this.notes.shouldStore(roomId, user.id)) await this.messages.announce(room, `${user.nickname} left`);
   }
 
-  /** Invitees become members who see only the messages sent from now on. */
+  /** Invitees become members who see only the messages sent from now on; users banned from the room are skipped. */
   async invite(inviter: PublicUser, roomId: number, userIds: number[]): Promise<InviteResult> {
     const { room } = await this.access.require(roomId, inviter, 'invite');
+    await this.limits.consumeRoomAction(inviter.id);
     const invited = await this.existingUsers(userIds);
     const joinedSeq = await this.sequence.current(roomId, room.lastSeq);
-    const added = await this.members.addMany(roomId, invited, joinedSeq);
+    const { added, banned } = await this.members.addMany(roomId, invited, joinedSeq);
     if (added.length > 0) await this.access.changed(roomId);
     const names = invited.filter((u) => added.includes(u.id)).map((u) => u.nickname);
     if (names.length > 0) await this.messages.announce(room, `${inviter.nickname} invited ${names.join(', ')}`);
-    return { added, alreadyMembers: invited.map((u) => u.id).filter((id) => !added.includes(id)) };
+    const skipped = new Set([...added, ...banned]);
+    const alreadyMembers = invited.map((u) => u.id).filter((id) => !skipped.has(id));
+    // `banned` only when there were some: the v1 shape stays exactly `{ added, alreadyMembers }`.
+    return { added, alreadyMembers, ...(banned.length > 0 ? { banned } : {}) };
   }
 
   async markRead(caller: Caller, roomId: number, seq: number): Promise<{ roomId: number; lastReadSeq: number }> {

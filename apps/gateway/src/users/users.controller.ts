@@ -4,7 +4,7 @@ import type { AuthUser } from '../auth/auth-user';
 import { AuthGuard, CurrentUser } from '../auth/auth.guard';
 import { ApiErrors, AUTH_ERRORS, INVALID_INPUT } from '../common/api-errors.decorator';
 import { SiteBanDto, UpdateUserDto, UsersQueryDto } from './dto/user.dto';
-import { UsersPage, UserView } from './dto/user.response';
+import { UpdatedUser, UsersPage, UserView } from './dto/user.response';
 import { UsersService } from './users.service';
 
 @ApiTags('users')
@@ -33,13 +33,17 @@ export class UsersController {
 
   @Patch(':id')
   @ApiOperation({ summary: 'Change nickname and/or password: yourself, or anyone for a site admin' })
-  @ApiOkResponse({ type: UserView, description: 'The updated user' })
+  @ApiOkResponse({
+    type: UpdatedUser,
+    description:
+      'The updated user. A new password voids every token of the user and disconnects their sockets; when you changed your own, `access_token` is the fresh token to use from now on.',
+  })
   @ApiErrors({
     VALIDATION_FAILED: INVALID_INPUT,
     FORBIDDEN: 'another user, and you are not a site admin; or a password for a guest',
     NOT_FOUND: 'no such user',
   })
-  update(@CurrentUser() caller: AuthUser, @Param('id', ParseIntPipe) id: number, @Body() dto: UpdateUserDto): Promise<UserView> {
+  update(@CurrentUser() caller: AuthUser, @Param('id', ParseIntPipe) id: number, @Body() dto: UpdateUserDto): Promise<UpdatedUser> {
     return this.users.update(caller, id, dto);
   }
 

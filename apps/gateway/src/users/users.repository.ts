@@ -16,6 +16,10 @@ export class UsersRepository {
     return this.users.createQueryBuilder('u').addSelect('u.passwordHash').where('u.email = :email', { email }).getOne();
   }
 
+  async countWithPasswordHash(hashes: string[]): Promise<number> {
+    return hashes.length === 0 ? 0 : this.users.countBy({ passwordHash: In(hashes) });
+  }
+
   findMany(ids: number[]): Promise<UserEntity[]> {
     return ids.length === 0 ? Promise.resolve([]) : this.users.findBy({ id: In(ids) });
   }

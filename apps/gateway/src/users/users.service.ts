@@ -8,13 +8,18 @@ import { SessionStore } from '../auth/session-store';
 import { AppError } from '../common/app-error';
 import { RealtimeServer } from '../realtime/realtime.server';
 import type { SiteBanDto, UpdateUserDto, UsersQueryDto } from './dto/user.dto';
+import { UserCache } from './user-cache';
 import { toUserView } from './user-view';
 import { UsersRepository } from './users.repository';
+
+/** The updated user; after a change of one's own password, with the one token that still works. */
+export type UpdatedUser = UserView & { access_token?: string };
 
 @Injectable()
 export class UsersService {
   constructor(
     private readonly users: UsersRepository,
+    private readonly userCache: UserCache,
     private readonly auth: AuthService,
     private readonly sessions: SessionStore,
     private readonly realtime: RealtimeServer,
@@ -34,7 +39,11 @@ export class UsersService {
     return toUserView(await this.require(id));
   }
 
-  async update(caller: AuthUser, id: number, dto: UpdateUserDto): Promise<UserView> {
+  /**
+   * A new password voids every token of the user (a thief's included) and disconnects their
+   * sockets everywhere; a user who changed their own gets a fresh token back.
+   */
+  async update(caller: AuthUser, id: number, dto: UpdateUserDto): Promise<UpdatedUser> {
     requireSelfOrAdmin(caller, id);
     const user = await this.require(id);
     if (dto.password !== undefined && user.role === 'guest') throw new AppError(ErrorCode.Forbidden, 'Guests have no password');
@@ -42,8 +51,15 @@ export class UsersService {
       ...(dto.nickname === undefined ? {} : { nickname: dto.nickname }),
       ...(dto.password === undefined ? {} : { passwordHash: await this.auth.hashPassword(dto.password) }),
     };
-    if (Object.keys(changes).length > 0) await this.users.update(id, changes);
-    return toUserView({ ...user, ...changes });
+    if (Object.keys(changes).length === 0) return toUserView(user);
+    await this.users.update(id, changes);
+    await this.userCache.changed(id);
+    const updated = { ...user, ...changes };
+    if (dto.password === undefined) return toUserView(updated);
+    const cutoff = await this.sessions.revokeAllOf(id, this.config.auth.jwtTtlSeconds);
+    this.realtime.disconnectUser(id);
+    if (caller.id !== id) return toUserView(updated);
+    return { ...toUserView(updated), access_token: await this.auth.issueToken(updated, cutoff) };
   }
 
   /** A site ban voids the user's tokens and disconnects their sockets on every replica at once. */
@@ -53,11 +69,11 @@ export class UsersService {
     const user = await this.require(id);
     const changes = dto.banned ? { bannedAt: new Date(), banReason: dto.reason ?? null } : { bannedAt: null, banReason: null };
     await this.users.update(id, changes);
+    await this.userCache.changed(id);
+    // Lifting a ban leaves the cut-off where the ban put it: tokens from before the ban stay void.
     if (dto.banned) {
       await this.sessions.revokeAllOf(id, this.config.auth.jwtTtlSeconds);
       this.realtime.disconnectUser(id);
-    } else {
-      await this.sessions.allowNewTokensOf(id, this.config.auth.jwtTtlSeconds);
     }
     return toUserView({ ...user, ...changes });
   }

@@ -3,6 +3,9 @@ import { createApi, describeError, type Session } from '../lib/api';
 import { fieldText } from '../lib/forms';
 import { Field } from '../ui/Field';
 
+/** The demo accounts exist only in a local demo (demo-seed.sql); a deployment never mentions them. */
+const LOCAL_DEMO = ['localhost', '127.0.0.1', '[::1]'].includes(window.location.hostname);
+
 type Mode = 'login' | 'register';
 type Failure = { form: 'account' | 'guest'; text: string };
 
@@ -79,7 +82,7 @@ export function SignIn({ notice, onSignedIn }: { notice: string | null; onSigned
             {mode === 'login' ? 'Create an account' : 'Sign in instead'}
           </button>
         </p>
-        {mode === 'login' && <p className="hint">Demo accounts: postman1@test.com, postman2@test.com (password 1234)</p>}
+        {mode === 'login' && LOCAL_DEMO && <p className="hint">Demo accounts: postman1@test.com, postman2@test.com (password 1234)</p>}
       </section>
       <section className="card" aria-labelledby="guest-heading">
         <h2 id="guest-heading">Just looking?</h2>

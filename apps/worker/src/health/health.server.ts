@@ -34,7 +34,8 @@ export class HealthServer implements OnApplicationBootstrap, OnApplicationShutdo
         res.writeHead(status, { 'content-type': type }).end(body);
       });
     });
-    this.server.listen(this.config.worker.healthPort, () => this.logger.log(`health on :${this.config.worker.healthPort}`));
+    const { host, worker } = this.config;
+    this.server.listen(worker.healthPort, host, () => this.logger.log(`health on ${host}:${worker.healthPort}`));
   }
 
   onApplicationShutdown(): void {

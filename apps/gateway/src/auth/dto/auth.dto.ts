@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsNewPassword, NEW_PASSWORD_DESCRIPTION } from '../../common/password';
+import { IsNickname, NICKNAME_DESCRIPTION, NICKNAME_MAX_LENGTH } from '../../common/text';
 
 export class RegisterDto {
   @ApiProperty({ example: 'alice@example.com', maxLength: 254 })
@@ -7,14 +9,12 @@ export class RegisterDto {
   @MaxLength(254)
   email!: string;
 
-  @ApiProperty({ minLength: 8, maxLength: 128 })
-  @IsString()
-  @Length(8, 128)
+  @ApiProperty({ minLength: 8, maxLength: 128, description: NEW_PASSWORD_DESCRIPTION })
+  @IsNewPassword()
   password!: string;
 
-  @ApiProperty({ minLength: 1, maxLength: 32 })
-  @IsString()
-  @Length(1, 32)
+  @ApiProperty({ minLength: 1, maxLength: NICKNAME_MAX_LENGTH, description: NICKNAME_DESCRIPTION })
+  @IsNickname()
   nickname!: string;
 }
 
@@ -24,17 +24,21 @@ export class LoginDto {
   @MaxLength(254)
   email!: string;
 
-  /** Whatever is stored is accepted here, so the demo accounts' `1234` works. */
-  @ApiProperty({ example: '1234' })
+  /**
+   * Whatever is stored is accepted here, so the demo accounts' `1234` works. No 72-byte cap:
+   * accounts registered while 128 characters of any size were allowed may hold longer passwords,
+   * and bcrypt compares the first 72 bytes of both, so refusing would lock them out while
+   * accepting gives nothing away (a match still takes the stored password's first 72 bytes).
+   */
+  @ApiProperty({ example: '1234', description: 'Up to 128 characters; bcrypt compares only the first 72 bytes in UTF-8' })
   @IsString()
   @Length(1, 128)
   password!: string;
 }
 
 export class GuestDto {
-  @ApiPropertyOptional({ minLength: 1, maxLength: 32 })
+  @ApiPropertyOptional({ minLength: 1, maxLength: NICKNAME_MAX_LENGTH, description: NICKNAME_DESCRIPTION })
   @IsOptional()
-  @IsString()
-  @Length(1, 32)
+  @IsNickname()
   nickname?: string;
 }

@@ -2,8 +2,9 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { PageQueryDto } from '../../common/page-query.dto';
 import { Type } from 'class-transformer';
-import { IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsOptional, IsString, Matches } from 'class-validator';
 import { IsSeq } from '../../common/ids';
+import { IsText } from '../../common/text';
 
 export const MAX_MESSAGE_LENGTH = 4000;
 
@@ -13,8 +14,7 @@ export const IsClientMsgId = () =>
 
 export class PostMessageDto {
   @ApiProperty({ minLength: 1, maxLength: MAX_MESSAGE_LENGTH })
-  @IsString()
-  @Length(1, MAX_MESSAGE_LENGTH)
+  @IsText({ min: 1, max: MAX_MESSAGE_LENGTH })
   content!: string;
 
   @ApiPropertyOptional({ description: 'Makes a retry idempotent', maxLength: 64 })

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsPositive, IsString, Length, Max } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsPositive, Max } from 'class-validator';
 import type { RoomRole } from '@chat/contracts';
 import { IsId } from '../../common/ids';
+import { IsText } from '../../common/text';
 
 const ROLES: RoomRole[] = ['owner', 'admin', 'member', 'guest'];
 /** A timed mute lasts at most a year; longer means "until lifted" (omit mutedMinutes). */
@@ -33,7 +34,6 @@ export class BanDto {
 
   @ApiPropertyOptional({ maxLength: 500 })
   @IsOptional()
-  @IsString()
-  @Length(1, 500)
+  @IsText({ min: 1, max: 500 })
   reason?: string;
 }

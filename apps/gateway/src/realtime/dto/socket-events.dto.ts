@@ -1,7 +1,8 @@
-import { IsBoolean, IsInt, IsOptional, IsPositive, IsString, Length, Max } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, IsPositive, IsString, Max } from 'class-validator';
 import { IsMessageId } from '../../messages/dto/message.dto';
 import { MAX_MUTE_MINUTES } from '../../moderation/dto/moderation.dto';
 import { IsId, IsSeq } from '../../common/ids';
+import { IsText } from '../../common/text';
 
 /** Payloads of the client → server socket events (API.md), validated like REST bodies. */
 
@@ -42,8 +43,7 @@ export class ModerateDto extends RoomOnlyDto {
   userId!: number;
 
   @IsOptional()
-  @IsString()
-  @Length(1, 500)
+  @IsText({ min: 1, max: 500 })
   reason?: string;
 }
 

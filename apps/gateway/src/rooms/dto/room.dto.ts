@@ -1,15 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsOptional, IsString, Length, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsOptional, ValidateIf } from 'class-validator';
 import { PageQueryDto } from '../../common/page-query.dto';
 import { IsId, IsSeq } from '../../common/ids';
+import { IsText } from '../../common/text';
 
 export const MAX_INVITES = 100;
 
 export class CreateRoomDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: 100, description: "Omitted: the room is named after its members' nicknames" })
   @IsOptional()
-  @IsString()
-  @Length(1, 100)
+  @IsText({ min: 1, max: 100 })
   name?: string;
 
   @ApiPropertyOptional({ default: false })
@@ -30,8 +30,7 @@ export class DirectoryQueryDto extends PageQueryDto {}
 export class RenameRoomDto {
   @ApiProperty({ minLength: 1, maxLength: 100, nullable: true, description: "null: name the room after its members' nicknames" })
   @ValidateIf((o: RenameRoomDto) => o.name !== null)
-  @IsString()
-  @Length(1, 100)
+  @IsText({ min: 1, max: 100 })
   name!: string | null;
 }
 

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type * as contract from '@chat/contracts';
 import type { RoomsService } from '../rooms.service';
 
@@ -99,6 +99,9 @@ export class InviteResult implements contract.InviteResult {
 
   @ApiProperty({ type: 'integer', isArray: true })
   alreadyMembers!: number[];
+
+  @ApiPropertyOptional({ type: 'integer', isArray: true, description: 'Banned from the room, so not added; present only when some were' })
+  banned?: number[];
 }
 
 export class ReadMarker implements Awaited<ReturnType<RoomsService['markRead']>> {

@@ -1,20 +1,21 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsOptional, IsString, Length } from 'class-validator';
+import { IsBoolean, IsOptional, ValidateIf } from 'class-validator';
+import { IsNewPassword, NEW_PASSWORD_DESCRIPTION } from '../../common/password';
 import { PageQueryDto } from '../../common/page-query.dto';
+import { IsNickname, IsText, NICKNAME_DESCRIPTION, NICKNAME_MAX_LENGTH } from '../../common/text';
 
 export class UsersQueryDto extends PageQueryDto {}
 
+/** Either may be omitted, but not sent as null: neither can be cleared. */
 export class UpdateUserDto {
-  @ApiPropertyOptional({ minLength: 1, maxLength: 32 })
-  @IsOptional()
-  @IsString()
-  @Length(1, 32)
+  @ApiPropertyOptional({ minLength: 1, maxLength: NICKNAME_MAX_LENGTH, description: NICKNAME_DESCRIPTION })
+  @ValidateIf((o: UpdateUserDto) => o.nickname !== undefined)
+  @IsNickname()
   nickname?: string;
 
-  @ApiPropertyOptional({ minLength: 8, maxLength: 128 })
-  @IsOptional()
-  @IsString()
-  @Length(8, 128)
+  @ApiPropertyOptional({ minLength: 8, maxLength: 128, description: NEW_PASSWORD_DESCRIPTION })
+  @ValidateIf((o: UpdateUserDto) => o.password !== undefined)
+  @IsNewPassword()
   password?: string;
 }
 
@@ -25,7 +26,6 @@ export class SiteBanDto {
 
   @ApiPropertyOptional({ maxLength: 500 })
   @IsOptional()
-  @IsString()
-  @Length(1, 500)
+  @IsText({ min: 1, max: 500 })
   reason?: string;
 }

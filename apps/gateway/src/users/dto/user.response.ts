@@ -41,3 +41,8 @@ export class UsersPage implements contract.Page<contract.UserView> {
   @ApiProperty({ type: 'integer', nullable: true, description: 'Pass as `cursor` for the next page; null at the end' })
   nextCursor!: number | null;
 }
+
+export class UpdatedUser extends UserView {
+  @ApiPropertyOptional({ description: 'After a change of your own password: the new token (every older one is void)' })
+  access_token?: string;
+}

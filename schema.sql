@@ -1,10 +1,9 @@
--- Schema of the chat cluster, plus the demo data of API.md.
+-- Schema of the chat cluster: tables only, no rows (demo-seed.sql holds the demo accounts).
 --
 -- Runs unchanged on MySQL 8 and MariaDB 10.11, and is safe to apply twice: every table is
--- created only if absent and every demo row is inserted only if absent. It creates no database:
--- apply it to the database named in DATABASE_URL (docker-compose mounts it into the MySQL image's
--- init directory, which runs it against MYSQL_DATABASE; the local launcher and the tests pipe it
--- into the database they create).
+-- created only if absent. It creates no database: apply it to the database named in
+-- DATABASE_URL (docker-compose mounts it into the MySQL image's init directory, which runs it
+-- against MYSQL_DATABASE; the local launcher and the tests apply it to the database they create).
 --
 -- Times are UTC DATETIME(3): the apps write them explicitly and read them back as UTC.
 -- Collation utf8mb4_unicode_ci exists on both servers (MySQL 8's default, utf8mb4_0900_ai_ci,
@@ -93,16 +92,3 @@ CREATE TABLE IF NOT EXISTS messages (
   CONSTRAINT fk_messages_room FOREIGN KEY (room_id) REFERENCES rooms (id) ON DELETE CASCADE,
   CONSTRAINT fk_messages_sender FOREIGN KEY (sender_id) REFERENCES users (id) ON DELETE SET NULL
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
-
--- Demo data (API.md): every password is "1234" (bcrypt, cost 10).
-INSERT IGNORE INTO users (id, email, password_hash, nickname, role, created_at) VALUES
-  (1, 'postman1@test.com', '$2b$10$S432c.aDiOMyzY3WtpOoE.sfLq2myMI9M2OlcbHDrpM01LBuuflsW', 'postman1', 'user',  UTC_TIMESTAMP(3)),
-  (2, 'postman2@test.com', '$2b$10$S432c.aDiOMyzY3WtpOoE.sfLq2myMI9M2OlcbHDrpM01LBuuflsW', 'postman2', 'user',  UTC_TIMESTAMP(3)),
-  (3, 'test1@test.com',    '$2b$10$S432c.aDiOMyzY3WtpOoE.sfLq2myMI9M2OlcbHDrpM01LBuuflsW', 'test1',    'user',  UTC_TIMESTAMP(3)),
-  (4, 'admin@test.com',    '$2b$10$S432c.aDiOMyzY3WtpOoE.sfLq2myMI9M2OlcbHDrpM01LBuuflsW', 'admin',    'admin', UTC_TIMESTAMP(3));
-
-INSERT IGNORE INTO rooms (id, name, is_private, owner_id, created_at) VALUES
-  (1, 'Test room', 0, 1, UTC_TIMESTAMP(3));
-
-INSERT IGNORE INTO room_members (room_id, user_id, role, joined_at) VALUES
-  (1, 1, 'owner', UTC_TIMESTAMP(3));

@@ -1,0 +1,28 @@
+import type { Logger } from '@nestjs/common';
+import type { ExtendedError } from 'socket.io';
+import { ErrorCode } from '@chat/contracts';
+import { type PresenceService, TooManySockets } from './presence.service';
+import type { ChatSocket } from './realtime.server';
+
+/**
+ * Connection middleware, after authentication: counts the socket in the user's presence, and
+ * refuses it past the per-user cap with `connect_error` message `too_many_connections`
+ * (`data.code` RATE_LIMITED). If presence cannot be reached the socket is let in: a Redis
+ * hiccup must not lock everyone out, and the cap is a guard against abuse, not an invariant.
+ */
+export function socketAdmission(presence: PresenceService, logger: Logger) {
+  return (socket: ChatSocket, next: (error?: ExtendedError) => void): void => {
+    presence.connected(socket.data.user.id, socket.id).then(
+      () => next(),
+      (error: Error) => {
+        if (!(error instanceof TooManySockets)) {
+          logger.warn(`presence (connect): ${error.message}`);
+          return next();
+        }
+        const refusal = new Error('too_many_connections') as ExtendedError;
+        refusal.data = { code: ErrorCode.RateLimited, message: error.message };
+        next(refusal);
+      },
+    );
+  };
+}
