@@ -1,7 +1,7 @@
 -- Demo data of API.md, for a local cluster only: every account's password is "1234" (bcrypt,
 -- cost 10) and admin@test.com is a site admin, so a deployment others can reach must never load it.
 --
--- Apply after schema.sql. Safe to apply twice: every row is inserted only if absent. The local
+-- Apply after init.sql. Safe to apply twice: every row is inserted only if absent. The local
 -- launcher (`npm start`) and the test suites apply it; docker-compose.yml does not, and
 -- docker-compose.demo.yml adds it on purpose.
 

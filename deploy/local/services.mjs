@@ -136,7 +136,7 @@ export function ensureNginx(log) {
 }
 
 /**
- * Creates the database named in `url` if absent and applies the SQL files in order (schema.sql,
+ * Creates the database named in `url` if absent and applies the SQL files in order (init.sql,
  * then demo-seed.sql where demo data is wanted; each is safe to apply twice).
  */
 export function prepareDatabase(url, sqlFiles) {

@@ -1,5 +1,5 @@
 // `npm start`: the whole cluster on this machine with no configuration. Installs dependencies
-// if missing, makes MySQL/MariaDB and Redis reachable, creates the database from schema.sql and
+// if missing, makes MySQL/MariaDB and Redis reachable, creates the database from init.sql and
 // the demo accounts from demo-seed.sql, builds, then runs 3 gateway replicas, the worker and
 // nginx at http://localhost:8080, every one of them listening on loopback only.
 // With a Docker engine (and nothing already listening), it runs docker-compose.yml instead.
@@ -92,7 +92,7 @@ async function main() {
 
   const mysql = await ensureMysql(s.databaseUrl, { runDir, log });
   const redis = await ensureRedis(s.redisUrl, { runDir, log });
-  await prepareDatabase(s.databaseUrl, [join(root, 'schema.sql'), join(root, 'demo-seed.sql')]);
+  await prepareDatabase(s.databaseUrl, [join(root, 'init.sql'), join(root, 'demo-seed.sql')]);
   log('building (tsc -b)');
   run('npm', ['run', 'build', '--silent']);
 

@@ -49,8 +49,8 @@ describe('deployment files', () => {
   it('docker-compose.yml passes `docker-compose config` with JWT_SECRET, and loads the schema only', () => {
     const result = composeConfig(['docker-compose.yml'], secrets);
     assert.equal(result.status, 0, result.stderr);
-    assert.deepEqual(initdbMounts(result.stdout), ['/docker-entrypoint-initdb.d/1-schema.sql']);
-    assert.match(result.stdout, /schema\.sql:\/docker-entrypoint-initdb\.d/);
+    assert.deepEqual(initdbMounts(result.stdout), ['/docker-entrypoint-initdb.d/1-init.sql']);
+    assert.match(result.stdout, /init\.sql:\/docker-entrypoint-initdb\.d/);
     assert.doesNotMatch(result.stdout, /demo-seed\.sql/, 'no demo accounts in a production database');
   });
 
@@ -75,22 +75,22 @@ describe('deployment files', () => {
     const result = composeConfig(['docker-compose.yml', 'docker-compose.demo.yml'], secrets);
     assert.equal(result.status, 0, result.stderr);
     assert.deepEqual(initdbMounts(result.stdout), [
-      '/docker-entrypoint-initdb.d/1-schema.sql',
+      '/docker-entrypoint-initdb.d/1-init.sql',
       '/docker-entrypoint-initdb.d/2-demo-seed.sql',
     ]);
     assert.equal([...result.stdout.matchAll(/NODE_ENV: development/g)].length, 4, 'three gateways and the worker');
     assert.doesNotMatch(result.stdout, /NODE_ENV: production/);
   });
 
-  it('the demo accounts live in demo-seed.sql only, and schema.sql creates tables only', () => {
-    const schema = readFileSync(join(repoRoot, 'schema.sql'), 'utf8');
+  it('the demo accounts live in demo-seed.sql only, and init.sql creates tables only', () => {
+    const schema = readFileSync(join(repoRoot, 'init.sql'), 'utf8');
     const seed = readFileSync(join(repoRoot, 'demo-seed.sql'), 'utf8');
     assert.doesNotMatch(schema, /^\s*INSERT/im);
     assert.doesNotMatch(schema, /@test\.com/);
     assert.match(seed, /admin@test\.com/);
     assert.doesNotMatch(seed, /CREATE TABLE|DROP/i);
     const dockerfile = readFileSync(join(repoRoot, 'deploy/docker/Dockerfile'), 'utf8');
-    assert.match(dockerfile, /^COPY schema\.sql /m);
+    assert.match(dockerfile, /^COPY init\.sql /m);
     assert.doesNotMatch(dockerfile, /^COPY .*demo-seed/m, 'the image holds no demo accounts');
   });
 

@@ -2,7 +2,7 @@ import type { DataSourceOptions } from 'typeorm';
 import { entities } from './entities';
 
 /**
- * TypeORM options shared by both apps. The schema is owned by schema.sql, never synchronised.
+ * TypeORM options shared by both apps. The schema is owned by init.sql, never synchronised.
  * Times are exchanged as UTC; sequence BIGINTs come back as numbers (they stay far below 2^53).
  */
 export function dataSourceOptions(url: string, extra: { poolSize?: number } = {}): DataSourceOptions {

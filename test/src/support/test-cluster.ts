@@ -70,7 +70,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
   };
   await startRedis();
   // The demo accounts too: suites log in as them (test1 is the non-member of several tables).
-  await prepareDatabase(databaseUrl, [join(repoRoot, 'schema.sql'), join(repoRoot, 'demo-seed.sql')]);
+  await prepareDatabase(databaseUrl, [join(repoRoot, 'init.sql'), join(repoRoot, 'demo-seed.sql')]);
 
   const lines: string[] = [];
   const gateways = options.gateways ?? 2;
