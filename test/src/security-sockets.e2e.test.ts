@@ -7,6 +7,7 @@ import { type ChatClient, connect, request, type Session } from './support/clien
 import { http, PRODUCTION_LIMITS, registerFromFreshAddress } from './support/source-address';
 import { startTestCluster, type TestCluster } from './support/test-cluster';
 import { eventually } from './support/wait';
+import WebSocket from 'ws';
 
 /**
  * The security review's findings on sockets (M4 event floods, L7 sockets per user), against a
@@ -202,6 +203,29 @@ describe('security: socket floods and connection caps', { timeout: 240_000 }, ()
 
     sockets[0].close();
     await eventually('a socket to be accepted after one closed', async () => Boolean(await open(user).catch(() => undefined)), 10_000, 200);
+  });
+
+  it('L7: sockets whose clients leave during the handshake are not left counted against the cap', async () => {
+    const [user] = await users(1);
+    const origin = t.url.replace(/^http/, 'ws');
+    // Each one sends its CONNECT and hangs up at once: Socket.IO then drops the socket once the
+    // middlewares are done, without a `disconnect`.
+    for (let i = 0; i < 30; i++) {
+      const ws = new WebSocket(`${origin}/socket.io/?EIO=4&transport=websocket`);
+      await new Promise<void>((resolve, reject) => {
+        ws.once('error', reject);
+        ws.once('message', () => {
+          ws.send(`40${JSON.stringify({ token: user.access_token })}`);
+          ws.terminate();
+          resolve();
+        });
+      });
+    }
+    await sleep(1_000);
+    for (let i = 0; i < 20; i++) {
+      const { socket } = await open(user).catch((error: Error) => assert.fail(`socket ${i + 1} of 20 refused: ${error.message}`));
+      assert.equal(socket.connected, true);
+    }
   });
 });
 

@@ -88,6 +88,9 @@ export class ChatGateway
     socket.once('disconnect', () => clearTimeout(expiry));
     await socket.join(socketRoom.user(user.id));
     socket.emit('ready', { user, replica: this.config.gateway.replicaId });
+    if (socket.data.firstSocket) {
+      await this.presence.connected(user.id).catch((error: Error) => this.logger.warn(`presence (connect): ${error.message}`));
+    }
   }
 
   async handleDisconnect(socket: ChatSocket): Promise<void> {

@@ -64,17 +64,28 @@ export class PresenceService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Counts a new socket of the user, or throws TooManySockets when they already hold
-   * MAX_SOCKETS_PER_USER across the cluster; their first socket announces them online.
+   * Counts a socket that is about to connect, or throws TooManySockets when the user already
+   * holds MAX_SOCKETS_PER_USER across the cluster. Returns how many the user holds with it: 1
+   * means it is their first, and `connected` announces them online.
    */
-  async connected(userId: number, socketId: string): Promise<void> {
+  async admit(userId: number, socketId: string): Promise<number> {
     const count = await this.touch('add', userId, socketId);
     if (count < 0) throw new TooManySockets(`At most ${this.config.maxSocketsPerUser} connections per user`);
-    if (count === 1) await this.announce(userId, true);
+    return count;
+  }
+
+  /** The user's first socket is connected: their rooms learn they are online. */
+  async connected(userId: number): Promise<void> {
+    await this.announce(userId, true);
   }
 
   async disconnected(userId: number, socketId: string): Promise<void> {
     if ((await this.touch('remove', userId, socketId)) === 0) await this.announce(userId, false);
+  }
+
+  /** An admitted socket that never connected (its client left during the handshake): uncounted, silently. */
+  async forget(userId: number, socketId: string): Promise<void> {
+    await this.touch('remove', userId, socketId);
   }
 
   /** The subset of `userIds` with a live socket anywhere: one round trip. */

@@ -10,6 +10,8 @@ export interface SocketData {
   user: PublicUser;
   /** When the token was last found not revoked (SocketAuthGuard). */
   liveCheckedAt?: number;
+  /** The user's first socket across the cluster when it was admitted (socketAdmission). */
+  firstSocket?: boolean;
 }
 
 export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;

@@ -12,8 +12,17 @@ import type { ChatSocket } from './realtime.server';
  */
 export function socketAdmission(presence: PresenceService, logger: Logger) {
   return (socket: ChatSocket, next: (error?: ExtendedError) => void): void => {
-    presence.connected(socket.data.user.id, socket.id).then(
-      () => next(),
+    const userId = socket.data.user.id;
+    presence.admit(userId, socket.id).then(
+      (count) => {
+        socket.data.firstSocket = count === 1;
+        next();
+        // Socket.IO connects an admitted socket on the next tick, or drops it without a
+        // `disconnect` if its client left meanwhile: then it must not stay counted.
+        setImmediate(() => {
+          if (!socket.connected) presence.forget(userId, socket.id).catch((e: Error) => logger.warn(`presence (forget): ${e.message}`));
+        });
+      },
       (error: Error) => {
         if (!(error instanceof TooManySockets)) {
           logger.warn(`presence (connect): ${error.message}`);
