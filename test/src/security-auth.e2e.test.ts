@@ -3,9 +3,11 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { PublicUser } from '@chat/contracts';
+import type { RowDataPacket } from 'mysql2/promise';
 import { type ChatClient, connect, type Session } from './support/clients';
 import { AddressClient, http, loginFromFreshAddress, PRODUCTION_LIMITS, registerFromFreshAddress } from './support/source-address';
 import { startTestCluster, type TestCluster } from './support/test-cluster';
+import { eventually } from './support/wait';
 
 /**
  * The security review's findings on accounts, logins and tokens (H2, M2, M6, L2, L3, L8, L11,
@@ -118,6 +120,25 @@ describe('security: accounts, logins and tokens', { timeout: 240_000 }, () => {
     const elsewhere = new AddressClient(t.url);
     await elsewhere.register();
     await elsewhere.guest();
+  });
+
+  it('M6: the worker deletes old guests that joined nothing and said nothing, and keeps the others', async () => {
+    const client = new AddressClient(t.url);
+    const [idle, member, fresh] = [await client.guest(), await client.guest(), await client.guest()];
+    assert.equal((await http(t.url, 'POST', '/rooms/1/join', { token: member.access_token })).status, 201);
+    // Two days old: past GUEST_RETENTION_HOURS (24), and past any token's life.
+    await t.db.query('UPDATE users SET created_at = UTC_TIMESTAMP(3) - INTERVAL 2 DAY WHERE id IN (?)', [[idle.user.id, member.user.id]]);
+    const alive = async () => {
+      const [rows] = await t.db.query<RowDataPacket[]>('SELECT id FROM users WHERE id IN (?)', [
+        [idle.user.id, member.user.id, fresh.user.id],
+      ]);
+      return new Set(rows.map((r) => Number(r.id)));
+    };
+    // A worker sweeps as it starts (and every 10 minutes after).
+    await t.cluster.supervisor.stopOne('worker');
+    t.cluster.supervisor.resume('worker');
+    await eventually('the idle guest to be deleted', async () => !(await alive()).has(idle.user.id), 30_000, 250);
+    assert.deepEqual([...(await alive())].sort(), [member.user.id, fresh.user.id].sort());
   });
 
   it('M2: a password change ends every other session and socket, and hands the caller a fresh token', async () => {

@@ -6,6 +6,7 @@ import { type AppConfig, ConfigModule, pinoOptions } from '@chat/config';
 import { QueueName, redisKeys } from '@chat/contracts';
 import { dataSourceOptions } from '@chat/database';
 import { HealthServer } from './health/health.server';
+import { GuestSweeper } from './maintenance/guest-sweeper';
 import { MessagePersistenceProcessor } from './persistence/message-persistence.processor';
 import { BatchWriter } from './persistence/batch-writer';
 import { redisProviders } from './redis.providers';
@@ -24,7 +25,7 @@ export class WorkerModule {
         BullModule.forRoot({ connection: { url: config.redis.url }, prefix: redisKeys(config.redis.prefix).bullPrefix }),
         BullModule.registerQueue({ name: QueueName.Messages }, { name: QueueName.DeadLetters }),
       ],
-      providers: [...redisProviders, BatchWriter, MessagePersistenceProcessor, HealthServer],
+      providers: [...redisProviders, BatchWriter, MessagePersistenceProcessor, HealthServer, GuestSweeper],
     };
   }
 }

@@ -78,6 +78,11 @@ describe('loadConfig', () => {
     );
   });
 
+  it('keeps guests at least as long as their tokens live', () => {
+    assert.equal(loadConfig({}).worker.guestRetentionHours, 24);
+    assert.throws(() => loadConfig({ GUEST_RETENTION_HOURS: '1', JWT_TTL_SECONDS: '7200' }), /GUEST_RETENTION_HOURS=1/);
+  });
+
   it('reads the trusted proxies, or none', () => {
     assert.equal(loadConfig({ TRUST_PROXY: 'none' }).gateway.trustProxy, false);
     assert.deepEqual(loadConfig({ TRUST_PROXY: '172.30.0.10, 10.0.0.0/8' }).gateway.trustProxy, ['172.30.0.10', '10.0.0.0/8']);

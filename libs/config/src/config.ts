@@ -34,7 +34,7 @@ export interface AppConfig {
     eventsPerSecond: number;
   };
   maxSocketsPerUser: number;
-  worker: { healthPort: number; concurrency: number; lingerMs: number };
+  worker: { healthPort: number; concurrency: number; lingerMs: number; guestRetentionHours: number };
   shutdownGraceMs: number;
 }
 
@@ -48,6 +48,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!parsed.success) throw new ConfigError(describeIssues(parsed.error, source));
   const env = parsed.data;
   const corsOrigins = parseOrigins(env.CORS_ORIGINS);
+  if (env.GUEST_RETENTION_HOURS * 3600 <= env.JWT_TTL_SECONDS) {
+    throw new ConfigError(
+      `Invalid environment:\n  GUEST_RETENTION_HOURS=${env.GUEST_RETENTION_HOURS}: must exceed JWT_TTL_SECONDS (${env.JWT_TTL_SECONDS} s), or live guests would be deleted`,
+    );
+  }
   if (env.NODE_ENV === 'production') refuseUnsafeProduction(env, corsOrigins);
   return {
     env: env.NODE_ENV,
@@ -81,7 +86,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       eventsPerSecond: env.RATE_LIMIT_EVENTS_PER_SECOND,
     },
     maxSocketsPerUser: env.MAX_SOCKETS_PER_USER,
-    worker: { healthPort: env.WORKER_HEALTH_PORT, concurrency: env.WORKER_CONCURRENCY, lingerMs: env.WORKER_LINGER_MS },
+    worker: {
+      healthPort: env.WORKER_HEALTH_PORT,
+      concurrency: env.WORKER_CONCURRENCY,
+      lingerMs: env.WORKER_LINGER_MS,
+      guestRetentionHours: env.GUEST_RETENTION_HOURS,
+    },
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
   };
 }

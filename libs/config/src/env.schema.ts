@@ -127,6 +127,11 @@ export const envSchema = z.object({
     .describe(
       'How long the worker gathers messages before a transaction when it is idle (under load the next batch gathers while one commits). Fewer, larger transactions cost MySQL less; each message reaches MySQL up to this much later. Acks and broadcasts do not wait for it.',
     ),
+  GUEST_RETENTION_HOURS: positiveInt
+    .default(24)
+    .describe(
+      'Guest accounts older than this that belong to no room and never posted are deleted by the worker (a guest cannot log in again once its token expires). Must exceed JWT_TTL_SECONDS.',
+    ),
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000).describe('How long a stopping process may drain before it exits.'),
 });
 
