@@ -106,9 +106,9 @@ export class AuthService implements OnApplicationBootstrap {
     if (typeof sub !== 'number' || typeof jti !== 'string' || jti === '' || typeof iat !== 'number' || typeof exp !== 'number') {
       throw new AppError(ErrorCode.Unauthorized, 'Malformed access token');
     }
-    const auth: AuthUser = { id: sub, role: 'guest', jti, iat, exp, issuedAtMs: typeof iat_ms === 'number' ? iat_ms : iat * 1000 };
-    await this.assertLive(auth);
-    return auth;
+    const verified = { id: sub, jti, iat, exp, issuedAtMs: typeof iat_ms === 'number' ? iat_ms : iat * 1000 };
+    const user = await this.liveUser(verified);
+    return { ...verified, role: user.role };
   }
 
   /**
@@ -116,11 +116,16 @@ export class AuthService implements OnApplicationBootstrap {
    * too; the site role is refreshed from the user's row. Returns the user.
    */
   async assertLive(auth: AuthUser): Promise<PublicUser> {
-    if (auth.exp * 1000 <= Date.now()) throw new AppError(ErrorCode.Unauthorized, 'Access token expired: log in again');
-    if (await this.sessions.isRevoked(auth)) throw new AppError(ErrorCode.Unauthorized, 'Access token revoked: log in again');
-    const user = await this.requireUser(auth.id);
+    const user = await this.liveUser(auth);
     auth.role = user.role;
     return toPublicUser(user);
+  }
+
+  /** The token's user, if the token is neither expired nor revoked and the account is usable. */
+  private async liveUser(token: Omit<AuthUser, 'role'>): Promise<UserEntity> {
+    if (token.exp * 1000 <= Date.now()) throw new AppError(ErrorCode.Unauthorized, 'Access token expired: log in again');
+    if (await this.sessions.isRevoked(token)) throw new AppError(ErrorCode.Unauthorized, 'Access token revoked: log in again');
+    return this.requireUser(token.id);
   }
 
   hashPassword(password: string): Promise<string> {

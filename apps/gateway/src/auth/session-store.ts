@@ -40,7 +40,7 @@ export class SessionStore {
   }
 
   /** Fails closed: if Redis cannot answer, the token is not trusted (UNAVAILABLE). */
-  async isRevoked(token: AuthUser): Promise<boolean> {
+  async isRevoked(token: Pick<AuthUser, 'id' | 'jti' | 'issuedAtMs'>): Promise<boolean> {
     const [revoked, notBefore] = await this.redis.mget(this.keys.revokedToken(token.jti), this.keys.tokensNotBefore(token.id)).catch(() => {
       throw new AppError(ErrorCode.Unavailable, 'Sessions cannot be checked right now; retry shortly');
     });

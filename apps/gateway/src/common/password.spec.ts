@@ -1,23 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ArgumentMetadata } from '@nestjs/common';
-import { toErrorBody } from './app-error';
-import { createValidationPipe } from './validation';
+import { body, pipe, refusal } from './validation-refusal';
 import { LoginDto, RegisterDto } from '../auth/dto/auth.dto';
 import { UpdateUserDto } from '../users/dto/user.dto';
-
-const pipe = createValidationPipe();
-const body = (metatype: ArgumentMetadata['metatype']): ArgumentMetadata => ({ type: 'body', metatype });
-
-async function refusal(value: unknown, metadata: ArgumentMetadata): Promise<string> {
-  const error = await pipe.transform(value, metadata).then(
-    () => assert.fail('accepted'),
-    (thrown: unknown) => thrown,
-  );
-  const { code, message } = toErrorBody(error);
-  assert.equal(code, 'VALIDATION_FAILED', `${message} (${String(error)})`);
-  return message;
-}
 
 const tooManyBytes = 'password must be at most 72 bytes in UTF-8 (bcrypt ignores the rest)';
 /** '가' and every other Hangul syllable is 3 bytes in UTF-8. */

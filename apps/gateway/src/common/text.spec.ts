@@ -1,25 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ArgumentMetadata } from '@nestjs/common';
-import { toErrorBody } from './app-error';
-import { createValidationPipe } from './validation';
+import { body, pipe, refusal } from './validation-refusal';
 import { GuestDto, RegisterDto } from '../auth/dto/auth.dto';
 import { UpdateUserDto } from '../users/dto/user.dto';
 import { CreateRoomDto } from '../rooms/dto/room.dto';
 import { PostMessageDto } from '../messages/dto/message.dto';
-
-const pipe = createValidationPipe();
-const body = (metatype: ArgumentMetadata['metatype']): ArgumentMetadata => ({ type: 'body', metatype });
-
-async function refusal(value: unknown, metadata: ArgumentMetadata): Promise<string> {
-  const error = await pipe.transform(value, metadata).then(
-    () => assert.fail(`accepted ${JSON.stringify(value)}`),
-    (thrown: unknown) => thrown,
-  );
-  const { code, message } = toErrorBody(error);
-  assert.equal(code, 'VALIDATION_FAILED', `${message} (${String(error)})`);
-  return message;
-}
 
 /** The three places a nickname is chosen, each as its own DTO would carry it. */
 const nicknameBodies = [

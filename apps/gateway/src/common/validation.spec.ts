@@ -1,26 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ArgumentMetadata } from '@nestjs/common';
-import { toErrorBody } from './app-error';
-import { createValidationPipe } from './validation';
+import { body, pipe, refusal } from './validation-refusal';
 import { CreateRoomDto } from '../rooms/dto/room.dto';
 import { SendMessageDto } from '../realtime/dto/send-message.dto';
 import { RegisterDto } from '../auth/dto/auth.dto';
 import { MessageIdParams } from '../messages/dto/message.dto';
-
-const pipe = createValidationPipe();
-const body = (metatype: ArgumentMetadata['metatype']): ArgumentMetadata => ({ type: 'body', metatype });
-
-/** The refusal's message, checked to be the contract's VALIDATION_FAILED (never INTERNAL). */
-async function refusal(value: unknown, metadata: ArgumentMetadata): Promise<string> {
-  const error = await pipe.transform(value, metadata).then(
-    () => assert.fail('accepted'),
-    (thrown: unknown) => thrown,
-  );
-  const { code, message } = toErrorBody(error);
-  assert.equal(code, 'VALIDATION_FAILED', `${message} (${String(error)})`);
-  return message;
-}
 
 /** Containers nested `depth` deep, the outermost counting 1; the innermost holds `leaf`. */
 function nestedArrays(depth: number, leaf: unknown = 1): unknown {

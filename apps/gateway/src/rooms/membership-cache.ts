@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { ErrorCode, type RedisKeys } from '@chat/contracts';
 import { AppError } from '../common/app-error';
+import { ChangeChannel } from '../redis/change-channel';
 import { REDIS_KEYS, REDIS_PUB, REDIS_SUB } from '../redis/redis.module';
 import { type MembershipRow, RoomsRepository } from './rooms.repository';
 
@@ -33,22 +34,19 @@ export class MembershipCache implements OnModuleInit {
   private readonly logger = new Logger(MembershipCache.name);
   private readonly rooms = new Map<number, Map<number, Entry>>();
   private size = 0;
-  private readonly channel: string;
+  private readonly changes: ChangeChannel;
 
   constructor(
     private readonly repository: RoomsRepository,
-    @Inject(REDIS_PUB) private readonly pub: Redis,
-    @Inject(REDIS_SUB) private readonly sub: Redis,
+    @Inject(REDIS_PUB) pub: Redis,
+    @Inject(REDIS_SUB) sub: Redis,
     @Inject(REDIS_KEYS) keys: RedisKeys,
   ) {
-    this.channel = keys.membershipChanged;
+    this.changes = new ChangeChannel(pub, sub, keys.membershipChanged, 'membership');
   }
 
   onModuleInit(): void {
-    this.sub.on('smessage', (channel: string, roomId: string) => {
-      if (channel === this.channel) this.drop(Number(roomId));
-    });
-    this.sub.ssubscribe(this.channel).catch((error: Error) => this.logger.warn(`membership announcements: ${error.message}`));
+    this.changes.listen((roomId) => this.drop(roomId));
   }
 
   async get(roomId: number, userId: number): Promise<MembershipRow | null> {
@@ -68,11 +66,7 @@ export class MembershipCache implements OnModuleInit {
   /** Call after changing a room's memberships, mutes or bans (or deleting it). */
   async changed(roomId: number): Promise<void> {
     this.drop(roomId);
-    await this.pub.spublish(this.channel, String(roomId)).catch((error: Error) => {
-      this.logger.warn(
-        `membership change of room ${roomId} not announced (other replicas catch up within ${FRESH_MS} ms): ${error.message}`,
-      );
-    });
+    await this.changes.announce(roomId);
   }
 
   private set(roomId: number, userId: number, value: MembershipRow | null): void {

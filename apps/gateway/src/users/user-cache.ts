@@ -1,7 +1,8 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { RedisKeys } from '@chat/contracts';
 import type { UserEntity } from '@chat/database';
+import { ChangeChannel } from '../redis/change-channel';
 import { REDIS_KEYS, REDIS_PUB, REDIS_SUB } from '../redis/redis.module';
 import { UsersRepository } from './users.repository';
 
@@ -16,24 +17,20 @@ const MAX_ENTRIES = 100_000;
  */
 @Injectable()
 export class UserCache implements OnModuleInit {
-  private readonly logger = new Logger(UserCache.name);
   private readonly entries = new Map<number, { user: UserEntity | null; at: number }>();
-  private readonly channel: string;
+  private readonly changes: ChangeChannel;
 
   constructor(
     private readonly users: UsersRepository,
-    @Inject(REDIS_PUB) private readonly pub: Redis,
-    @Inject(REDIS_SUB) private readonly sub: Redis,
+    @Inject(REDIS_PUB) pub: Redis,
+    @Inject(REDIS_SUB) sub: Redis,
     @Inject(REDIS_KEYS) keys: RedisKeys,
   ) {
-    this.channel = keys.userChanged;
+    this.changes = new ChangeChannel(pub, sub, keys.userChanged, 'user');
   }
 
   onModuleInit(): void {
-    this.sub.on('smessage', (channel: string, userId: string) => {
-      if (channel === this.channel) this.entries.delete(Number(userId));
-    });
-    this.sub.ssubscribe(this.channel).catch((error: Error) => this.logger.warn(`user announcements: ${error.message}`));
+    this.changes.listen((userId) => this.entries.delete(userId));
   }
 
   /** The user's row, or null if there is no such user. */
@@ -51,8 +48,6 @@ export class UserCache implements OnModuleInit {
   /** Call after changing a user's row. */
   async changed(id: number): Promise<void> {
     this.entries.delete(id);
-    await this.pub.spublish(this.channel, String(id)).catch((error: Error) => {
-      this.logger.warn(`change of user ${id} not announced (other replicas catch up within ${FRESH_MS} ms): ${error.message}`);
-    });
+    await this.changes.announce(id);
   }
 }
