@@ -1,10 +1,11 @@
+// @ts-check
 // Renders the nginx configuration for a set of gateway replicas. One renderer serves both the
 // local launcher (deploy/local) and docker-compose (nginx/compose.conf is its output), so the
 // routing rules cannot drift apart.
 //
 // Stickiness: every gateway prefixes its Engine.IO session ids with its REPLICA_ID
 // ("gateway-2.Xy…"). A request without `?sid=` (a new session, or plain REST) goes to the
-// balanced `gateway` upstream (least_conn, passive health with max_fails); a request with
+// balanced `gateway` upstream (least_conn; a refused replica is skipped per request, max_fails=0); a request with
 // `?sid=` (polling, and the WebSocket upgrade) goes to the upstream named after the replica in
 // the sid. Unlike ip_hash this spreads clients that share one IP (loopback tests, an office
 // behind NAT) and still keeps a polling client on one replica through handshake and upgrade.
@@ -90,7 +91,7 @@ export function renderNginxConf({
   // every peer was marked, nginx answered 502 while replicas were up.
   const upstreamServers = replicas.map((r) => `    server ${r.address} max_fails=0${resolve};`).join('\n');
   // Re-resolving hostnames (`resolve`) needs the upstream in shared memory.
-  const zone = (name) => (resolver ? `    zone ${name} 64k;\n` : '');
+  const zone = (/** @type {string} */ name) => (resolver ? `    zone ${name} 64k;\n` : '');
   const perReplica = replicas.map((r) => `  upstream ${r.id} {\n${zone(r.id)}    server ${r.address}${resolve};\n  }`).join('\n');
   const sidMap = replicas.map((r) => `    "~^${r.id.replace(/[.-]/g, '\\$&')}\\." ${r.id};`).join('\n');
   const local = runDir ? `pid ${runDir}/nginx.pid;\n` : '';
@@ -185,6 +186,7 @@ ${proxied(["proxy_set_header Connection '';"])}
 /**
  * Requests are logged by path only: `$uri`, never `$request` or `$request_uri`, whose query
  * string can carry a token (Socket.IO's `?token=` form).
+ * @param {boolean} accessLog
  */
 function accessLogLines(accessLog) {
   if (!accessLog) return '  access_log off;';
@@ -193,7 +195,10 @@ function accessLogLines(accessLog) {
   access_log /dev/stdout edge;`;
 }
 
-/** The connection cap's key: the client's address, or none (not counted) for an exempt address. */
+/**
+ * The connection cap's key: the client's address, or none (not counted) for an exempt address.
+ * @param {string[]} exempt
+ */
 function connLimitZone(exempt) {
   if (exempt.length === 0) return `  limit_conn_zone $binary_remote_addr zone=perip:10m;\n`;
   return `  # Exempt from the per-address connection cap.
@@ -209,6 +214,7 @@ ${exempt.map((address) => `    ${address} 1;`).join('\n')}
 `;
 }
 
+/** @param {string} address */
 function bindLines(address) {
   return `    # The replicas believe X-Forwarded-For from this address only (their TRUST_PROXY), and no
     # client connects from it: one that reaches a replica directly cannot choose its IP.
@@ -249,7 +255,10 @@ function apiHeaders() {
   ];
 }
 
-/** Headers on the web client's files, each location's own Cache-Control first. */
+/**
+ * Headers on the web client's files, each location's own Cache-Control first.
+ * @param {string} cacheControl
+ */
 function webHeaders(cacheControl) {
   return [
     // Not `always`: an error answer is never cached as immutable.
@@ -270,7 +279,7 @@ function webHeaders(cacheControl) {
  * URI yet, and nginx cannot redirect such a request to a named location.
  */
 function errorPages() {
-  const uri = (e) => `/_nginx/error/${e.status}`;
+  const uri = (/** @type {{ status: number }} */ e) => `/_nginx/error/${e.status}`;
   // `=431`: without it the client would get the status nginx raised (494 goes out as 400).
   const pages = EDGE_ERRORS.map((e) => `    error_page ${e.status}${e.as === e.status ? '' : ` =${e.as}`} ${uri(e)};`).join('\n');
   const locations = EDGE_ERRORS.map((e) => {
@@ -294,6 +303,7 @@ ${locations}
 
 // Only the app's own files are static: its index at `/` and Vite's assets. Every other path,
 // GET /rooms included, belongs to the API, which is why the app routes with the URL's hash.
+/** @param {string} webRoot */
 function webLocations(webRoot) {
   return `    # The web client.
     location = / {

@@ -1,3 +1,4 @@
+// @ts-check
 // `npm run bench`: from a fresh clone, installs the npm packages if missing, makes nginx, MariaDB
 // and Redis available as `npm test` does, builds, and runs the benchmark (test/src/bench) with the
 // arguments given after `--`.
@@ -6,7 +7,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** @param {string} line */
 const log = (line) => process.stdout.write(`[bench] ${line}\n`);
+/**
+ * @param {string} command
+ * @param {string[]} args
+ */
 const run = (command, args) => execFileSync(command, args, { cwd: root, stdio: 'inherit' });
 
 async function main() {
@@ -16,7 +22,7 @@ async function main() {
   log('build');
   run('npm', ['run', 'build', '--silent']);
   const child = spawn(process.execPath, [join(root, 'test/dist/bench/main.js'), ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
-  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+  for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 

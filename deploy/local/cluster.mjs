@@ -1,3 +1,4 @@
+// @ts-check
 // Starts the cluster's topology as real processes: N gateway replicas behind nginx (or behind
 // node:cluster + @socket.io/sticky in single-host mode) and the persistence worker. Used by
 // `npm start` and by the end-to-end tests, so both run exactly the same thing.
@@ -7,6 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { renderNginxConf } from '../../nginx/render.mjs';
 import { ensureNginx } from './services.mjs';
 import { Supervisor } from './supervisor.mjs';
+
+/** @typedef {Awaited<ReturnType<typeof startCluster>>} ClusterHandle */
 
 /**
  * @param {object} o
@@ -21,6 +24,7 @@ import { Supervisor } from './supervisor.mjs';
  * @param {Record<string, string>} [o.env]  environment for every app process
  * @param {(line: string) => void} [o.log]
  */
+// eslint-disable-next-line @typescript-eslint/require-await -- async so a process that cannot start (no nginx) rejects, as callers expect
 export async function startCluster(o) {
   const mode = o.mode ?? 'nginx';
   const count = o.gateways ?? 3;
@@ -33,7 +37,7 @@ export async function startCluster(o) {
   const node = process.execPath;
   // Every process listens on loopback only: nginx (or the node:cluster primary) is the one way in.
   const appEnv = { HOST: '127.0.0.1', ...o.env, WORKER_HEALTH_PORT: String(workerHealthPort) };
-  const metricsUrl = (i) => `http://127.0.0.1:${metricsBasePort + i - 1}/metrics`;
+  const metricsUrl = (/** @type {number} */ i) => `http://127.0.0.1:${metricsBasePort + i - 1}/metrics`;
 
   supervisor.start('worker', { command: node, args: [join(o.root, 'apps/worker/dist/main.js')], env: appEnv });
 
@@ -145,7 +149,11 @@ export function nginxSourceAddress() {
   return process.platform === 'linux' ? '127.0.0.254' : undefined;
 }
 
-/** Started by root, nginx's workers drop to an unprivileged user, who must be able to walk down to the web client's files. */
+/**
+ * Started by root, nginx's workers drop to an unprivileged user, who must be able to walk down to the web client's files.
+ * @param {string} webRoot
+ * @param {(line: string) => void} log
+ */
 function warnIfUnreachable(webRoot, log) {
   const root = process.getuid?.() === 0;
   for (let dir = webRoot; dir !== dirname(dir); dir = dirname(dir)) {
@@ -159,6 +167,7 @@ function warnIfUnreachable(webRoot, log) {
   }
 }
 
+/** @param {string} url */
 async function ok(url) {
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });

@@ -1,3 +1,4 @@
+// @ts-check
 // Makes MySQL/MariaDB, Redis and nginx available on a plain Debian/Ubuntu machine: uses the
 // servers already running at the configured URLs, otherwise starts the Debian packages'
 // servers, installing them with apt-get when running as root.
@@ -7,9 +8,17 @@ import { join } from 'node:path';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** @typedef {(line: string) => void} Log */
+
+/**
+ * @param {string} host
+ * @param {number} port
+ * @returns {Promise<boolean>}
+ */
 export function tcpReachable(host, port, timeoutMs = 1_000) {
   return new Promise((resolve) => {
     const socket = connect({ host, port });
+    /** @param {boolean} ok */
     const done = (ok) => {
       socket.destroy();
       resolve(ok);
@@ -20,6 +29,7 @@ export function tcpReachable(host, port, timeoutMs = 1_000) {
   });
 }
 
+/** @param {string} name */
 export function findBinary(name) {
   for (const dir of [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/bin', '/sbin']) {
     const path = `${dir}/${name}`;
@@ -29,6 +39,10 @@ export function findBinary(name) {
 }
 
 let aptUpdated = false;
+/**
+ * @param {string[]} packages
+ * @param {Log} log
+ */
 export function aptInstall(packages, log) {
   if (process.getuid?.() !== 0) {
     throw new Error(`${packages.join(', ')} not installed, and apt-get needs root: install ${packages.join(' ')} and retry`);
@@ -43,6 +57,10 @@ export function aptInstall(packages, log) {
   execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], { stdio: 'inherit', env });
 }
 
+/**
+ * @param {string} what
+ * @param {() => Promise<boolean>} check
+ */
 async function waitFor(what, check, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -52,7 +70,11 @@ async function waitFor(what, check, timeoutMs = 60_000) {
   throw new Error(`${what} did not come up within ${timeoutMs / 1000} s`);
 }
 
-/** MySQL/MariaDB at `url`; starts the machine's MariaDB server when nothing answers. */
+/**
+ * MySQL/MariaDB at `url`; starts the machine's MariaDB server when nothing answers.
+ * @param {string} url
+ * @param {{ runDir: string, log: Log }} o
+ */
 export async function ensureMysql(url, { runDir, log }) {
   const { hostname, port: p } = new URL(url);
   const port = Number(p || 3306);
@@ -73,7 +95,11 @@ export async function ensureMysql(url, { runDir, log }) {
   return { started: true, stop: () => child.kill('SIGTERM') };
 }
 
-/** A freshly installed Debian MariaDB lets root in only over the unix socket; the default URL uses TCP. */
+/**
+ * A freshly installed Debian MariaDB lets root in only over the unix socket; the default URL uses TCP.
+ * @param {string} url
+ * @param {Log} log
+ */
 function allowPasswordlessTcpRoot(url, log) {
   const { username, password } = new URL(url);
   if ((username || 'root') !== 'root' || password) return;
@@ -93,7 +119,11 @@ function allowPasswordlessTcpRoot(url, log) {
   );
 }
 
-/** Redis at `url`; starts redis-server with AOF and noeviction (as BullMQ requires) when nothing answers. */
+/**
+ * Redis at `url`; starts redis-server with AOF and noeviction (as BullMQ requires) when nothing answers.
+ * @param {string} url
+ * @param {{ runDir: string, log: Log }} o
+ */
 export async function ensureRedis(url, { runDir, log }) {
   const { hostname, port: p } = new URL(url);
   const port = Number(p || 6379);
@@ -110,7 +140,12 @@ export async function ensureRedis(url, { runDir, log }) {
   return { started: true, stop };
 }
 
-/** Flags for a redis-server the project starts itself: durable (AOF) and never evicting queue keys. */
+/**
+ * Flags for a redis-server the project starts itself: durable (AOF) and never evicting queue keys.
+ * @param {number} port
+ * @param {string} dir
+ * @param {boolean} daemonize
+ */
 export function redisArgs(port, dir, daemonize) {
   return [
     '--port',
@@ -131,13 +166,18 @@ export function redisArgs(port, dir, daemonize) {
   ];
 }
 
+/** @param {Log} log */
 export function ensureNginx(log) {
-  return findBinary('nginx') ?? (aptInstall(['nginx'], log), findBinary('nginx'));
+  const binary = findBinary('nginx') ?? (aptInstall(['nginx'], log), findBinary('nginx'));
+  if (!binary) throw new Error('nginx installed but not found');
+  return binary;
 }
 
 /**
  * Creates the database named in `url` if absent and applies the SQL files in order (init.sql,
  * then demo-seed.sql where demo data is wanted; each is safe to apply twice).
+ * @param {string} url
+ * @param {string[]} sqlFiles
  */
 export function prepareDatabase(url, sqlFiles) {
   return onServer(url, async (connection, database) => {
@@ -147,11 +187,16 @@ export function prepareDatabase(url, sqlFiles) {
   });
 }
 
+/** @param {string} url */
 export function dropDatabase(url) {
   return onServer(url, (connection, database) => connection.query(`DROP DATABASE IF EXISTS \`${database}\``));
 }
 
-/** Runs `work` on a connection to the server of `url` (no database selected), with the database's name. */
+/**
+ * Runs `work` on a connection to the server of `url` (no database selected), with the database's name.
+ * @param {string} url
+ * @param {(connection: import('mysql2/promise').Connection, database: string) => Promise<unknown>} work
+ */
 async function onServer(url, work) {
   const mysql = await import('mysql2/promise');
   const parsed = new URL(url);
@@ -166,7 +211,11 @@ async function onServer(url, work) {
   }
 }
 
-/** A fresh clone has no node_modules yet: `npm ci` once. */
+/**
+ * A fresh clone has no node_modules yet: `npm ci` once.
+ * @param {string} root
+ * @param {Log} log
+ */
 export function installDependencies(root, log) {
   if (existsSync(join(root, 'node_modules/.package-lock.json'))) return;
   log('installing dependencies (npm ci)');
@@ -176,6 +225,8 @@ export function installDependencies(root, log) {
 /**
  * What the test suites and the benchmark start their clusters on: nginx, and MariaDB and Redis at
  * TEST_MYSQL_URL / TEST_REDIS_URL (default ports), started if nothing answers there.
+ * @param {string} root
+ * @param {Log} log
  */
 export async function ensureTestServices(root, log) {
   ensureNginx(log);

@@ -1,3 +1,4 @@
+// @ts-check
 // `npm start`: the whole cluster on this machine with no configuration. Installs dependencies
 // if missing, makes MySQL/MariaDB and Redis reachable, creates the database from init.sql and
 // the demo accounts from demo-seed.sql, builds, then runs 3 gateway replicas, the worker and
@@ -10,10 +11,15 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** @param {string} line */
 const log = (line) => process.stdout.write(`\x1b[1m[launcher]\x1b[0m ${line}\n`);
 
 /** Launcher settings; each has a default, and a malformed one stops start-up naming it. */
 function settings(env = process.env) {
+  /**
+   * @param {string} name
+   * @param {number} fallback
+   */
   const int = (name, fallback) => {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
@@ -30,7 +36,7 @@ function settings(env = process.env) {
     process.exit(78);
   }
   return {
-    mode,
+    mode: /** @type {'nginx' | 'sticky'} */ (mode),
     gateways: int('GATEWAY_REPLICAS', 3),
     gatewayBasePort: int('GATEWAY_BASE_PORT', 3001),
     httpPort: int('HTTP_PORT', 8080),
@@ -41,6 +47,10 @@ function settings(env = process.env) {
   };
 }
 
+/**
+ * @param {string} command
+ * @param {string[]} args
+ */
 function run(command, args) {
   execFileSync(command, args, { cwd: root, stdio: 'inherit' });
 }
@@ -50,6 +60,9 @@ function run(command, args) {
  * owner only, and reused so it survives a restart (tokens stay valid, the compose database keeps
  * its password). A JWT secret of its own per checkout means a token minted with any published
  * value is worthless here.
+ * @param {string} runDir
+ * @param {string} name
+ * @param {number} bytes
  */
 function checkoutSecret(runDir, name, bytes) {
   const file = join(runDir, name);
@@ -57,7 +70,7 @@ function checkoutSecret(runDir, name, bytes) {
   try {
     writeFileSync(file, `${randomBytes(bytes).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
   } catch (error) {
-    if (error.code !== 'EEXIST') throw error; // made by an earlier start: reused
+    if (/** @type {NodeJS.ErrnoException} */ (error).code !== 'EEXIST') throw error; // made by an earlier start: reused
   }
   return readFileSync(file, 'utf8').trim();
 }
@@ -85,7 +98,7 @@ async function main() {
         MYSQL_PASSWORD: process.env.MYSQL_PASSWORD || checkoutSecret(runDir, 'mysql-password', 16),
       },
     });
-    for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => compose.kill(signal));
+    for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) process.on(signal, () => compose.kill(signal));
     compose.on('exit', (code) => process.exit(code ?? 0));
     return;
   }
@@ -119,7 +132,7 @@ async function main() {
   });
 
   let stopping = false;
-  const stop = async (signal) => {
+  const stop = async (/** @type {string} */ signal) => {
     if (stopping) return;
     stopping = true;
     log(`${signal}: stopping`);

@@ -1,3 +1,4 @@
+// @ts-check
 // Runs the cluster's processes the way an orchestrator would: each one's log lines carry its
 // name, a process that dies unexpectedly is restarted with backoff (and the log says so), and
 // stop() ends them all with SIGTERM, then SIGKILL after a grace period.
@@ -6,25 +7,39 @@ import { createInterface } from 'node:readline';
 
 const colors = [36, 33, 35, 32, 34, 91, 96, 93];
 
+/**
+ * @typedef {{ command: string, args: string[], env?: Record<string, string>, cwd?: string, restart?: boolean }} ProcessSpec
+ * @typedef {{ code: number | null, signal: NodeJS.Signals | null }} ProcessExit
+ * @typedef {{
+ *   spec: ProcessSpec, child: import('node:child_process').ChildProcess | null, restarts: number, wanted: boolean,
+ *   color: number, startedAt: number, timer?: NodeJS.Timeout
+ * }} Entry
+ */
+
 export class Supervisor {
   /** @param {{ log?: (line: string) => void, graceMs?: number }} [options] */
   constructor({ log = (line) => process.stdout.write(`${line}\n`), graceMs = 12_000 } = {}) {
     this.log = log;
     this.graceMs = graceMs;
-    /** @type {Map<string, { spec: any, child: import('node:child_process').ChildProcess | null, restarts: number, wanted: boolean, timer?: NodeJS.Timeout }>} */
+    /** @type {Map<string, Entry>} */
     this.procs = new Map();
   }
 
   /**
    * @param {string} name
-   * @param {{ command: string, args: string[], env?: Record<string, string>, cwd?: string, restart?: boolean }} spec
+   * @param {ProcessSpec} spec
    */
   start(name, spec) {
-    const entry = { spec, child: null, restarts: 0, wanted: true, color: colors[this.procs.size % colors.length] };
+    /** @type {Entry} */
+    const entry = { spec, child: null, restarts: 0, wanted: true, color: colors[this.procs.size % colors.length], startedAt: 0 };
     this.procs.set(name, entry);
     this.#spawn(name, entry);
   }
 
+  /**
+   * @param {string} name
+   * @param {Entry} entry
+   */
   #spawn(name, entry) {
     const { command, args, env = {}, cwd } = entry.spec;
     const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -55,12 +70,20 @@ export class Supervisor {
     return this.procs.get(name)?.child?.pid;
   }
 
-  /** Sends a signal to one process; the supervisor restarts it if it dies (like `kill -9` under compose). */
+  /**
+   * Sends a signal to one process; the supervisor restarts it if it dies (like `kill -9` under compose).
+   * @param {string} name
+   * @param {NodeJS.Signals} [signal]
+   */
   signal(name, signal = 'SIGKILL') {
     this.procs.get(name)?.child?.kill(signal);
   }
 
-  /** Stops one process for good and waits for it to exit; resolves with how it exited (undefined if it was not running). */
+  /**
+   * Stops one process for good and waits for it to exit; resolves with how it exited (undefined if it was not running).
+   * @param {string} name
+   * @param {NodeJS.Signals} [signal]
+   */
   async stopOne(name, signal = 'SIGTERM') {
     const entry = this.procs.get(name);
     if (!entry) return undefined;
@@ -68,6 +91,7 @@ export class Supervisor {
     clearTimeout(entry.timer);
     const child = entry.child;
     if (!child) return undefined;
+    /** @type {Promise<ProcessExit>} */
     const exited = new Promise((resolve) => child.once('exit', (code, exitSignal) => resolve({ code, signal: exitSignal })));
     child.kill(signal);
     const timer = setTimeout(() => child.kill('SIGKILL'), this.graceMs);
@@ -76,7 +100,10 @@ export class Supervisor {
     return exit;
   }
 
-  /** Starts again a process stopped with stopOne. */
+  /**
+   * Starts again a process stopped with stopOne.
+   * @param {string} name
+   */
   resume(name) {
     const entry = this.procs.get(name);
     if (!entry || entry.child) return;

@@ -1,3 +1,4 @@
+// @ts-check
 // `npm test`: from a fresh clone, installs what the suites need (npm packages; nginx and
 // docker-compose and chromium from Debian's packages when missing), makes MariaDB and Redis reachable,
 // builds, type-checks the k6 scripts, and runs the unit, integration and end-to-end suites with node's test runner.
@@ -8,9 +9,19 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** @param {string} line */
 const log = (line) => process.stdout.write(`[test] ${line}\n`);
+/**
+ * @param {string} command
+ * @param {string[]} args
+ */
 const run = (command, args) => execFileSync(command, args, { cwd: root, stdio: 'inherit' });
 
+/**
+ * @param {string} dir
+ * @param {string} suffix
+ * @returns {string[]}
+ */
 function files(dir, suffix) {
   if (!existsSync(dir)) return [];
   return readdirSync(dir).flatMap((name) => {

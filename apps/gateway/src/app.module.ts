@@ -2,24 +2,26 @@ import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
-import { type AppConfig, pinoOptions } from '@chat/config';
+import { type AppConfig, ConfigModule, pinoOptions } from '@chat/config';
 import { redisKeys } from '@chat/contracts';
 import { dataSourceOptions } from '@chat/database';
-import { AuthModule } from './auth/auth.module';
-import { CommonModule } from './common/common.module';
-import { ModerationModule } from './moderation/moderation.module';
-import { RealtimeCoreModule } from './realtime/realtime-core.module';
-import { UsersModule } from './users/users.module';
-import { ConfigModule } from '@chat/config';
+import { AuthModule } from './auth';
 import { HealthModule } from './health/health.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MessagesModule } from './messages/messages.module';
 import { MetricsServer } from './metrics/metrics.server';
 import { QueryMetricsLogger } from './metrics/query-metrics.logger';
-import { RealtimeModule } from './realtime/realtime.module';
-import { RedisModule } from './redis/redis.module';
-import { RoomsModule } from './rooms/rooms.module';
+import { ModerationModule } from './moderation/moderation.module';
+import { PresenceModule } from './presence/presence.module';
+import { RealtimeModule } from './realtime';
+import { RoomsModule } from './rooms';
+import { UsersModule } from './users/users.module';
 
+/**
+ * The composition root. Features (top) import the socket edge (realtime), auth, the repositories
+ * (bottom) and libs, never one another's internals: docs/ARCHITECTURE.md, enforced by
+ * `npm run check`.
+ */
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
@@ -43,16 +45,14 @@ export class AppModule {
           connection: { url: config.redis.url, enableOfflineQueue: false },
           prefix: redisKeys(config.redis.prefix).bullPrefix,
         }),
-        RedisModule,
-        CommonModule,
-        RealtimeCoreModule,
         LifecycleModule,
         AuthModule,
+        RealtimeModule,
+        PresenceModule,
         UsersModule,
         RoomsModule,
         ModerationModule,
-        MessagesModule,
-        RealtimeModule,
+        MessagesModule.register(config.gateway.persistence),
         HealthModule,
       ],
       providers: [MetricsServer],

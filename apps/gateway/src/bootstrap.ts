@@ -11,7 +11,7 @@ import { HttpExceptionFilter } from './common/http-exception.filter';
 import { corsOptions } from './common/http-hardening';
 import { createValidationPipe } from './common/validation';
 import { RedisIoAdapter } from './realtime/redis-io.adapter';
-import { REDIS_PUB, REDIS_SUB } from './redis/redis.module';
+import { REDIS_PUB, REDIS_SUB } from './repositories/redis.module';
 
 export async function createGateway(config: AppConfig): Promise<NestExpressApplication> {
   const logger = new Logger('Bootstrap');

@@ -5,7 +5,7 @@ import { setupMaster, setupWorker } from '@socket.io/sticky';
 import { exitCleanlyOnSignals, loadConfigOrExit } from '@chat/config';
 import { createGateway } from './bootstrap';
 import { limitSlowClients } from './common/http-hardening';
-import { RealtimeServer } from './realtime/realtime.server';
+import { RealtimeRepository } from './repositories/realtime.repository';
 import { acceptAfterSessionBinding, stopReadingOnHandOff } from './sticky-fixes';
 
 /**
@@ -60,7 +60,7 @@ async function worker(): Promise<void> {
   exitCleanlyOnSignals(app, logger, config.shutdownGraceMs);
   limitSlowClients(app.getHttpServer());
   await app.init();
-  setupWorker(app.get(RealtimeServer).io);
+  setupWorker(app.get(RealtimeRepository).server);
 }
 
 if (cluster.isPrimary) primary();

@@ -1,4 +1,4 @@
-/** Stable machine-readable error codes of the public contract (API.md). */
+/** Stable machine-readable error codes of the public contract (Swagger at /api, docs/EVENTS.md). */
 export const ErrorCode = {
   ValidationFailed: 'VALIDATION_FAILED',
   Unauthorized: 'UNAUTHORIZED',

@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Ip, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, AUTH_ERRORS, INVALID_INPUT } from '../common/api-errors.decorator';
-import { PublicUser } from '../users/dto/user.response';
-import type { AuthUser } from './auth-user';
+import { PublicUser } from '../common/dto/public-user.response';
+import type { AuthUser } from '../common/auth-user';
 import { AuthGuard, CurrentUser } from './auth.guard';
 import { AuthService } from './auth.service';
 import { GuestDto, LoginDto, RegisterDto } from './dto/auth.dto';

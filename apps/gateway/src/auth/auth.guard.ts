@@ -1,6 +1,6 @@
 import { type CanActivate, createParamDecorator, type ExecutionContext, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
-import type { AuthUser } from './auth-user';
+import type { AuthUser } from '../common/auth-user';
 import { AuthService } from './auth.service';
 import { bearerToken } from './bearer-token';
 

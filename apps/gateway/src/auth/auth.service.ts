@@ -1,21 +1,21 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { compare, hash } from 'bcryptjs';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { ErrorCode, type PublicUser } from '@chat/contracts';
 import type { UserEntity } from '@chat/database';
 import { AppError } from '../common/app-error';
-import { RateLimits } from '../common/rate-limits';
-import { RealtimeServer } from '../realtime/realtime.server';
-import { UserCache } from '../users/user-cache';
-import { toPublicUser } from '../users/user-view';
-import { UsersRepository } from '../users/users.repository';
-import type { AuthUser, TokenClaims } from './auth-user';
+import type { AuthUser, TokenClaims } from '../common/auth-user';
+import { toPublicUser } from '../common/user-view';
+import { RateLimitRepository } from '../repositories/rate-limit.repository';
+import { RealtimeRepository } from '../repositories/realtime.repository';
+import { SessionRepository } from '../repositories/session.repository';
+import { UserCache } from '../repositories/user.cache';
+import { UsersRepository } from '../repositories/users.repository';
 import { DEMO_PASSWORD_HASHES, MIN_PASSWORD_LENGTH } from './demo-accounts';
 import type { GuestDto, LoginDto, RegisterDto } from './dto/auth.dto';
 import { maskIp } from './mask-ip';
-import { SessionStore } from './session-store';
+import { PasswordHasher } from './password-hasher';
 
 export interface Session {
   access_token: string;
@@ -32,12 +32,13 @@ export class AuthService implements OnApplicationBootstrap {
     private readonly users: UsersRepository,
     private readonly userCache: UserCache,
     private readonly jwt: JwtService,
-    private readonly sessions: SessionStore,
-    private readonly limits: RateLimits,
-    private readonly realtime: RealtimeServer,
+    private readonly sessions: SessionRepository,
+    private readonly limits: RateLimitRepository,
+    private readonly realtime: RealtimeRepository,
+    private readonly passwords: PasswordHasher,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    this.dummyHash = hash(randomBytes(16).toString('hex'), config.auth.bcryptRounds);
+    this.dummyHash = passwords.hash(randomBytes(16).toString('hex'));
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -52,14 +53,10 @@ export class AuthService implements OnApplicationBootstrap {
     if (await this.users.findByEmailWithSecret(email)) {
       throw new AppError(ErrorCode.Conflict, 'This email is already registered');
     }
-    const passwordHash = await this.hashPassword(dto.password);
-    const user = await this.users.insert(newUser({ email, passwordHash, nickname: dto.nickname, role: 'user' })).catch((error: unknown) => {
-      // Two registrations of one address raced past the check above.
-      if ((error as { code?: string }).code === 'ER_DUP_ENTRY') {
-        throw new AppError(ErrorCode.Conflict, 'This email is already registered');
-      }
-      throw error;
-    });
+    const passwordHash = await this.passwords.hash(dto.password);
+    const user = await this.users.insert(newUser({ email, passwordHash, nickname: dto.nickname, role: 'user' }));
+    // Null: two registrations of one address raced past the check above.
+    if (!user) throw new AppError(ErrorCode.Conflict, 'This email is already registered');
     return this.session(user);
   }
 
@@ -69,7 +66,7 @@ export class AuthService implements OnApplicationBootstrap {
     await this.limits.slowLoginOf(email);
     const user = await this.users.findByEmailWithSecret(email);
     // Always one bcrypt comparison, so response times do not tell which emails exist.
-    const matches = await compare(dto.password, user?.passwordHash ?? (await this.dummyHash));
+    const matches = await this.passwords.matches(dto.password, user?.passwordHash ?? (await this.dummyHash));
     if (!user?.passwordHash || !matches || this.refusedInProduction(user.passwordHash, dto.password)) {
       await this.limits.recordLoginFailure(email);
       throw new AppError(ErrorCode.Unauthorized, 'Wrong email or password');
@@ -82,6 +79,7 @@ export class AuthService implements OnApplicationBootstrap {
     await this.limits.consumeSignup('guest', ip);
     const nickname = dto.nickname ?? `guest-${randomUUID().slice(0, 6)}`;
     const user = await this.users.insert(newUser({ nickname, role: 'guest', maskedIp: maskIp(ip) }));
+    if (!user) throw new Error('A guest account without an email collided on a unique key');
     return this.session(user);
   }
 
@@ -126,10 +124,6 @@ export class AuthService implements OnApplicationBootstrap {
     if (token.exp * 1000 <= Date.now()) throw new AppError(ErrorCode.Unauthorized, 'Access token expired: log in again');
     if (await this.sessions.isRevoked(token)) throw new AppError(ErrorCode.Unauthorized, 'Access token revoked: log in again');
     return this.requireUser(token.id);
-  }
-
-  hashPassword(password: string): Promise<string> {
-    return hash(password, this.config.auth.bcryptRounds);
   }
 
   /** A token for `user` issued no earlier than `notBeforeMs` (a revocation cut-off it must survive). */

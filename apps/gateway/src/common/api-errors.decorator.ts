@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
 import type { ErrorCode } from '@chat/contracts';
 import { statusByCode } from './app-error';
-import { ErrorBody } from './error.response';
+import { ErrorBody } from './dto/error.response';
 
 /** The codes a route can answer with, each with when it does so on that route. */
 export type ErrorCases = Partial<Record<ErrorCode, string>>;

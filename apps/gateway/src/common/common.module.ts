@@ -1,6 +1,6 @@
-import { Global, Module } from '@nestjs/common';
-import { RateLimits } from './rate-limits';
+import { Module } from '@nestjs/common';
+import { DomainEvents } from './domain-events';
 
-@Global()
-@Module({ providers: [RateLimits], exports: [RateLimits] })
+/** The in-process event bus, one instance for the app; imported by the features that emit or listen. */
+@Module({ providers: [DomainEvents], exports: [DomainEvents] })
 export class CommonModule {}

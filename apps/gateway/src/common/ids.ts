@@ -9,3 +9,9 @@ export const IsId = (options?: { each?: boolean }) => applyDecorators(IsInt(opti
 
 /** A room seq (or a cursor on it): a non-negative integer JavaScript represents exactly. */
 export const IsSeq = () => applyDecorators(IsInt(), Min(0), Max(Number.MAX_SAFE_INTEGER));
+
+/** Every socket event about one room carries its id as `room`. */
+export class RoomEventDto {
+  @IsId()
+  room!: number;
+}

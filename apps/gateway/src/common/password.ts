@@ -14,7 +14,7 @@ export function newPasswordProblem(value: unknown, property = 'password'): strin
 }
 
 /**
- * A password about to be hashed (registration, change): 8–128 characters (API.md) and at most 72
+ * A password about to be hashed (registration, change): 8–128 characters (the contract) and at most 72
  * UTF-8 bytes, so that every character of it counts.
  */
 export const IsNewPassword = () => ValidateText('isNewPassword', newPasswordProblem);

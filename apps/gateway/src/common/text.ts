@@ -74,3 +74,7 @@ const toNfc = ({ value }: { value: unknown }): unknown => (typeof value === 'str
  * 'é' are the same name, are stored alike and are measured after normalisation.
  */
 export const IsNickname = () => applyDecorators(Transform(toNfc), ValidateText('isNickname', nicknameProblem));
+
+/** Why a moderator kicked or banned, or an admin banned site-wide: shown to the user. */
+export const REASON_MAX_LENGTH = 500;
+export const IsReason = () => IsText({ min: 1, max: REASON_MAX_LENGTH });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { body, pipe, refusal } from './validation-refusal';
 import { CreateRoomDto } from '../rooms/dto/room.dto';
-import { SendMessageDto } from '../realtime/dto/send-message.dto';
+import { SendMessageDto } from '../messages/dto/message-events.dto';
 import { RegisterDto } from '../auth/dto/auth.dto';
 import { MessageIdParams } from '../messages/dto/message.dto';
 

@@ -1,12 +1,12 @@
-import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { QueueName } from '@chat/contracts';
+import { LifecycleModule } from '../lifecycle/lifecycle.module';
+import { RepositoriesModule } from '../repositories/repositories.module';
 import { HealthController } from './health.controller';
 import { RedisHealthIndicator } from './redis.health';
 
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false }), BullModule.registerQueue({ name: QueueName.Messages })],
+  imports: [TerminusModule.forRoot({ logger: false }), RepositoriesModule, LifecycleModule],
   controllers: [HealthController],
   providers: [RedisHealthIndicator],
 })

@@ -7,7 +7,7 @@ import type Redis from 'ioredis';
 import type { AppConfig } from '@chat/config';
 import { QueueName, type RedisKeys } from '@chat/contracts';
 import { APP_CONFIG, withTimeout } from '@chat/config';
-import { REDIS, REDIS_KEYS, REDIS_PUB, REDIS_SUB } from '../redis/redis.module';
+import { REDIS, REDIS_KEYS, REDIS_PUB, REDIS_SUB } from '../repositories/redis.module';
 
 const PROBE_TIMEOUT_MS = 1_500;
 

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
-import { RealtimeServer } from '../realtime/realtime.server';
+import { RealtimeRepository } from '../repositories/realtime.repository';
 import { InFlight } from './in-flight';
 
 /**
@@ -18,7 +18,7 @@ export class DrainService implements BeforeApplicationShutdown {
 
   constructor(
     private readonly http: HttpAdapterHost,
-    private readonly realtime: RealtimeServer,
+    private readonly realtime: RealtimeRepository,
     private readonly inFlight: InFlight,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -34,8 +34,7 @@ export class DrainService implements BeforeApplicationShutdown {
     server.close(); // stops accepting; open connections stay until closed below
     const before = this.inFlight.size;
     const settled = await this.inFlight.settled(grace / 2);
-    const sockets = this.realtime.io.engine.clientsCount;
-    this.realtime.io.engine.close();
+    const sockets = this.realtime.closeTransports();
     // Events that arrived just before the close still finish; their acks reach whoever is still there.
     const after = await this.inFlight.settled(grace / 4);
     server.closeAllConnections();

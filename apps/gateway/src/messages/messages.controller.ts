@@ -1,13 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { AuthUser } from '../auth/auth-user';
-import { AuthGuard, CurrentUser } from '../auth/auth.guard';
-import { AuthService } from '../auth/auth.service';
+import { AuthGuard, AuthService, CurrentUser } from '../auth';
 import { ApiErrors, AUTH_ERRORS, ROOM_ERRORS } from '../common/api-errors.decorator';
-import { senderOf } from '../realtime/realtime.server';
+import type { AuthUser } from '../common/auth-user';
+import { senderOf } from '../common/user-view';
 import { HistoryQueryDto, MessageIdParams, PostMessageDto } from './dto/message.dto';
 import { HistoryPage, MessageAccepted } from './dto/message.response';
-import { MessagesService } from './messages.service';
+import { MessageDeletion } from './message-deletion';
+import { MessageHistory } from './message-history';
+import { MessagePublisher } from './message-publisher';
 
 @ApiTags('messages')
 @ApiBearerAuth()
@@ -16,7 +17,9 @@ import { MessagesService } from './messages.service';
 @Controller()
 export class MessagesController {
   constructor(
-    private readonly messages: MessagesService,
+    private readonly publisher: MessagePublisher,
+    private readonly reads: MessageHistory,
+    private readonly deletion: MessageDeletion,
     private readonly auth: AuthService,
   ) {}
 
@@ -25,7 +28,7 @@ export class MessagesController {
   @ApiOkResponse({ type: HistoryPage, description: 'Only messages from your invitation on; deleted messages are left out' })
   @ApiErrors(ROOM_ERRORS)
   history(@CurrentUser() auth: AuthUser, @Param('id', ParseIntPipe) roomId: number, @Query() query: HistoryQueryDto): Promise<HistoryPage> {
-    return this.messages.history(auth, roomId, query);
+    return this.reads.history(auth, roomId, query);
   }
 
   /** The same pipeline as the socket's `message` event; 202 because persistence is asynchronous. */
@@ -45,7 +48,7 @@ export class MessagesController {
     @Body() dto: PostMessageDto,
   ): Promise<MessageAccepted> {
     const sender = senderOf(await this.auth.me(auth));
-    return this.messages.send(sender, { roomId, content: dto.content, clientMsgId: dto.clientMsgId });
+    return this.publisher.send(sender, { roomId, content: dto.content, clientMsgId: dto.clientMsgId });
   }
 
   @Delete('messages/:id')
@@ -60,6 +63,6 @@ export class MessagesController {
     FORBIDDEN: "you are below room admin (and not a site admin), or do not outrank the message's author",
   })
   delete(@CurrentUser() auth: AuthUser, @Param() params: MessageIdParams): Promise<void> {
-    return this.messages.delete(auth, params.id);
+    return this.deletion.delete(auth, params.id);
   }
 }

@@ -1,19 +1,32 @@
-import { BullModule } from '@nestjs/bullmq';
-import { Module } from '@nestjs/common';
-import { QueueName } from '@chat/contracts';
-import { AuthModule } from '../auth/auth.module';
-import { RoomsDataModule } from '../rooms/rooms-data.module';
-import { MessageQueue } from './message-queue';
+import { type DynamicModule, Module } from '@nestjs/common';
+import type { AppConfig } from '@chat/config';
+import { CommonModule } from '../common/common.module';
+import { RealtimeModule } from '../realtime';
+import { RoomsModule } from '../rooms';
+import { DirectSink } from './direct.sink';
+import { MessageDeletion } from './message-deletion';
+import { MessageHistory } from './message-history';
+import { MessagePublisher } from './message-publisher';
+import { MessageSink } from './message-sink';
 import { MessagesController } from './messages.controller';
-import { MessagesRepository } from './messages.repository';
-import { MessagesService } from './messages.service';
-import { RecentMessages } from './recent-messages';
-import { SequenceService } from './sequence.service';
+import { MessagesGateway } from './messages.gateway';
+import { QueueSink } from './queue.sink';
 
-@Module({
-  imports: [AuthModule, RoomsDataModule, BullModule.registerQueue({ name: QueueName.Messages })],
-  controllers: [MessagesController],
-  providers: [MessagesService, MessagesRepository, SequenceService, MessageQueue, RecentMessages],
-  exports: [MessagesService, SequenceService],
-})
-export class MessagesModule {}
+@Module({})
+export class MessagesModule {
+  /** PERSISTENCE_MODE picks the sink: `queue` in production, `direct` only as the benchmark's baseline. */
+  static register(persistence: AppConfig['gateway']['persistence']): DynamicModule {
+    return {
+      module: MessagesModule,
+      imports: [RealtimeModule, RoomsModule, CommonModule],
+      controllers: [MessagesController],
+      providers: [
+        MessagePublisher,
+        MessageHistory,
+        MessageDeletion,
+        MessagesGateway,
+        { provide: MessageSink, useClass: persistence === 'direct' ? DirectSink : QueueSink },
+      ],
+    };
+  }
+}

@@ -1,10 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { AuthUser } from '../auth/auth-user';
-import { AuthGuard, CurrentUser } from '../auth/auth.guard';
-import { AuthService } from '../auth/auth.service';
+import { AuthGuard, AuthService, CurrentUser } from '../auth';
 import { ApiErrors, AUTH_ERRORS, ROOM_ERRORS } from '../common/api-errors.decorator';
-import { MembershipView } from '../rooms/dto/room.response';
+import type { AuthUser } from '../common/auth-user';
+import { REASON_MAX_LENGTH } from '../common/text';
+import { MembershipView } from '../rooms';
 import { BanDto, UpdateMemberDto } from './dto/moderation.dto';
 import { BanResult, MemberView, RoomBanView } from './dto/moderation.response';
 import { ModerationService } from './moderation.service';
@@ -60,7 +60,12 @@ export class MembersController {
     @Param('userId', ParseIntPipe) userId: number,
     @Query('reason') reason?: string,
   ): Promise<void> {
-    return this.moderation.kick(await this.auth.me(auth), roomId, userId, typeof reason === 'string' ? reason.slice(0, 500) : undefined);
+    return this.moderation.kick(
+      await this.auth.me(auth),
+      roomId,
+      userId,
+      typeof reason === 'string' ? reason.slice(0, REASON_MAX_LENGTH) : undefined,
+    );
   }
 
   @Post('bans')

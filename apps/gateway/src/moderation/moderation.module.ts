@@ -1,15 +1,13 @@
 import { Module } from '@nestjs/common';
-import { AuthModule } from '../auth/auth.module';
-import { MessagesModule } from '../messages/messages.module';
-import { RoomsDataModule } from '../rooms/rooms-data.module';
-import { UsersDataModule } from '../users/users-data.module';
+import { CommonModule } from '../common/common.module';
+import { RoomsModule } from '../rooms';
 import { MembersController } from './members.controller';
+import { ModerationGateway } from './moderation.gateway';
 import { ModerationService } from './moderation.service';
 
 @Module({
-  imports: [AuthModule, RoomsDataModule, UsersDataModule, MessagesModule],
+  imports: [RoomsModule, CommonModule],
   controllers: [MembersController],
-  providers: [ModerationService],
-  exports: [ModerationService],
+  providers: [ModerationService, ModerationGateway],
 })
 export class ModerationModule {}

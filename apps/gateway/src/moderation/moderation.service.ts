@@ -10,15 +10,13 @@ import {
 } from '@chat/contracts';
 import type { RoomEntity } from '@chat/database';
 import { AppError } from '../common/app-error';
-import { MessagesService } from '../messages/messages.service';
-import { PresenceService } from '../realtime/presence.service';
-import { RealtimeServer } from '../realtime/realtime.server';
-import { RoomAccess, type RoomContext } from '../rooms/room-access';
-import { outranks } from '../rooms/room-policy';
-import { isMuted, toMembershipView } from '../rooms/room-view';
-import { RoomsRepository } from '../rooms/rooms.repository';
-import { UsersRepository } from '../users/users.repository';
-import { MembersRepository } from './members.repository';
+import { DomainEvents } from '../common/domain-events';
+import { MembersRepository } from '../repositories/members.repository';
+import { PresenceRepository } from '../repositories/presence.repository';
+import { RealtimeRepository } from '../repositories/realtime.repository';
+import { RoomsRepository } from '../repositories/rooms.repository';
+import { UsersRepository } from '../repositories/users.repository';
+import { isMuted, outranks, RoomAccess, type RoomContext, toMembershipView } from '../rooms';
 
 export interface MemberUpdate {
   role?: RoomRole;
@@ -40,9 +38,9 @@ export class ModerationService {
     private readonly rooms: RoomsRepository,
     private readonly members: MembersRepository,
     private readonly users: UsersRepository,
-    private readonly messages: MessagesService,
-    private readonly realtime: RealtimeServer,
-    private readonly presence: PresenceService,
+    private readonly realtime: RealtimeRepository,
+    private readonly presence: PresenceRepository,
+    private readonly events: DomainEvents,
   ) {}
 
   async list(caller: PublicUser, roomId: number): Promise<MemberView[]> {
@@ -92,7 +90,7 @@ export class ModerationService {
     await this.access.changed(roomId);
     this.evict(ctx.room, userId, reason);
     this.notice(roomId, 'kick', userId, `${target.nickname} was removed by ${caller.nickname}`);
-    await this.messages.announce(ctx.room, `${target.nickname} was removed by ${caller.nickname}${reason ? `: ${reason}` : ''}`);
+    await this.note(ctx.room, `${target.nickname} was removed by ${caller.nickname}${reason ? `: ${reason}` : ''}`);
   }
 
   /** A ban also removes the membership; a user who is not a member can be banned ahead of time. */
@@ -108,8 +106,7 @@ export class ModerationService {
     await this.access.changed(roomId);
     if (target?.member) this.evict(ctx.room, userId, reason);
     this.notice(roomId, 'ban', userId, `${user.nickname} was banned by ${caller.nickname}`);
-    if (target?.member)
-      await this.messages.announce(ctx.room, `${user.nickname} was banned by ${caller.nickname}${reason ? `: ${reason}` : ''}`);
+    if (target?.member) await this.note(ctx.room, `${user.nickname} was banned by ${caller.nickname}${reason ? `: ${reason}` : ''}`);
   }
 
   async unban(caller: PublicUser, roomId: number, userId: number): Promise<void> {
@@ -125,7 +122,7 @@ export class ModerationService {
 
   private async selfMute(caller: PublicUser, roomId: number, update: MemberUpdate): Promise<MembershipView> {
     if (update.role !== undefined) throw new AppError(ErrorCode.Forbidden, 'You cannot change your own role');
-    const { member } = await this.access.require(roomId, caller, 'markRead');
+    const { member } = await this.access.require(roomId, caller, 'beMember');
     await this.members.setSelfMuted(roomId, caller.id, update.muted ?? false);
     return toMembershipView({ ...member!, selfMuted: update.muted ?? false });
   }
@@ -150,10 +147,15 @@ export class ModerationService {
 
   private evict(room: RoomEntity, userId: number, reason?: string): void {
     this.realtime.removeFromRoom(userId, room.id);
-    this.realtime.toUser(userId).emit('kicked', { roomId: room.id, ...(reason ? { reason } : {}) });
+    this.realtime.clientSend({ user: userId }, 'kicked', { roomId: room.id, ...(reason ? { reason } : {}) });
   }
 
   private notice(roomId: number, kind: NoticeKind, userId: number, text: string): void {
-    this.realtime.toRoom(roomId).emit('notice', { roomId, kind, userId, text });
+    this.realtime.clientSend({ room: roomId }, 'notice', { roomId, kind, userId, text });
+  }
+
+  /** The room's history records the change (the messages feature stores the note). */
+  private note(room: RoomEntity, note: string): Promise<void> {
+    return this.events.emit('room.membership-changed', { room, note });
   }
 }

@@ -1,6 +1,6 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
-import { RateLimits } from '../common/rate-limits';
-import type { ChatSocket } from './realtime.server';
+import { RateLimitRepository } from '../repositories/rate-limit.repository';
+import type { ChatSocket } from '../repositories/realtime.repository';
 
 /**
  * Every client event but `message` (which has its own, larger budget) draws on one per-user
@@ -9,7 +9,7 @@ import type { ChatSocket } from './realtime.server';
  */
 @Injectable()
 export class EventBudgetGuard implements CanActivate {
-  constructor(private readonly limits: RateLimits) {}
+  constructor(private readonly limits: RateLimitRepository) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const ws = context.switchToWs();

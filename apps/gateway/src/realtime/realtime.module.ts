@@ -1,14 +1,18 @@
 import { Module } from '@nestjs/common';
-import { AuthModule } from '../auth/auth.module';
-import { MessagesModule } from '../messages/messages.module';
-import { ModerationModule } from '../moderation/moderation.module';
-import { RoomsDataModule } from '../rooms/rooms-data.module';
-import { RoomsModule } from '../rooms/rooms.module';
-import { ChatGateway } from './chat.gateway';
+import { AuthModule } from '../auth';
+import { RepositoriesModule } from '../repositories/repositories.module';
+import { ConnectionGateway } from './connection.gateway';
 import { EventBudgetGuard } from './event-budget.guard';
+import { SocketAuthGuard } from './socket-auth.guard';
 
+/**
+ * The socket edge that features plug their gateways into: connection middleware, the per-event
+ * guards, the exception filter (and, in RedisIoAdapter, the event dispatcher). A feature module
+ * imports this and decorates its gateway with @SocketGateway().
+ */
 @Module({
-  imports: [AuthModule, RoomsDataModule, MessagesModule, RoomsModule, ModerationModule],
-  providers: [ChatGateway, EventBudgetGuard],
+  imports: [AuthModule, RepositoriesModule],
+  providers: [ConnectionGateway, SocketAuthGuard, EventBudgetGuard],
+  exports: [AuthModule, RepositoriesModule, SocketAuthGuard, EventBudgetGuard],
 })
 export class RealtimeModule {}

@@ -1,8 +1,8 @@
 import type { Logger } from '@nestjs/common';
 import type { ExtendedError } from 'socket.io';
 import { ErrorCode } from '@chat/contracts';
-import { type PresenceService, TooManySockets } from './presence.service';
-import type { ChatSocket } from './realtime.server';
+import { type PresenceRepository, TooManySockets } from '../repositories/presence.repository';
+import type { ChatSocket } from '../repositories/realtime.repository';
 
 /**
  * Connection middleware, after authentication: counts the socket in the user's presence, and
@@ -10,7 +10,7 @@ import type { ChatSocket } from './realtime.server';
  * (`data.code` RATE_LIMITED). If presence cannot be reached the socket is let in: a Redis
  * hiccup must not lock everyone out, and the cap is a guard against abuse, not an invariant.
  */
-export function socketAdmission(presence: PresenceService, logger: Logger) {
+export function socketAdmission(presence: PresenceRepository, logger: Logger) {
   return (socket: ChatSocket, next: (error?: ExtendedError) => void): void => {
     const userId = socket.data.user.id;
     presence.admit(userId, socket.id).then(
@@ -20,7 +20,7 @@ export function socketAdmission(presence: PresenceService, logger: Logger) {
         // Socket.IO connects an admitted socket on the next tick, or drops it without a
         // `disconnect` if its client left meanwhile: then it must not stay counted.
         setImmediate(() => {
-          if (!socket.connected) presence.forget(userId, socket.id).catch((e: Error) => logger.warn(`presence (forget): ${e.message}`));
+          if (!socket.connected) presence.remove(userId, socket.id).catch((e: Error) => logger.warn(`presence (forget): ${e.message}`));
         });
       },
       (error: Error) => {

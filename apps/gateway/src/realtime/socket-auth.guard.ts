@@ -1,8 +1,8 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { ErrorCode } from '@chat/contracts';
-import { AuthService } from '../auth/auth.service';
+import { AuthService } from '../auth';
 import { AppError } from '../common/app-error';
-import type { ChatSocket } from './realtime.server';
+import type { ChatSocket } from '../repositories/realtime.repository';
 
 /**
  * How long a socket's "not revoked" answer is trusted. A logout or site ban disconnects the
@@ -12,7 +12,7 @@ import type { ChatSocket } from './realtime.server';
 const REVOCATION_RECHECK_MS = 2_000;
 
 /**
- * Every event re-checks the token the socket connected with (seed 1): once it expires or is
+ * Every event re-checks the token the socket connected with: once it expires or is
  * revoked (logout, site ban) the socket's events are refused, even if its disconnect got lost.
  */
 @Injectable()

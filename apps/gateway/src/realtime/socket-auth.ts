@@ -1,8 +1,7 @@
 import type { ExtendedError } from 'socket.io';
 import { AppError } from '../common/app-error';
-import type { AuthService } from '../auth/auth.service';
-import { bearerToken } from '../auth/bearer-token';
-import type { ChatSocket } from './realtime.server';
+import { type AuthService, bearerToken } from '../auth';
+import type { ChatSocket } from '../repositories/realtime.repository';
 
 /**
  * Connection middleware: a socket without a valid token never connects; its client gets

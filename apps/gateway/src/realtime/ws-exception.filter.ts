@@ -1,7 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
 import type { Ack } from '@chat/contracts';
 import { toErrorBody } from '../common/app-error';
-import type { ChatSocket } from './realtime.server';
+import type { ChatSocket } from '../repositories/realtime.repository';
 
 /**
  * Turns anything a socket handler throws into an `{ ok: false, error }` ack plus an `exception`

@@ -2,8 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ErrorCode, type SiteRole } from '@chat/contracts';
 import { AppError } from '../common/app-error';
 import { may, type RoomAction, type RoomActor } from './room-policy';
-import { MembershipCache } from './membership-cache';
-import { type MembershipRow, RoomsRepository } from './rooms.repository';
+import { MembershipCache } from '../repositories/membership.cache';
+import { type MembershipRow, RoomsRepository } from '../repositories/rooms.repository';
 
 export interface Caller {
   id: number;

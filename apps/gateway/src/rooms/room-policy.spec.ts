@@ -8,6 +8,8 @@ const actor = (roomRole: RoomRole | null, siteRole: SiteRole = 'user') => ({ roo
 describe('room policy', () => {
   const expectations: [RoomAction, RoomRole | null, SiteRole, boolean][] = [
     ['send', 'guest', 'guest', true],
+    ['beMember', 'guest', 'guest', true],
+    ['beMember', null, 'admin', false],
     ['send', null, 'admin', false],
     ['read', null, 'admin', true],
     ['read', null, 'user', false],

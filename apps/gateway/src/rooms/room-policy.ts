@@ -5,7 +5,19 @@ import type { RoomRole, SiteRole } from '@chat/contracts';
  * authorization matrix test can be read against them.
  */
 export type RoomAction =
-  'view' | 'read' | 'send' | 'invite' | 'listMembers' | 'rename' | 'deleteRoom' | 'setRole' | 'moderate' | 'leave' | 'markRead';
+  | 'view'
+  | 'read'
+  | 'send'
+  | 'invite'
+  | 'listMembers'
+  | 'rename'
+  | 'deleteRoom'
+  | 'setRole'
+  | 'moderate'
+  | 'leave'
+  | 'markRead'
+  /** Acting on one's own membership or messages (self-mute, deleting one's own message). */
+  | 'beMember';
 
 export interface RoomActor {
   siteRole: SiteRole;
@@ -38,6 +50,7 @@ const rules: Record<RoomAction, (actor: RoomActor) => boolean> = {
   moderate: (a) => atLeast('admin')(a) || isSiteAdmin(a),
   leave: isMember,
   markRead: isMember,
+  beMember: isMember,
 };
 
 export function may(actor: RoomActor, action: RoomAction): boolean {
@@ -48,7 +61,7 @@ export function may(actor: RoomActor, action: RoomAction): boolean {
  * Whether a moderator may act on (mute, kick, ban, change the role of, delete the messages of)
  * a member: never on themself or on the owner; owners and site admins on anyone else; room
  * admins only on members and guests. (Deleting a message is the one exception: site admins may
- * delete anyone's, the owner's included, see MessagesService.delete.)
+ * delete anyone's, the owner's included, see MessageDeletion.)
  */
 export function outranks(actor: RoomActor & { userId: number }, target: { userId: number; roomRole: RoomRole | null }): boolean {
   if (actor.userId === target.userId || target.roomRole === 'owner') return false;

@@ -1,9 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Query, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { AuthUser } from '../auth/auth-user';
-import { AuthGuard, CurrentUser } from '../auth/auth.guard';
-import { AuthService } from '../auth/auth.service';
+import { AuthGuard, AuthService, CurrentUser } from '../auth';
+import type { AuthUser } from '../common/auth-user';
 import { ApiErrors, AUTH_ERRORS, INVALID_INPUT, ROOM_ERRORS } from '../common/api-errors.decorator';
 import { CreateRoomDto, DirectoryQueryDto, InviteDto, MarkReadDto, RenameRoomDto } from './dto/room.dto';
 import { InviteResult, MembershipView, MyRoomView, ReadMarker, RoomDetails, RoomsPage, RoomView } from './dto/room.response';

@@ -1,16 +1,15 @@
 import { Module } from '@nestjs/common';
-import { AuthModule } from '../auth/auth.module';
-import { MessagesModule } from '../messages/messages.module';
-import { UsersDataModule } from '../users/users-data.module';
-import { MembershipNotes } from './membership-notes';
-import { RoomsDataModule } from './rooms-data.module';
+import { CommonModule } from '../common/common.module';
+import { RealtimeModule } from '../realtime';
+import { RoomAccess } from './room-access';
 import { RoomsController } from './rooms.controller';
+import { RoomsGateway } from './rooms.gateway';
 import { RoomsService } from './rooms.service';
 
 @Module({
-  imports: [AuthModule, RoomsDataModule, UsersDataModule, MessagesModule],
+  imports: [RealtimeModule, CommonModule],
   controllers: [RoomsController],
-  providers: [RoomsService, MembershipNotes],
-  exports: [RoomsService],
+  providers: [RoomsService, RoomAccess, RoomsGateway],
+  exports: [RoomAccess, RealtimeModule],
 })
 export class RoomsModule {}

@@ -12,18 +12,18 @@ import {
 } from '@chat/contracts';
 import type { RoomEntity } from '@chat/database';
 import { AppError } from '../common/app-error';
-import { RateLimits } from '../common/rate-limits';
-import { MessagesService } from '../messages/messages.service';
-import { SequenceService } from '../messages/sequence.service';
-import { MembersRepository } from '../moderation/members.repository';
-import { RealtimeServer } from '../realtime/realtime.server';
-import { UsersRepository } from '../users/users.repository';
+import { DomainEvents } from '../common/domain-events';
+import { MembersRepository } from '../repositories/members.repository';
+import { MembershipNoteRepository } from '../repositories/membership-note.repository';
+import { RateLimitRepository } from '../repositories/rate-limit.repository';
+import { RealtimeRepository } from '../repositories/realtime.repository';
+import { RoomsRepository } from '../repositories/rooms.repository';
+import { SequenceRepository } from '../repositories/sequence.repository';
+import { UsersRepository } from '../repositories/users.repository';
 import type { CreateRoomDto, DirectoryQueryDto } from './dto/room.dto';
-import { MembershipNotes } from './membership-notes';
 import { type Caller, RoomAccess } from './room-access';
 import { NAMES_SHOWN } from './room-name';
 import { toMembershipView, toRoomView } from './room-view';
-import { RoomsRepository } from './rooms.repository';
 
 /** `GET /rooms/mine` answers at most this many rooms at once. */
 export const MINE_PAGE_MAX = 100;
@@ -45,11 +45,11 @@ export class RoomsService {
     private readonly members: MembersRepository,
     private readonly users: UsersRepository,
     private readonly access: RoomAccess,
-    private readonly messages: MessagesService,
-    private readonly sequence: SequenceService,
-    private readonly realtime: RealtimeServer,
-    private readonly limits: RateLimits,
-    private readonly notes: MembershipNotes,
+    private readonly sequence: SequenceRepository,
+    private readonly realtime: RealtimeRepository,
+    private readonly limits: RateLimitRepository,
+    private readonly notes: MembershipNoteRepository,
+    private readonly events: DomainEvents,
   ) {}
 
   async create(owner: PublicUser, dto: CreateRoomDto): Promise<RoomView> {
@@ -63,7 +63,7 @@ export class RoomsService {
     ]);
     // Drops what replicas remember about this id from before it existed (lookups of missing rooms are cached).
     await this.access.changed(room.id);
-    if (invited.length > 0) await this.messages.announce(room, `${owner.nickname} invited ${invited.map((u) => u.nickname).join(', ')}`);
+    if (invited.length > 0) await this.note(room, `${owner.nickname} invited ${invited.map((u) => u.nickname).join(', ')}`);
     return (await this.named([room], owner.id))[0];
   }
 
@@ -109,7 +109,7 @@ export class RoomsService {
     await this.access.require(roomId, caller, 'deleteRoom');
     const memberIds = await this.rooms.softDelete(roomId);
     await this.access.changed(roomId);
-    this.realtime.toRoomAndUsers(roomId, memberIds).emit('room_deleted', { roomId });
+    this.realtime.clientSend({ room: roomId, users: memberIds }, 'room_deleted', { roomId });
     this.realtime.closeRoom(roomId);
   }
 
@@ -121,13 +121,11 @@ export class RoomsService {
     if (membership.banned) throw new AppError(ErrorCode.Banned, 'You are banned from this room');
     if (membership.member) return toMembershipView(membership.member);
     if (membership.room.isPrivate) throw new AppError(ErrorCode.Forbidden, 'This room is private: ask a member for an invite');
-    const member = await this.members.add(roomId, user.id, user.role === 'guest' ? 'guest' : 'member', 0).catch((error: unknown) => {
-      if ((error as { code?: string }).code === 'ER_DUP_ENTRY') throw new AppError(ErrorCode.Conflict, 'Already joining');
-      throw error;
-    });
+    const member = await this.members.add(roomId, user.id, user.role === 'guest' ? 'guest' : 'member', 0);
+    if (!member) throw new AppError(ErrorCode.Conflict, 'Already joining');
     await this.access.changed(roomId);
-    this.realtime.toRoom(roomId).emit('notice', { roomId, kind: 'join', userId: user.id, text: `${user.nickname} joined` });
-    if (await this.notes.shouldStore(roomId, user.id)) await this.messages.announce(membership.room, `${user.nickname} joined`);
+    this.realtime.clientSend({ room: roomId }, 'notice', { roomId, kind: 'join', userId: user.id, text: `${user.nickname} joined` });
+    if (await this.notes.shouldStore(roomId, user.id)) await this.note(membership.room, `${user.nickname} joined`);
     return toMembershipView(member);
   }
 
@@ -137,8 +135,8 @@ export class RoomsService {
     if (!(await this.members.remove(roomId, user.id))) return;
     await this.access.changed(roomId);
     this.realtime.removeFromRoom(user.id, roomId);
-    this.realtime.toRoom(roomId).emit('notice', { roomId, kind: 'leave', userId: user.id, text: `${user.nickname} left` });
-    if (await this.notes.shouldStore(roomId, user.id)) await this.messages.announce(room, `${user.nickname} left`);
+    this.realtime.clientSend({ room: roomId }, 'notice', { roomId, kind: 'leave', userId: user.id, text: `${user.nickname} left` });
+    if (await this.notes.shouldStore(roomId, user.id)) await this.note(room, `${user.nickname} left`);
   }
 
   /** Invitees become members who see only the messages sent from now on; users banned from the room are skipped. */
@@ -150,7 +148,7 @@ export class RoomsService {
     const { added, banned } = await this.members.addMany(roomId, invited, joinedSeq);
     if (added.length > 0) await this.access.changed(roomId);
     const names = invited.filter((u) => added.includes(u.id)).map((u) => u.nickname);
-    if (names.length > 0) await this.messages.announce(room, `${inviter.nickname} invited ${names.join(', ')}`);
+    if (names.length > 0) await this.note(room, `${inviter.nickname} invited ${names.join(', ')}`);
     const skipped = new Set([...added, ...banned]);
     const alreadyMembers = invited.map((u) => u.id).filter((id) => !skipped.has(id));
     // `banned` only when there were some: the v1 shape stays exactly `{ added, alreadyMembers }`.
@@ -161,6 +159,17 @@ export class RoomsService {
     const { room } = await this.access.require(roomId, caller, 'markRead');
     const lastSeq = await this.sequence.current(roomId, room.lastSeq);
     return { roomId, lastReadSeq: await this.members.markRead(roomId, caller.id, seq, lastSeq) };
+  }
+
+  /** The room's current seq, for a socket joining it (`join_room` answers it). */
+  async lastSeqFor(caller: Caller, roomId: number): Promise<number> {
+    const { room } = await this.access.require(roomId, caller, 'send');
+    return this.sequence.current(roomId, room.lastSeq);
+  }
+
+  /** The room's history records the change (the messages feature stores the note). */
+  private note(room: RoomEntity, note: string): Promise<void> {
+    return this.events.emit('room.membership-changed', { room, note });
   }
 
   /** Rooms with views named, generated names in one extra query for the whole list. */

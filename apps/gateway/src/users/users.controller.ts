@@ -1,8 +1,8 @@
 import { Body, Controller, Get, Param, ParseIntPipe, Patch, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { AuthUser } from '../auth/auth-user';
-import { AuthGuard, CurrentUser } from '../auth/auth.guard';
+import { AuthGuard, CurrentUser } from '../auth';
 import { ApiErrors, AUTH_ERRORS, INVALID_INPUT } from '../common/api-errors.decorator';
+import type { AuthUser } from '../common/auth-user';
 import { SiteBanDto, UpdateUserDto, UsersQueryDto } from './dto/user.dto';
 import { UpdatedUser, UsersPage, UserView } from './dto/user.response';
 import { UsersService } from './users.service';

@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
-import { AuthModule } from '../auth/auth.module';
-import { UsersDataModule } from './users-data.module';
+import { AuthModule } from '../auth';
+import { RepositoriesModule } from '../repositories/repositories.module';
 import { UsersController } from './users.controller';
 import { UsersService } from './users.service';
 
 @Module({
-  imports: [AuthModule, UsersDataModule],
+  imports: [AuthModule, RepositoriesModule],
   controllers: [UsersController],
   providers: [UsersService],
 })

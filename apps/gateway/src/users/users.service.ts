@@ -2,15 +2,15 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { ErrorCode, type Page, type UserView } from '@chat/contracts';
 import type { UserEntity } from '@chat/database';
-import type { AuthUser } from '../auth/auth-user';
-import { AuthService } from '../auth/auth.service';
-import { SessionStore } from '../auth/session-store';
+import { AuthService, PasswordHasher } from '../auth';
 import { AppError } from '../common/app-error';
-import { RealtimeServer } from '../realtime/realtime.server';
+import type { AuthUser } from '../common/auth-user';
+import { toUserView } from '../common/user-view';
+import { RealtimeRepository } from '../repositories/realtime.repository';
+import { SessionRepository } from '../repositories/session.repository';
+import { UserCache } from '../repositories/user.cache';
+import { UsersRepository } from '../repositories/users.repository';
 import type { SiteBanDto, UpdateUserDto, UsersQueryDto } from './dto/user.dto';
-import { UserCache } from './user-cache';
-import { toUserView } from './user-view';
-import { UsersRepository } from './users.repository';
 
 /** The updated user; after a change of one's own password, with the one token that still works. */
 export type UpdatedUser = UserView & { access_token?: string };
@@ -21,8 +21,9 @@ export class UsersService {
     private readonly users: UsersRepository,
     private readonly userCache: UserCache,
     private readonly auth: AuthService,
-    private readonly sessions: SessionStore,
-    private readonly realtime: RealtimeServer,
+    private readonly passwords: PasswordHasher,
+    private readonly sessions: SessionRepository,
+    private readonly realtime: RealtimeRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -49,7 +50,7 @@ export class UsersService {
     if (dto.password !== undefined && user.role === 'guest') throw new AppError(ErrorCode.Forbidden, 'Guests have no password');
     const changes: Partial<UserEntity> = {
       ...(dto.nickname === undefined ? {} : { nickname: dto.nickname }),
-      ...(dto.password === undefined ? {} : { passwordHash: await this.auth.hashPassword(dto.password) }),
+      ...(dto.password === undefined ? {} : { passwordHash: await this.passwords.hash(dto.password) }),
     };
     if (Object.keys(changes).length === 0) return toUserView(user);
     await this.users.update(id, changes);

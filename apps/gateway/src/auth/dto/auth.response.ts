@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { PublicUser } from '../../users/dto/user.response';
+import { PublicUser } from '../../common/dto/public-user.response';
 import type * as service from '../auth.service';
 
 export class Session implements service.Session {

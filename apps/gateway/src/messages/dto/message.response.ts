@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type * as contract from '@chat/contracts';
-import { SITE_ROLES } from '../../users/dto/user.response';
-import type * as service from '../messages.service';
+import { SITE_ROLES } from '../../common/dto/public-user.response';
+import type * as service from '../message-history';
 
 const messageTypes: Record<contract.MessageType, true> = { chat: true, system: true };
 

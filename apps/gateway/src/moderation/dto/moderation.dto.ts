@@ -1,12 +1,14 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsPositive, Max } from 'class-validator';
 import type { RoomRole } from '@chat/contracts';
 import { IsId } from '../../common/ids';
-import { IsText } from '../../common/text';
+import { IsReason, REASON_MAX_LENGTH } from '../../common/text';
 
 const ROLES: RoomRole[] = ['owner', 'admin', 'member', 'guest'];
 /** A timed mute lasts at most a year; longer means "until lifted" (omit mutedMinutes). */
 export const MAX_MUTE_MINUTES = 525_600;
+export const IsMuteMinutes = () => applyDecorators(IsInt(), IsPositive(), Max(MAX_MUTE_MINUTES));
 
 export class UpdateMemberDto {
   @ApiPropertyOptional({ enum: ROLES, description: 'Owner only; `owner` hands the room over (the old owner becomes admin)' })
@@ -21,9 +23,7 @@ export class UpdateMemberDto {
 
   @ApiPropertyOptional({ maximum: MAX_MUTE_MINUTES, description: 'Omitted with muted=true: until lifted' })
   @IsOptional()
-  @IsInt()
-  @IsPositive()
-  @Max(MAX_MUTE_MINUTES)
+  @IsMuteMinutes()
   mutedMinutes?: number;
 }
 
@@ -32,8 +32,8 @@ export class BanDto {
   @IsId()
   userId!: number;
 
-  @ApiPropertyOptional({ maxLength: 500 })
+  @ApiPropertyOptional({ maxLength: REASON_MAX_LENGTH })
   @IsOptional()
-  @IsText({ min: 1, max: 500 })
+  @IsReason()
   reason?: string;
 }

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type * as contract from '@chat/contracts';
-import { ROOM_ROLES } from '../../rooms/dto/room.response';
+import { ROOM_ROLES } from '../../rooms';
 
 export class MemberView implements contract.MemberView {
   @ApiProperty({ type: 'integer' })

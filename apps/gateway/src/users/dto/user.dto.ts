@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsOptional, ValidateIf } from 'class-validator';
 import { IsNewPassword, NEW_PASSWORD_DESCRIPTION } from '../../common/password';
 import { PageQueryDto } from '../../common/page-query.dto';
-import { IsNickname, IsText, NICKNAME_DESCRIPTION, NICKNAME_MAX_LENGTH } from '../../common/text';
+import { IsNickname, IsReason, NICKNAME_DESCRIPTION, NICKNAME_MAX_LENGTH, REASON_MAX_LENGTH } from '../../common/text';
 
 export class UsersQueryDto extends PageQueryDto {}
 
@@ -24,8 +24,8 @@ export class SiteBanDto {
   @IsBoolean()
   banned!: boolean;
 
-  @ApiPropertyOptional({ maxLength: 500 })
+  @ApiPropertyOptional({ maxLength: REASON_MAX_LENGTH })
   @IsOptional()
-  @IsText({ min: 1, max: 500 })
+  @IsReason()
   reason?: string;
 }

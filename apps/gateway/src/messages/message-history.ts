@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import type { ChatMessage } from '@chat/contracts';
+import { MessagesRepository } from '../repositories/messages.repository';
+import { RecentMessageRepository } from '../repositories/recent-message.repository';
+import { type Caller, RoomAccess } from '../rooms';
+import { mergePages } from './merge-pages';
+
+export interface HistoryQuery {
+  before?: number;
+  after?: number;
+  limit?: number;
+}
+
+export interface HistoryPage {
+  messages: ChatMessage[];
+  nextCursor: number | null;
+}
+
+/** Reads: MySQL's rows merged with the acknowledged messages the worker has not written yet, so a client always reads its own writes. */
+@Injectable()
+export class MessageHistory {
+  constructor(
+    private readonly access: RoomAccess,
+    private readonly messages: MessagesRepository,
+    private readonly recent: RecentMessageRepository,
+  ) {}
+
+  async history(caller: Caller, roomId: number, query: HistoryQuery): Promise<HistoryPage> {
+    const { member } = await this.access.require(roomId, caller, 'read');
+    const limit = query.limit ?? 50;
+    const order = query.after === undefined ? 'desc' : 'asc';
+    const floor = member?.joinedSeq ?? 0;
+    const lower = Math.max(floor, query.after ?? 0);
+    const upper = query.before ?? Number.MAX_SAFE_INTEGER;
+    const [rows, pending] = await Promise.all([
+      this.messages.page(roomId, { floor, before: query.before, after: query.after, limit: limit + 1 }),
+      this.recent.range(roomId, lower, upper, order, limit + 1),
+    ]);
+    const page = mergePages(rows, pending, order, limit + 1);
+    const messages = page.slice(0, limit);
+    const last = messages.at(-1);
+    return { messages, nextCursor: page.length > limit && last ? last.seq : null };
+  }
+
+  /** The messages after `afterSeq`, oldest first: what a client calls after a gap or a reconnect. */
+  async sync(caller: Caller, roomId: number, afterSeq: number, limit = 100): Promise<ChatMessage[]> {
+    return (await this.history(caller, roomId, { after: afterSeq, limit })).messages;
+  }
+}

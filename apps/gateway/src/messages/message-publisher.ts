@@ -1,0 +1,95 @@
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { type ChatMessage, ErrorCode, type MessageAccepted, type MessageSender, type MessageType } from '@chat/contracts';
+import type { RoomEntity } from '@chat/database';
+import { AppError } from '../common/app-error';
+import { DomainEvents } from '../common/domain-events';
+import { RateLimitRepository } from '../repositories/rate-limit.repository';
+import { RealtimeRepository } from '../repositories/realtime.repository';
+import { RecentMessageRepository } from '../repositories/recent-message.repository';
+import { SequenceRepository } from '../repositories/sequence.repository';
+import { isMuted, RoomAccess } from '../rooms';
+import { messageIdFactory } from './message-ids';
+import { type Draft, MessageSink } from './message-sink';
+
+export interface SendInput {
+  roomId: number;
+  content: string;
+  clientMsgId?: string;
+}
+
+/**
+ * The write path: a message is checked, given its room's next seq, made durable (MessageSink),
+ * broadcast, and only then acknowledged. If it cannot be made durable nothing is broadcast and
+ * the sender gets UNAVAILABLE, so a retry is always safe. Refusals happen before a seq is taken,
+ * so they leave no hole in the room's sequence. System notes ("Ann joined") take the same path.
+ */
+@Injectable()
+export class MessagePublisher implements OnModuleInit {
+  private readonly logger = new Logger(MessagePublisher.name);
+  private readonly newId = messageIdFactory();
+
+  constructor(
+    private readonly access: RoomAccess,
+    private readonly sink: MessageSink,
+    private readonly sequence: SequenceRepository,
+    private readonly realtime: RealtimeRepository,
+    private readonly limits: RateLimitRepository,
+    private readonly recent: RecentMessageRepository,
+    private readonly events: DomainEvents,
+  ) {}
+
+  onModuleInit(): void {
+    this.events.on('room.membership-changed', async ({ room, note }) => {
+      await this.publish(room, 'system', note, null);
+    });
+  }
+
+  async send(sender: MessageSender, input: SendInput): Promise<MessageAccepted> {
+    const { room, member } = await this.access.require(input.roomId, sender, 'send');
+    if (member && isMuted(member.mutedUntil)) throw new AppError(ErrorCode.Muted, 'You are muted in this room');
+    await this.limits.consumeSend(sender.id);
+    return this.publish(room, 'chat', input.content, sender, input.clientMsgId);
+  }
+
+  /**
+   * A retry (same sender and clientMsgId) gets the first attempt's id, seq and createdAt back. If
+   * that attempt was never made durable, the retry finishes it with the same id and seq, and the
+   * worker's idempotent insert stores it once whichever attempt gets through.
+   */
+  private async publish(
+    room: RoomEntity,
+    type: MessageType,
+    content: string,
+    sender: MessageSender | null,
+    clientMsgId?: string,
+  ): Promise<MessageAccepted> {
+    const draft: Draft = {
+      roomId: room.id,
+      floor: room.lastSeq,
+      id: this.newId(),
+      createdAt: new Date().toISOString(),
+      senderId: sender?.id,
+      clientMsgId,
+      type,
+      content,
+    };
+    const reservation = await this.sink.accept(draft).catch((error: unknown) => {
+      this.logger.warn(`message to room ${room.id} not accepted: ${(error as Error).message}`);
+      throw new AppError(ErrorCode.Unavailable, 'The message could not be stored; retry with the same clientMsgId');
+    });
+    const { id, seq, createdAt } = reservation;
+    if (reservation.roomId !== room.id) throw new AppError(ErrorCode.Conflict, 'This clientMsgId was already used for another room');
+    if (reservation.acked) return { id, seq, createdAt };
+    const message: ChatMessage = { id, seq, roomId: room.id, content, type, sender, createdAt, ...(clientMsgId ? { clientMsgId } : {}) };
+    this.realtime.clientSend({ room: room.id }, 'message', message);
+    // Marking the retry record acked saves a retry from broadcasting again (receivers drop a
+    // repeated id anyway); a row already in MySQL needs no copy for reads.
+    await this.recent
+      .remember(message, {
+        store: !this.sink.storedOnAccept,
+        also: sender && clientMsgId ? this.sequence.ackedRecord(sender.id, clientMsgId, reservation) : undefined,
+      })
+      .catch((error: Error) => this.logger.warn(`message ${id} durable but not cached for reads: ${error.message}`));
+    return { id, seq, createdAt };
+  }
+}

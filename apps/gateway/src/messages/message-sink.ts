@@ -1,0 +1,31 @@
+import type { PersistMessageJob } from '@chat/contracts';
+import type { Reservation, SeqRequest } from '../repositories/sequence.repository';
+
+/** A message accepted by the checks, before it has a seq. */
+export interface Draft extends SeqRequest {
+  type: PersistMessageJob['type'];
+  content: string;
+}
+
+/**
+ * Where an accepted message is made durable before it is broadcast. Production queues it for the
+ * worker (QueueSink); the benchmark's baseline writes MySQL first (DirectSink,
+ * PERSISTENCE_MODE=direct). MessagesModule picks one.
+ */
+export abstract class MessageSink {
+  /** True when the row is in MySQL once `accept` resolves, so reads need no copy of it in Redis. */
+  abstract readonly storedOnAccept: boolean;
+
+  /**
+   * The message's reservation (id, seq, createdAt): durable once this resolves, unless the
+   * reservation says otherwise (a retry of an acknowledged send, or a clientMsgId already used in
+   * another room), in which case nothing was stored. Rejects if nothing could be made durable.
+   */
+  abstract accept(draft: Draft): Promise<Reservation>;
+}
+
+/** What the worker stores, from a draft and the id, seq and time of its reservation. */
+export function persistJob(draft: Draft, id: string, seq: number, createdAt: string): PersistMessageJob {
+  const { roomId, senderId, type, content, clientMsgId } = draft;
+  return { id, roomId, seq, senderId: senderId ?? null, type, content, clientMsgId: clientMsgId ?? null, createdAt };
+}

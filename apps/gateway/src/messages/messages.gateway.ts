@@ -1,0 +1,38 @@
+import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
+import type { Ack, ChatMessage, Empty, MessageAccepted } from '@chat/contracts';
+import { senderOf } from '../common/user-view';
+import type { ChatSocket } from '../repositories/realtime.repository';
+import { SocketGateway } from '../realtime';
+import { DeleteMessageDto, SendMessageDto, SyncDto } from './dto/message-events.dto';
+import { MessageDeletion } from './message-deletion';
+import { MessageHistory } from './message-history';
+import { MessagePublisher } from './message-publisher';
+
+@SocketGateway()
+export class MessagesGateway {
+  constructor(
+    private readonly publisher: MessagePublisher,
+    private readonly reads: MessageHistory,
+    private readonly deletion: MessageDeletion,
+  ) {}
+
+  @SubscribeMessage('message')
+  async message(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: SendMessageDto): Promise<Ack<MessageAccepted>> {
+    const content = dto.msg ?? dto.content ?? '';
+    return {
+      ok: true,
+      data: await this.publisher.send(senderOf(socket.data.user), { roomId: dto.room, content, clientMsgId: dto.clientMsgId }),
+    };
+  }
+
+  @SubscribeMessage('sync')
+  async sync(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: SyncDto): Promise<Ack<{ messages: ChatMessage[] }>> {
+    return { ok: true, data: { messages: await this.reads.sync(socket.data.user, dto.room, dto.afterSeq, dto.limit) } };
+  }
+
+  @SubscribeMessage('delete_message')
+  async deleteMessage(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: DeleteMessageDto): Promise<Ack<Empty>> {
+    await this.deletion.delete(socket.data.user, dto.id);
+    return { ok: true, data: {} };
+  }
+}

@@ -1,0 +1,29 @@
+import { Injectable } from '@nestjs/common';
+import { PresenceRepository } from '../repositories/presence.repository';
+import { RealtimeRepository } from '../repositories/realtime.repository';
+import { RoomsRepository } from '../repositories/rooms.repository';
+
+/** A user's rooms learn when they come online (first socket anywhere) and go offline (last one). */
+@Injectable()
+export class PresenceService {
+  constructor(
+    private readonly presence: PresenceRepository,
+    private readonly rooms: RoomsRepository,
+    private readonly realtime: RealtimeRepository,
+  ) {}
+
+  /** The user's first socket is connected (it was counted on admission). */
+  async connected(userId: number): Promise<void> {
+    await this.announce(userId, true);
+  }
+
+  async disconnected(userId: number, socketId: string): Promise<void> {
+    if ((await this.presence.remove(userId, socketId)) === 0) await this.announce(userId, false);
+  }
+
+  private async announce(userId: number, online: boolean): Promise<void> {
+    for (const roomId of await this.rooms.roomIdsOf(userId)) {
+      this.realtime.clientSend({ room: roomId }, 'presence', { roomId, userId, online });
+    }
+  }
+}

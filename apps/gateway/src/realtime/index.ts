@@ -1,0 +1,3 @@
+/** What features use of the socket edge. */
+export { RealtimeModule } from './realtime.module';
+export { SocketGateway } from './socket-gateway.decorator';

@@ -1,0 +1,116 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Inject, Injectable } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { BurstyRateLimiter, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { APP_CONFIG, type AppConfig } from '@chat/config';
+import { ErrorCode, type RedisKeys } from '@chat/contracts';
+import { REDIS, REDIS_KEYS } from './redis.module';
+import { AppError } from '../common/app-error';
+
+/** How long the burst allowance takes to refill. */
+const BURST_WINDOW_SECONDS = 10;
+const DAY_SECONDS = 24 * 60 * 60;
+/** Past the per-account failure budget, each further failure adds this much delay to the account's logins… */
+const LOGIN_SLOWDOWN_STEP_MS = 250;
+/** …up to this much: slow enough to stop guessing, short enough that the owner still gets in. */
+const LOGIN_SLOWDOWN_MAX_MS = 3_000;
+
+/**
+ * Per-user and per-IP limits held in Redis, so they apply across every replica
+ * (rate-limiter-flexible: one atomic script per check). The IP is the client's as the trusted
+ * load balancer saw it (TRUST_PROXY), never a header the client chose.
+ */
+@Injectable()
+export class RateLimitRepository {
+  private readonly send: BurstyRateLimiter;
+  private readonly events: BurstyRateLimiter;
+  private readonly roomActions: RateLimiterRedis;
+  private readonly loginByIp: RateLimiterRedis;
+  private readonly loginByAccountAndIp: RateLimiterRedis;
+  private readonly loginFailuresByAccount: RateLimiterRedis;
+  private readonly signups: Record<'register' | 'guest', RateLimiterRedis[]>;
+
+  constructor(@Inject(REDIS) redis: Redis, @Inject(REDIS_KEYS) keys: RedisKeys, @Inject(APP_CONFIG) config: AppConfig) {
+    const { sendPerSecond, sendBurst, loginPerMinute, registerPerMinute, guestPerMinute, roomActionsPerMinute, eventsPerSecond } =
+      config.rateLimits;
+    const limiter = (name: string, points: number, duration: number, inMemoryBlockOnConsumed?: number) =>
+      new RateLimiterRedis({
+        storeClient: redis,
+        keyPrefix: keys.rateLimit(name),
+        points,
+        duration,
+        rejectIfRedisNotReady: true,
+        inMemoryBlockOnConsumed,
+      });
+    // A steady rate, plus `burst - rate` extra that refills over the burst window.
+    const bursty = (name: string, perSecond: number, burst: number, blockInMemory: boolean) => {
+      const extra = Math.max(burst - perSecond, 1);
+      return new BurstyRateLimiter(
+        limiter(name, perSecond, 1, blockInMemory ? perSecond + 1 : undefined),
+        limiter(`${name}-burst`, extra, BURST_WINDOW_SECONDS, blockInMemory ? extra + 1 : undefined),
+      );
+    };
+    this.send = bursty('send', sendPerSecond, sendBurst, false);
+    // A flood is refused by this replica's memory once over budget, so it costs Redis nothing more.
+    this.events = bursty('events', eventsPerSecond, eventsPerSecond * 2, true);
+    this.roomActions = limiter('room-actions', roomActionsPerMinute, 60);
+    this.loginByIp = limiter('login-ip', loginPerMinute, 60);
+    this.loginByAccountAndIp = limiter('login-account-ip', loginPerMinute, 60);
+    this.loginFailuresByAccount = limiter('login-failures', loginPerMinute, 60);
+    this.signups = {
+      register: [limiter('register-ip', registerPerMinute, 60), limiter('register-ip-day', registerPerMinute * 10, DAY_SECONDS)],
+      guest: [limiter('guest-ip', guestPerMinute, 60), limiter('guest-ip-day', guestPerMinute * 10, DAY_SECONDS)],
+    };
+  }
+
+  async consumeSend(userId: number): Promise<void> {
+    await guard(this.send.consume(userId), 'Sending too fast');
+  }
+
+  /** Every socket event but `message`, which has its own budget. */
+  async consumeEvent(userId: number): Promise<void> {
+    await guard(this.events.consume(userId), 'Too many events');
+  }
+
+  /** Creating rooms, inviting, joining and leaving. */
+  async consumeRoomAction(userId: number): Promise<void> {
+    await guard(this.roomActions.consume(userId), 'Too many room changes');
+  }
+
+  async consumeSignup(kind: 'register' | 'guest', ip: string): Promise<void> {
+    const message = kind === 'register' ? 'Too many registrations from this address' : 'Too many guest accounts from this address';
+    await guard(Promise.all(this.signups[kind].map((l) => l.consume(ip))), message);
+  }
+
+  /**
+   * The hard limits are per client IP and per account *from that IP*, so nobody can lock an
+   * account's owner out from elsewhere; the account's failures from everywhere only slow its
+   * logins down (slowLoginOf).
+   */
+  async consumeLogin(ip: string, email: string): Promise<void> {
+    await guard(Promise.all([this.loginByIp.consume(ip), this.loginByAccountAndIp.consume(`${email}|${ip}`)]), 'Too many login attempts');
+  }
+
+  /** Waits before checking a password when the account has failed more often than the budget. */
+  async slowLoginOf(email: string): Promise<void> {
+    const failures = await this.loginFailuresByAccount.get(email).catch(() => null);
+    const excess = (failures?.consumedPoints ?? 0) - this.loginFailuresByAccount.points;
+    if (excess > 0) await sleep(Math.min(excess * LOGIN_SLOWDOWN_STEP_MS, LOGIN_SLOWDOWN_MAX_MS));
+  }
+
+  async recordLoginFailure(email: string): Promise<void> {
+    await this.loginFailuresByAccount.penalty(email).catch(() => undefined);
+  }
+}
+
+async function guard(check: Promise<unknown>, message: string): Promise<void> {
+  try {
+    await check;
+  } catch (error) {
+    if (error instanceof RateLimiterRes) {
+      const retryAfter = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
+      throw new AppError(ErrorCode.RateLimited, `${message}: retry in ${retryAfter} s`, retryAfter);
+    }
+    throw new AppError(ErrorCode.Unavailable, 'Rate limits cannot be checked right now; retry shortly');
+  }
+}
