@@ -205,9 +205,7 @@ export function chatSession(member, session) {
   check(res, { 'websocket upgraded (101)': (r) => !!r && r.status === 101 });
 }
 
-/**
- * @typedef {{ clientMsgId?: string, sender?: { id: number } | null }} ChatMessage
- */
+/** @typedef {import('../libs/contracts/src').ChatMessage} ChatMessage */
 
 /**
  * Times a `message` event sent by any k6 VU, and settles our own sends' echoes.

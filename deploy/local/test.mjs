@@ -1,7 +1,7 @@
 // @ts-check
 // `npm test`: from a fresh clone, installs what the suites need (npm packages; nginx and
 // docker-compose and chromium from Debian's packages when missing), makes MariaDB and Redis reachable,
-// builds, type-checks the k6 scripts, and runs the unit, integration and end-to-end suites with node's test runner.
+// checks (format, lint, types), builds, type-checks the k6 scripts, and runs the unit, integration and end-to-end suites with node's test runner.
 // Every suite that starts the cluster uses its own database, Redis and key prefix, and removes them.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -39,6 +39,9 @@ async function main() {
   if (!findBinary('chromium')) aptInstall(['chromium'], log);
   await ensureTestServices(root, log);
 
+  // Formatting, lint (with the gateway's import layers and no cycles) and types, before any suite.
+  log('check');
+  run('npm', ['run', 'check', '--silent']);
   log('build');
   run('npm', ['run', 'build', '--silent']);
   // The suites do not run the k6 scripts (that takes k6 and a target); type-checking them against

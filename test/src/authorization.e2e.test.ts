@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import type { ClientEventName, ClientToServerEvents, MemberView, MessageAccepted, RoomBanView } from '@chat/contracts';
+import type { ClientEventName, MemberView, MessageAccepted, PayloadOf, RoomBanView, Session } from '@chat/contracts';
 import {
   type Actor,
   ACTORS,
@@ -14,8 +14,8 @@ import {
   OPERATIONS,
   type SocketActor,
 } from './support/authorization-table';
-import { api, type ChatClient, connect, createRoom, guest, login, registerUser, request, type Session } from './support/clients';
-import { startTestCluster, type TestCluster } from './support/test-cluster';
+import { api, type ChatClient, connect, createRoom, guest, login, registerUser, request } from './support/clients';
+import { type ClusterFixture, useCluster } from './support/fixture';
 import { eventually } from './support/wait';
 
 /**
@@ -181,25 +181,19 @@ const OPERATION_SPECS: Record<Operation, OperationSpec> = {
 };
 
 describe('authorization matrix', { timeout: 180_000 }, () => {
-  let t: TestCluster;
+  const t = useCluster({ gateways: 2 });
   let env: Env;
   let shared: Record<'public' | 'private', Fixture>;
   const sockets = new Map<SocketActor, ChatClient>();
 
   before(async () => {
-    t = await startTestCluster({ gateways: 2 });
     env = { url: t.url, db: t.db, cast: await createCast(t.url) };
     const [publicRoom, privateRoom] = await Promise.all([
       buildFixture(env, {}),
       buildFixture(env, { isPrivate: true }),
-      connectAll(env, sockets),
+      connectAll(t, env, sockets),
     ]);
     shared = { public: publicRoom, private: privateRoom };
-  });
-
-  after(async () => {
-    for (const socket of sockets.values()) socket.close();
-    await t?.stop();
   });
 
   it('anonymous: a socket without a token is refused with connect_error "unauthorized"', async () => {
@@ -285,7 +279,7 @@ async function rest(c: Cell, method: string, path: string, body?: unknown, check
   return { allowed: false, status: response.status, code: String(response.body?.code), message: String(response.body?.message) };
 }
 
-async function emit<E extends ClientEventName>(c: Cell, event: E, payload: Parameters<ClientToServerEvents[E]>[0]): Promise<Outcome> {
+async function emit<E extends ClientEventName>(c: Cell, event: E, payload: PayloadOf<E>): Promise<Outcome> {
   const socket = c.socket ?? assert.fail(`no socket for ${event}`);
   const ack = await request(socket, event, payload);
   return ack.ok ? { allowed: true } : { allowed: false, code: ack.error.code, message: ack.error.message };
@@ -308,10 +302,10 @@ async function createCast(url: string): Promise<Cast> {
   return { owner, roomAdmin, member, guest: guestSession, nonMember, roomBanned, siteAdmin };
 }
 
-async function connectAll(env: Env, sockets: Map<SocketActor, ChatClient>): Promise<void> {
+async function connectAll(t: ClusterFixture, env: Env, sockets: Map<SocketActor, ChatClient>): Promise<void> {
   await Promise.all(
     (Object.keys(env.cast) as SocketActor[]).map(async (actor) => {
-      sockets.set(actor, (await connect(env.url, env.cast[actor].access_token)).socket);
+      sockets.set(actor, (await t.connect(env.cast[actor].access_token)).socket);
     }),
   );
 }

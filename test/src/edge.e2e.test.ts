@@ -5,8 +5,8 @@ import { createServer, type IncomingHttpHeaders, request, type Server } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { useCluster } from './support/fixture';
 import { freePort } from './support/ports';
-import { startTestCluster, type TestCluster } from './support/test-cluster';
 import { eventually } from './support/wait';
 
 /**
@@ -56,15 +56,7 @@ function errorBody(answer: Answer): { statusCode: number; error: string; message
 }
 
 describe('the edge, in front of the real cluster', { timeout: 180_000 }, () => {
-  let t: TestCluster;
-
-  before(async () => {
-    t = await startTestCluster({ gateways: 2 });
-  });
-
-  after(async () => {
-    await t?.stop();
-  });
+  const t = useCluster({ gateways: 2 });
 
   it('answers 404 with JSON for metrics under every spelling', async () => {
     for (const path of ['/metrics', '/metrics/', '/METRICS', '/Metrics', '/metrics?format=text', '/%6detrics']) {

@@ -2,19 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from './support/clients';
-import {
-  ChatFleet,
-  checkClients,
-  checkStorage,
-  type Counters,
-  highestSeqs,
-  Load,
-  type LoadClient,
-  type LoadFigures,
-  type SendRecord,
-} from './support/load';
+import { checkClients, checkStorage, highestSeqs } from './load/checks';
+import { ChatFleet, type Counters, type LoadClient } from './load/fleet';
+import { Load, type LoadFigures, type SendRecord } from './load/load';
+import { useCluster } from './support/fixture';
 import { type MariaDbServer, startMariaDb } from './support/mariadb-server';
-import { startTestCluster, type TestCluster } from './support/test-cluster';
 import { eventually } from './support/wait';
 
 /** Offered load: 40 senders at 5.25 msg/s each, in 20 rooms of 4 (every user in 2 rooms). */
@@ -55,28 +47,27 @@ interface Outcome {
  */
 describe('faults under load', { timeout: 420_000 }, () => {
   let mysql: MariaDbServer;
-  let t: TestCluster;
   let fleet: ChatFleet;
 
   before(async () => {
     mysql = await startMariaDb();
-    t = await startTestCluster({
-      gateways: 2,
-      mysqlUrl: mysql.url,
-      env: {
-        // The load is many messages per user per second; the default limits are for humans.
-        RATE_LIMIT_SEND_PER_SECOND: '1000',
-        RATE_LIMIT_SEND_BURST: '2000',
-        // Below the supervisor's 12 s before it SIGKILLs, so a drain can exit on its own.
-        SHUTDOWN_GRACE_MS: '8000',
-      },
-    });
-    fleet = await ChatFleet.create(t.url, FLEET);
   });
-
+  const t = useCluster(() => ({
+    gateways: 2,
+    mysqlUrl: mysql.url,
+    env: {
+      // The load is many messages per user per second; the default limits are for humans.
+      RATE_LIMIT_SEND_PER_SECOND: '1000',
+      RATE_LIMIT_SEND_BURST: '2000',
+      // Below the supervisor's 12 s before it SIGKILLs, so a drain can exit on its own.
+      SHUTDOWN_GRACE_MS: '8000',
+    },
+  }));
+  before(async () => {
+    fleet = t.track(await ChatFleet.create(t.url, FLEET));
+  });
+  // Registered after useCluster, so it runs once the cluster on this MariaDB has stopped.
   after(async () => {
-    fleet?.close();
-    await t?.stop();
     await mysql?.cleanup();
   });
 

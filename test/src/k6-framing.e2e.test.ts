@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
-import { api, createRoom, registerUser, type Session } from './support/clients';
-import { repoRoot, startTestCluster, type TestCluster } from './support/test-cluster';
+import type { Session } from '@chat/contracts';
+import { api, createRoom, registerUser } from './support/clients';
+import { useCluster } from './support/fixture';
+import { repoRoot } from './support/test-cluster';
 
 /**
  * The k6 scripts cannot run here (no k6), so their Socket.IO framing, loadtest/lib/socketio.js,
@@ -358,32 +360,25 @@ type Ready = { user: { id: number }; replica: string };
 
 describe('k6 Socket.IO framing against the cluster', { timeout: 180_000 }, () => {
   let f: Framing;
-  let t: TestCluster;
+  // A fast heartbeat, so that pings can be watched within the test.
+  const t = useCluster({ gateways: 2, env: { SOCKET_PING_INTERVAL_MS: '500', SOCKET_PING_TIMEOUT_MS: '1000' } });
   let url: string;
   let alice: Session;
   let bob: Session;
   let room: number;
-  const sockets: RawSocket[] = [];
   const open = (auth: Record<string, unknown> | undefined, options?: { answerPings?: boolean }, target = url) => {
     const socket = openRaw(f, target, auth, options);
-    sockets.push(socket);
+    t.track({ close: () => socket.ws.terminate() });
     return socket;
   };
 
   before(async () => {
     f = await loadFraming();
-    // A fast heartbeat, so that pings can be watched within the test.
-    t = await startTestCluster({ gateways: 2, env: { SOCKET_PING_INTERVAL_MS: '500', SOCKET_PING_TIMEOUT_MS: '1000' } });
     url = f.socketUrl(t.url);
     alice = await registerUser(t.url);
     bob = await registerUser(t.url);
     room = await createRoom(t.url, alice, { name: 'k6 framing' });
     assert.equal((await api(t.url, 'POST', `/rooms/${room}/join`, { token: bob.access_token })).status, 201);
-  });
-
-  after(async () => {
-    for (const socket of sockets) socket.ws.terminate();
-    await t?.stop();
   });
 
   it('opens, connects with auth in the CONNECT packet and gets ready', async () => {

@@ -1,17 +1,26 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Socket } from 'socket.io-client';
-import type { ErrorCode, ExceptionEvent } from '@chat/contracts';
-import { api, type ChatClient, connect, createRoom, nextEvent, registerUser, request, type Session } from './support/clients';
-import { startTestCluster, type TestCluster } from './support/test-cluster';
+import {
+  type ErrorCode,
+  type ExceptionEvent,
+  MAX_MUTE_MINUTES,
+  MODERATION_REASON_MAX_LENGTH,
+  QueueName,
+  type RedisKeys,
+  redisKeys,
+  type Session,
+} from '@chat/contracts';
+import { api, type ChatClient, createRoom, nextEvent, registerUser, request } from './support/clients';
+import { type ClusterFixture, useCluster } from './support/fixture';
 import { eventually } from './support/wait';
 
 /**
- * Malformed and hostile payloads on every client socket event (API.md, Socket.IO): each one must be
+ * Malformed and hostile payloads on every client socket event (docs/EVENTS.md, Socket.IO): each one must be
  * refused with an `{ ok: false, error }` ack and an `exception` event carrying the same code, must
  * leave the socket connected and usable, and must change nothing in MySQL or in a room's seq counter.
  * The cases are generated from tables below; one `it` per case so a failure names its payload.
@@ -65,7 +74,6 @@ const NOT_MEMBER: ErrorCode = 'NOT_MEMBER';
 const FORBIDDEN: ErrorCode = 'FORBIDDEN';
 const BANNED: ErrorCode = 'BANNED';
 
-const MAX_MUTE_MINUTES = 525_600;
 const UNKNOWN_ROOM = 999_999;
 /** A safe integer no INT UNSIGNED id column can hold: refused by validation, never a MySQL error. */
 const PAST_INT_UNSIGNED = 2 ** 32;
@@ -135,7 +143,7 @@ const badContents: Bad[] = [
 const badReasons: Bad[] = [
   ['a number', k(42)],
   ['an empty string', k('')],
-  ['501 characters', k('r'.repeat(501))],
+  [`${MODERATION_REASON_MAX_LENGTH + 1} characters`, k('r'.repeat(MODERATION_REASON_MAX_LENGTH + 1))],
   ['an object', k({})],
   ['an array', k(['spam'])],
 ];
@@ -350,7 +358,7 @@ function buildCases(): Case[] {
   // never joined is a harmless no-op, so a well-formed unknown id is acknowledged, not refused.
   add('leave_room', 'an unknown room (a no-op)', () => [UNKNOWN_ROOM], 'ok');
 
-  // API.md: an invalid event gets an error ack and an `exception`, and never a disconnect; a name
+  // The contract: an invalid event gets an error ack and an `exception`, and never a disconnect; a name
   // no handler knows is the most invalid event there is.
   for (const event of ['no_such_event', 'JOIN_ROOM', 'join_room ', 'exception', 'constructor', 'hasOwnProperty', '__proto__', '']) {
     add(event, 'an event name no handler knows', (c) => [{ room: c.P }], V);
@@ -403,10 +411,10 @@ assert.equal(new Set(cases.map(title)).size, cases.length, 'case titles are uniq
 const raw = (socket: ChatClient) => socket as unknown as Socket;
 
 describe('malformed socket payloads', { timeout: 180_000 }, () => {
-  let t: TestCluster;
+  const t = useCluster({ gateways: 2 });
   let redis: Redis;
+  let keys: RedisKeys;
   let ctx: Ctx;
-  const sockets: ChatClient[] = [];
   const outcomes = new Map<string, Outcome>();
   let snapshotBefore: Snapshot;
   let snapshotAfter: Snapshot;
@@ -418,12 +426,12 @@ describe('malformed socket payloads', { timeout: 180_000 }, () => {
   let ownerSocket: ChatClient;
 
   const open = async (session: Session) => {
-    const { socket } = await connect(t.url, session.access_token);
-    sockets.push(socket);
+    const { socket } = await t.connect(session.access_token);
     return socket;
   };
 
-  const queueKey = (name: string) => `${t.prefix}bull:chat-messages:${name}`;
+  /** BullMQ's own layout under its prefix: `<prefix>:<queue>:<list>`. */
+  const queueKey = (name: string) => `${keys.bullPrefix}:${QueueName.Messages}:${name}`;
   const queueState = async () => {
     const [wait, active, paused, delayed, prioritized, failed] = await Promise.all([
       redis.llen(queueKey('wait')),
@@ -460,11 +468,11 @@ describe('malformed socket payloads', { timeout: 180_000 }, () => {
     await sleep(300);
   };
 
-  const seqCounters = () => Promise.all([ctx.P, ctx.Q, ctx.B].map((room) => redis.get(`${t.prefix}room:${room}:seq`)));
+  const seqCounters = () => Promise.all([ctx.P, ctx.Q, ctx.B].map((room) => redis.get(keys.roomSeq(room))));
 
   before(async () => {
-    t = await startTestCluster({ gateways: 2 });
-    redis = new Redis(t.redisUrl, { maxRetriesPerRequest: 1 });
+    keys = redisKeys(t.prefix);
+    redis = t.track(new Redis(t.redisUrl, { maxRetriesPerRequest: 1 }));
 
     // registerUser, not login: logins are rate-limited per IP, and every test run shares 127.0.0.1.
     const [owner, attacker] = await Promise.all([registerUser(t.url, 'mal-owner'), registerUser(t.url, 'mal-attacker')]);
@@ -554,12 +562,6 @@ describe('malformed socket payloads', { timeout: 180_000 }, () => {
     await queueDrained();
     counterAfter = await seqCounters();
     snapshotAfter = await snapshot(t);
-  });
-
-  after(async () => {
-    for (const socket of sockets) socket.close();
-    redis?.disconnect();
-    await t?.stop();
   });
 
   for (const c of cases) {
@@ -689,7 +691,7 @@ const snapshotTables: [table: string, order: string][] = [
 ];
 
 /** Every row of the tables a socket event could touch, in key order, and a checksum over them. */
-async function snapshot(t: TestCluster): Promise<Snapshot> {
+async function snapshot(t: ClusterFixture): Promise<Snapshot> {
   const result: Snapshot = {};
   for (const [table, order] of snapshotTables) {
     const [rows] = await t.db.query<RowDataPacket[]>(`SELECT * FROM ${table} ORDER BY ${order}`);

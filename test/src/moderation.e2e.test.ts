@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import Redis from 'ioredis';
 import type { RowDataPacket } from 'mysql2/promise';
-import type { ReadyEvent } from '@chat/contracts';
-import { api, type ChatClient, connect, createRoom, login, nextEvent, registerUser, request, type Session } from './support/clients';
-import { startTestCluster, type TestCluster } from './support/test-cluster';
+import { type HistoryPage, type ReadyEvent, redisKeys, type Session } from '@chat/contracts';
+import { api, type ChatClient, connect, createRoom, login, nextEvent, registerUser, request } from './support/clients';
+import { useCluster } from './support/fixture';
 import { eventually } from './support/wait';
 
 /**
@@ -13,23 +13,12 @@ import { eventually } from './support/wait';
  * than the one that acted: the effects must travel through the Redis adapter.
  */
 describe('moderation and presence across replicas', { timeout: 180_000 }, () => {
-  let t: TestCluster;
-  const opened: ChatClient[] = [];
-
-  before(async () => {
-    t = await startTestCluster({ gateways: 2 });
-  });
-
-  after(async () => {
-    for (const socket of opened) socket.close();
-    await t?.stop();
-  });
+  const t = useCluster({ gateways: 2 });
 
   /** Opens a socket, on a replica other than `avoid` when given (nginx balances least-connected). */
   async function open(session: Session, avoid?: string): Promise<{ socket: ChatClient; ready: ReadyEvent }> {
     for (let attempt = 0; attempt < 10; attempt++) {
-      const client = await connect(t.url, session.access_token);
-      opened.push(client.socket);
+      const client = await t.connect(session.access_token);
       if (!avoid || client.ready.replica !== avoid) return client;
       client.socket.close();
     }
@@ -77,7 +66,7 @@ describe('moderation and presence across replicas', { timeout: 180_000 }, () => 
     assert.equal(!refused.ok && refused.error.code, 'NOT_MEMBER');
     // The kick is a stored system message of the room.
     await eventually('the kick system message', async () => {
-      const page = await api<{ messages: { content: string; type: string }[] }>(t.url, 'GET', `/rooms/${room}/messages`, {
+      const page = await api<HistoryPage>(t.url, 'GET', `/rooms/${room}/messages`, {
         token: owner.access_token,
       });
       return page.body.messages.some((m) => m.type === 'system' && m.content.includes('was removed by'));
@@ -262,7 +251,7 @@ describe('moderation and presence across replicas', { timeout: 180_000 }, () => 
     // Revoke in Redis directly, as if the disconnect broadcast had been lost.
     const redis = new Redis(t.redisUrl);
     const claims = JSON.parse(Buffer.from(user.access_token.split('.')[1], 'base64url').toString()) as { jti: string };
-    await redis.set(`${t.prefix}auth:revoked:${claims.jti}`, '1', 'EX', 60);
+    await redis.set(redisKeys(t.prefix).revokedToken(claims.jti), '1', 'EX', 60);
     redis.disconnect();
     const refused = await request(socket, 'join_room', room);
     assert.equal(!refused.ok && refused.error.code, 'UNAUTHORIZED');

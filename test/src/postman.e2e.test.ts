@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import newman, { type NewmanRunSummary } from 'newman';
-import { repoRoot, startTestCluster, type TestCluster } from './support/test-cluster';
+import { useCluster } from './support/fixture';
+import { repoRoot } from './support/test-cluster';
 
 const postmanDir = join(repoRoot, 'docs/postman');
 
@@ -29,15 +30,7 @@ function runCollection(baseUrl: string): Promise<NewmanRunSummary> {
  * (two gateways behind nginx): the documented HTTP flow works as documented, in order.
  */
 describe('Postman collection', { timeout: 180_000 }, () => {
-  let t: TestCluster;
-
-  before(async () => {
-    t = await startTestCluster({ gateways: 2 });
-  });
-
-  after(async () => {
-    await t?.stop();
-  });
+  const t = useCluster({ gateways: 2 });
 
   it('passes every assertion of every request', async () => {
     const summary = await runCollection(t.url);

@@ -1,33 +1,20 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { RowDataPacket } from 'mysql2/promise';
-import type { ChatMessage, DirectoryRoom, MyRoomView, Page, RoomDetails } from '@chat/contracts';
-import { api, type ChatClient, connect, createRoom, nextEvent, registerUser, request, type Session } from './support/clients';
-import { startTestCluster, type TestCluster } from './support/test-cluster';
+import type { DirectoryRoom, HistoryPage, MyRoomView, Page, RoomDetails, Session } from '@chat/contracts';
+import { api, type ChatClient, createRoom, nextEvent, registerUser, request } from './support/clients';
+import { useCluster } from './support/fixture';
 import { eventually } from './support/wait';
-
-type History = { messages: ChatMessage[]; nextCursor: number | null };
 
 /** Rooms, invites, history, read markers and deletion through nginx, against MariaDB. */
 describe('rooms and messages', { timeout: 180_000 }, () => {
-  let t: TestCluster;
-  const opened: ChatClient[] = [];
-
-  before(async () => {
-    t = await startTestCluster({ gateways: 2 });
-  });
-
-  after(async () => {
-    for (const socket of opened) socket.close();
-    await t?.stop();
-  });
+  const t = useCluster({ gateways: 2 });
 
   const get = <T>(session: Session, path: string) => api<T>(t.url, 'GET', path, { token: session.access_token });
   const post = <T>(session: Session, path: string, body?: unknown) => api<T>(t.url, 'POST', path, { token: session.access_token, body });
 
   async function socketIn(session: Session, room: number): Promise<ChatClient> {
-    const { socket } = await connect(t.url, session.access_token);
-    opened.push(socket);
+    const { socket } = await t.connect(session.access_token);
     const joined = await request(socket, 'join_room', room);
     assert.ok(joined.ok, JSON.stringify(joined));
     return socket;
@@ -61,7 +48,8 @@ describe('rooms and messages', { timeout: 180_000 }, () => {
     const afterInvite = await send(socket, room, 'after the invitation');
     await persisted(room, afterInvite.seq);
 
-    const seenBy = async (session: Session) => (await get<History>(session, `/rooms/${room}/messages`)).body.messages.map((m) => m.content);
+    const seenBy = async (session: Session) =>
+      (await get<HistoryPage>(session, `/rooms/${room}/messages`)).body.messages.map((m) => m.content);
     assert.ok((await seenBy(early)).includes('before the invitation'));
     for (const late of [late1, late2]) {
       const contents = await seenBy(late);
@@ -86,19 +74,19 @@ describe('rooms and messages', { timeout: 180_000 }, () => {
     for (let i = 0; i < 7; i++) seqs.push((await send(socket, room, `m${i}`)).seq);
     await persisted(room, seqs.at(-1)!);
 
-    const newest = await get<History>(owner, `/rooms/${room}/messages?limit=3`);
+    const newest = await get<HistoryPage>(owner, `/rooms/${room}/messages?limit=3`);
     assert.deepEqual(
       newest.body.messages.map((m) => m.content),
       ['m6', 'm5', 'm4'],
     );
-    const back = await get<History>(owner, `/rooms/${room}/messages?limit=3&before=${newest.body.nextCursor}`);
+    const back = await get<HistoryPage>(owner, `/rooms/${room}/messages?limit=3&before=${newest.body.nextCursor}`);
     assert.deepEqual(
       back.body.messages.map((m) => m.content),
       ['m3', 'm2', 'm1'],
     );
-    const last = await get<History>(owner, `/rooms/${room}/messages?limit=3&before=${back.body.nextCursor}`);
+    const last = await get<HistoryPage>(owner, `/rooms/${room}/messages?limit=3&before=${back.body.nextCursor}`);
     assert.deepEqual([last.body.messages.map((m) => m.content), last.body.nextCursor], [['m0'], null]);
-    const caughtUp = await get<History>(owner, `/rooms/${room}/messages?after=${seqs[4]}`);
+    const caughtUp = await get<HistoryPage>(owner, `/rooms/${room}/messages?after=${seqs[4]}`);
     assert.deepEqual([caughtUp.body.messages.map((m) => m.content), caughtUp.body.nextCursor], [['m5', 'm6'], null]);
     const bad = await get<{ code: string }>(owner, `/rooms/${room}/messages?limit=1000`);
     assert.equal(bad.body.code, 'VALIDATION_FAILED');
@@ -192,8 +180,7 @@ describe('rooms and messages', { timeout: 180_000 }, () => {
     assert.deepEqual([details.body.ownerId, details.body.myRole], [admin.user.id, 'owner'], 'the senior admin became owner');
 
     // A member with a socket that never joined the room is told too.
-    const { socket: lobby } = await connect(t.url, member.access_token);
-    opened.push(lobby);
+    const { socket: lobby } = await t.connect(member.access_token);
     const deleted = [nextEvent(memberSocket, 'room_deleted'), nextEvent(lobby, 'room_deleted')];
     assert.equal((await api(t.url, 'DELETE', `/rooms/${room}`, { token: admin.access_token })).status, 204);
     for (const event of await Promise.all(deleted)) assert.deepEqual(event, { roomId: room });
@@ -219,7 +206,7 @@ describe('rooms and messages', { timeout: 180_000 }, () => {
     const told = nextEvent(ownerSocket, 'message_deleted');
     assert.deepEqual(await request(memberSocket, 'delete_message', { id: doomed.id }), { ok: true, data: {} });
     assert.deepEqual(await told, { id: doomed.id, roomId: room, seq: doomed.seq });
-    const history = await get<History>(owner, `/rooms/${room}/messages`);
+    const history = await get<HistoryPage>(owner, `/rooms/${room}/messages`);
     assert.ok(!history.body.messages.some((m) => m.id === doomed.id));
     const [[row]] = await t.db.query<RowDataPacket[]>('SELECT last_message FROM rooms WHERE id = ?', [room]);
     assert.equal(row?.last_message, 'keep me');

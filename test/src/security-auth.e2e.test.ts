@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, it } from 'node:test';
-import type { PublicUser } from '@chat/contracts';
+import { before, describe, it } from 'node:test';
+import type { PublicUser, Session } from '@chat/contracts';
 import type { RowDataPacket } from 'mysql2/promise';
-import { type ChatClient, connect, type Session } from './support/clients';
+import { useCluster } from './support/fixture';
 import { AddressClient, http, loginFromFreshAddress, PRODUCTION_LIMITS, registerFromFreshAddress } from './support/source-address';
-import { startTestCluster, type TestCluster } from './support/test-cluster';
 import { eventually } from './support/wait';
 
 /**
@@ -15,18 +14,8 @@ import { eventually } from './support/wait';
  * signs up does so from a loopback address of its own, as distinct clients of nginx would.
  */
 describe('security: accounts, logins and tokens', { timeout: 240_000 }, () => {
-  let t: TestCluster;
   const jwtSecret = randomBytes(36).toString('base64url'); // 48 characters
-  const opened: ChatClient[] = [];
-
-  before(async () => {
-    t = await startTestCluster({ gateways: 2, env: { ...PRODUCTION_LIMITS, BCRYPT_ROUNDS: '10', JWT_SECRET: jwtSecret } });
-  });
-
-  after(async () => {
-    for (const socket of opened) socket.close();
-    await t?.stop();
-  });
+  const t = useCluster({ gateways: 2, env: { ...PRODUCTION_LIMITS, BCRYPT_ROUNDS: '10', JWT_SECRET: jwtSecret } });
 
   const replicaUrl = () => `http://127.0.0.1:${t.cluster.replicas[0].port}`;
   const wrongLogin = (client: AddressClient, email: string, headers?: Record<string, string>) =>
@@ -146,8 +135,7 @@ describe('security: accounts, logins and tokens', { timeout: 240_000 }, () => {
     const email = user.user.email!;
     const first = await loginFromFreshAddress(t.url, email, user.password);
     const second = await loginFromFreshAddress(t.url, email, user.password);
-    const { socket } = await connect(t.url, second.access_token);
-    opened.push(socket);
+    const { socket } = await t.connect(second.access_token);
     const disconnected = new Promise<void>((resolve) => socket.once('disconnect', () => resolve()));
 
     const newPassword = 'a brand new passphrase';

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { connect as tcpConnect } from 'node:net';
-import { after, before, describe, it } from 'node:test';
-import type { PublicUser } from '@chat/contracts';
-import { type ChatClient, connect, request, type Session } from './support/clients';
+import { before, describe, it } from 'node:test';
+import type { PublicUser, Session } from '@chat/contracts';
+import { request } from './support/clients';
+import { useCluster } from './support/fixture';
 import { http, type HttpResponse, PRODUCTION_LIMITS, registerFromFreshAddress } from './support/source-address';
-import { startTestCluster, type TestCluster } from './support/test-cluster';
 
 /**
  * The security review's findings on the public edge and input handling (H1's listen addresses,
@@ -12,18 +12,11 @@ import { startTestCluster, type TestCluster } from './support/test-cluster';
  * replica's own port.
  */
 describe('security: the edge and input handling', { timeout: 180_000 }, () => {
-  let t: TestCluster;
+  const t = useCluster({ gateways: 2, env: PRODUCTION_LIMITS });
   let user: Session;
-  const opened: ChatClient[] = [];
 
   before(async () => {
-    t = await startTestCluster({ gateways: 2, env: PRODUCTION_LIMITS });
     user = await registerFromFreshAddress(t.url);
-  });
-
-  after(async () => {
-    for (const socket of opened) socket.close();
-    await t?.stop();
   });
 
   const replicaUrl = () => `http://127.0.0.1:${t.cluster.replicas[0].port}`;
@@ -108,8 +101,7 @@ describe('security: the edge and input handling', { timeout: 180_000 }, () => {
     }
 
     const room = await roomId();
-    const { socket } = await connect(t.url, user.access_token);
-    opened.push(socket);
+    const { socket } = await t.connect(user.access_token);
     let msg: unknown = 'deep';
     for (let i = 0; i < 3_000; i++) msg = [msg];
     const ack = await request(socket, 'message', { room, msg } as never, 10_000);

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
+import { useCluster } from './support/fixture';
 import { freePort } from './support/ports';
 import { http } from './support/source-address';
-import { repoRoot, startTestCluster, type TestCluster } from './support/test-cluster';
+import { repoRoot } from './support/test-cluster';
 
 /**
  * The security review's findings on production mode (C1, C2, and L1's production default): a
@@ -13,17 +14,9 @@ import { repoRoot, startTestCluster, type TestCluster } from './support/test-clu
  * CORS_ORIGINS, on a database that still holds the demo accounts.
  */
 describe('security: production mode', { timeout: 120_000 }, () => {
-  let t: TestCluster;
-
-  before(async () => {
-    t = await startTestCluster({
-      gateways: 1,
-      env: { NODE_ENV: 'production', JWT_SECRET: randomBytes(48).toString('base64url'), CORS_ORIGINS: '' },
-    });
-  });
-
-  after(async () => {
-    await t?.stop();
+  const t = useCluster({
+    gateways: 1,
+    env: { NODE_ENV: 'production', JWT_SECRET: randomBytes(48).toString('base64url'), CORS_ORIGINS: '' },
   });
 
   it('C2: a demo account’s password never logs in under NODE_ENV=production, the site admin’s included', async () => {

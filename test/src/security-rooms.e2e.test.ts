@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { RowDataPacket } from 'mysql2/promise';
-import type { InviteResult, MessageAccepted, MyRoomView } from '@chat/contracts';
-import { type ChatClient, connect, request, type Session } from './support/clients';
+import type { InviteResult, MessageAccepted, MyRoomView, Session } from '@chat/contracts';
+import { type ChatClient, request } from './support/clients';
+import { useCluster } from './support/fixture';
 import { AddressClient, http, PRODUCTION_LIMITS, registerFromFreshAddress } from './support/source-address';
-import { startTestCluster, type TestCluster } from './support/test-cluster';
 import { eventually } from './support/wait';
 
 /**
@@ -14,17 +14,7 @@ import { eventually } from './support/wait';
  * limits. Users sign up from loopback addresses of their own (registration is limited per IP).
  */
 describe('security: rooms, bans and invitations', { timeout: 180_000 }, () => {
-  let t: TestCluster;
-  const opened: ChatClient[] = [];
-
-  before(async () => {
-    t = await startTestCluster({ gateways: 2, env: PRODUCTION_LIMITS });
-  });
-
-  after(async () => {
-    for (const socket of opened) socket.close();
-    await t?.stop();
-  });
+  const t = useCluster({ gateways: 2, env: PRODUCTION_LIMITS });
 
   const users = (count: number) => Promise.all(Array.from({ length: count }, () => registerFromFreshAddress(t.url)));
   const call = <T = { code: string }>(session: Session | undefined, method: string, path: string, body?: unknown) =>
@@ -35,8 +25,7 @@ describe('security: rooms, bans and invitations', { timeout: 180_000 }, () => {
     return created.body.id;
   }
   async function open(session: Session): Promise<ChatClient> {
-    const { socket } = await connect(t.url, session.access_token);
-    opened.push(socket);
+    const { socket } = await t.connect(session.access_token);
     return socket;
   }
   const isMember = async (roomId: number, userId: number) => {
@@ -213,16 +202,8 @@ describe('security: rooms, bans and invitations', { timeout: 180_000 }, () => {
 });
 
 describe('security: join/leave system messages', { timeout: 120_000 }, () => {
-  let t: TestCluster;
-
-  before(async () => {
-    // Enough room actions for ten cycles: this checks the merge of the notes, not the action limit.
-    t = await startTestCluster({ gateways: 1, env: { ...PRODUCTION_LIMITS, RATE_LIMIT_ROOM_ACTIONS_PER_MINUTE: '100' } });
-  });
-
-  after(async () => {
-    await t?.stop();
-  });
+  // Enough room actions for ten cycles: this checks the merge of the notes, not the action limit.
+  const t = useCluster({ gateways: 1, env: { ...PRODUCTION_LIMITS, RATE_LIMIT_ROOM_ACTIONS_PER_MINUTE: '100' } });
 
   it('M5: ten join/leave cycles within a minute store at most two system messages of that user', async () => {
     const owner = await registerFromFreshAddress(t.url);

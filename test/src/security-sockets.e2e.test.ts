@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, it } from 'node:test';
-import type { Ack } from '@chat/contracts';
-import { type ChatClient, connect, request, type Session } from './support/clients';
+import { describe, it } from 'node:test';
+import type { Ack, Session } from '@chat/contracts';
+import { type ChatClient, request } from './support/clients';
+import { useCluster } from './support/fixture';
 import { http, PRODUCTION_LIMITS, registerFromFreshAddress } from './support/source-address';
-import { startTestCluster, type TestCluster } from './support/test-cluster';
 import { eventually } from './support/wait';
 import WebSocket from 'ws';
 
@@ -15,24 +15,10 @@ import WebSocket from 'ws';
  * 20 sockets per user.
  */
 describe('security: socket floods and connection caps', { timeout: 240_000 }, () => {
-  let t: TestCluster;
-  const opened: ChatClient[] = [];
-
-  before(async () => {
-    t = await startTestCluster({ gateways: 2, env: PRODUCTION_LIMITS });
-  });
-
-  after(async () => {
-    for (const socket of opened) socket.close();
-    await t?.stop();
-  });
+  const t = useCluster({ gateways: 2, env: PRODUCTION_LIMITS });
 
   const users = (count: number) => Promise.all(Array.from({ length: count }, () => registerFromFreshAddress(t.url)));
-  async function open(session: Session) {
-    const client = await connect(t.url, session.access_token);
-    opened.push(client.socket);
-    return client;
-  }
+  const open = (session: Session) => t.connect(session.access_token);
   async function roomOf(owner: Session, members: Session[]): Promise<number> {
     const created = await http<{ id: number }>(t.url, 'POST', '/rooms', {
       token: owner.access_token,
@@ -185,11 +171,8 @@ describe('security: socket floods and connection caps', { timeout: 240_000 }, ()
     const [user] = await users(1);
     const sockets: ChatClient[] = [];
     for (let i = 0; i < 20; i++) sockets.push((await open(user)).socket);
-    const refused = await connect(t.url, user.access_token).then(
-      ({ socket }) => {
-        opened.push(socket);
-        return undefined;
-      },
+    const refused = await t.connect(user.access_token).then(
+      () => undefined,
       (error: Error & { data?: { code?: string } }) => error,
     );
     assert.ok(refused, 'a 21st socket connected');

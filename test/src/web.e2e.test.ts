@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Browser, chromium, type Locator, type Page, type WebSocketRoute } from 'playwright-core';
-import { api, createRoom, registerUser, type Session } from './support/clients';
-import { startTestCluster, type TestCluster } from './support/test-cluster';
+import type { Session } from '@chat/contracts';
+import { api, createRoom, registerUser } from './support/clients';
+import { useCluster } from './support/fixture';
 
 // Debian's package; playwright-core never downloads a browser. CHROMIUM_PATH points elsewhere.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -49,19 +50,13 @@ async function ownUserId(page: Page): Promise<number> {
  * gateway replicas.
  */
 describe('web client in a browser', { timeout: 240_000 }, () => {
-  let t: TestCluster;
+  const t = useCluster({ gateways: 2 });
   let browser: Browser;
   const pageErrors: string[] = [];
 
   before(async () => {
     mkdirSync(shots, { recursive: true });
-    t = await startTestCluster({ gateways: 2 });
-    browser = await chromium.launch({ executablePath: CHROMIUM });
-  });
-
-  after(async () => {
-    await browser?.close();
-    await t?.stop();
+    browser = t.track(await chromium.launch({ executablePath: CHROMIUM }));
   });
 
   /** A fresh browser profile on the app; `session` starts it signed in (as the sign-in screen would leave it). */

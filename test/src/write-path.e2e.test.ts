@@ -1,28 +1,20 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import type { RowDataPacket } from 'mysql2/promise';
-import { type ChatMessage, JobName, type JobPayloads, QueueName, redisKeys } from '@chat/contracts';
-import { api, type ChatClient, connect, createRoom, registerUser, request } from './support/clients';
-import { startTestCluster, type TestCluster } from './support/test-cluster';
+import { type HistoryPage, JobName, type JobPayloads, QueueName, redisKeys } from '@chat/contracts';
+import { api, createRoom, registerUser, request } from './support/clients';
+import { useCluster } from './support/fixture';
 import { eventually } from './support/wait';
 
 /** The write path's guarantees that need the worker to misbehave: read-your-writes and the dead-letter queue. */
 describe('write path', { timeout: 180_000 }, () => {
-  let t: TestCluster;
+  const t = useCluster({ gateways: 2 });
   let redis: Redis;
-  const opened: ChatClient[] = [];
 
-  before(async () => {
-    t = await startTestCluster({ gateways: 2 });
-    redis = new Redis(t.redisUrl);
-  });
-
-  after(async () => {
-    for (const socket of opened) socket.close();
-    redis?.disconnect();
-    await t?.stop();
+  before(() => {
+    redis = t.track(new Redis(t.redisUrl));
   });
 
   const rowsOf = async (room: number) => {
@@ -33,8 +25,7 @@ describe('write path', { timeout: 180_000 }, () => {
   it('history and sync return acknowledged messages the worker has not written yet, and MySQL catches up', async () => {
     const owner = await registerUser(t.url);
     const room = await createRoom(t.url, owner);
-    const { socket } = await connect(t.url, owner.access_token);
-    opened.push(socket);
+    const { socket } = await t.connect(owner.access_token);
     assert.ok((await request(socket, 'join_room', room)).ok);
     const early = await request(socket, 'message', { room, msg: 'persisted' });
     assert.ok(early.ok);
@@ -49,17 +40,12 @@ describe('write path', { timeout: 180_000 }, () => {
     }
     assert.deepEqual(await rowsOf(room), [early.data.seq], 'nothing reached MySQL while the worker was down');
 
-    const history = await api<{ messages: ChatMessage[] }>(t.url, 'GET', `/rooms/${room}/messages`, { token: owner.access_token });
+    const history = await api<HistoryPage>(t.url, 'GET', `/rooms/${room}/messages`, { token: owner.access_token });
     assert.deepEqual(
       history.body.messages.map((m) => m.seq),
       [...acked].reverse().concat(early.data.seq),
     );
-    const page = await api<{ messages: ChatMessage[]; nextCursor: number | null }>(
-      t.url,
-      'GET',
-      `/rooms/${room}/messages?after=${acked[0]}&limit=2`,
-      { token: owner.access_token },
-    );
+    const page = await api<HistoryPage>(t.url, 'GET', `/rooms/${room}/messages?after=${acked[0]}&limit=2`, { token: owner.access_token });
     assert.deepEqual([page.body.messages.map((m) => m.seq), page.body.nextCursor], [acked.slice(1, 3), acked[2]]);
     const sync = await request(socket, 'sync', { room, afterSeq: early.data.seq });
     assert.ok(sync.ok);
@@ -93,8 +79,7 @@ describe('write path', { timeout: 180_000 }, () => {
         { ...poison, content: 'poison', clientMsgId: null, createdAt: new Date().toISOString() },
         { jobId: poison.id, attempts: 2, backoff: { type: 'fixed', delay: 50 } },
       );
-      const { socket } = await connect(t.url, owner.access_token);
-      opened.push(socket);
+      const { socket } = await t.connect(owner.access_token);
       const fine = await request(socket, 'message', { room, msg: 'unaffected' });
       assert.ok(fine.ok);
       await eventually('the healthy message', async () => (await rowsOf(room)).includes(fine.data.seq));
@@ -112,8 +97,7 @@ describe('write path', { timeout: 180_000 }, () => {
   it('a room whose seq counter Redis lost resumes above MySQL, not at the cached floor: no persisted seq is reused', async () => {
     const owner = await registerUser(t.url);
     const room = await createRoom(t.url, owner);
-    const { socket } = await connect(t.url, owner.access_token);
-    opened.push(socket);
+    const { socket } = await t.connect(owner.access_token);
     assert.ok((await request(socket, 'join_room', room)).ok);
     const first: number[] = [];
     for (let i = 0; i < 3; i++) {

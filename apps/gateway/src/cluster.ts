@@ -17,7 +17,7 @@ const logger = new Logger('Cluster');
 
 function primary(): void {
   const config = loadConfigOrExit();
-  const workers = Number(process.env.GATEWAY_WORKERS ?? 2);
+  const { workers } = config.gateway;
   // The primary hands each connection's first bytes (a Buffer) to a worker over IPC; only the
   // "advanced" serialization keeps it a Buffer (JSON would turn it into a plain object).
   cluster.setupPrimary({ serialization: 'advanced' });

@@ -1,6 +1,6 @@
 import { useCallback, useState } from 'react';
+import type { Session } from '@chat/contracts';
 import { SignIn } from './auth/SignIn';
-import type { Session } from './lib/api';
 import { loadSession, saveSession } from './lib/session';
 import { SignedIn } from './shell/SignedIn';
 import { clearView } from './shell/useView';

@@ -17,6 +17,8 @@ export interface AppConfig {
     trustProxy: string[] | false;
     replicaId: string;
     sidRouting: boolean;
+    /** Sticky mode's worker processes (cluster.ts). */
+    workers: number;
     persistence: 'queue' | 'direct';
     queueLingerMs: number;
     /** Browser origins allowed cross-origin; empty: same origin only. */
@@ -66,6 +68,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       trustProxy: parseTrustProxy(env.TRUST_PROXY),
       replicaId: env.REPLICA_ID,
       sidRouting: env.SID_ROUTING,
+      workers: env.GATEWAY_WORKERS,
       persistence: env.PERSISTENCE_MODE,
       queueLingerMs: env.QUEUE_LINGER_MS,
       corsOrigins,

@@ -97,6 +97,11 @@ export const envSchema = z.object({
   SOCKET_MAX_PAYLOAD_BYTES: positiveInt
     .default(1024 * 1024)
     .describe('Largest Socket.IO packet; a larger one closes the connection, anything smaller gets a validation error at worst.'),
+  GATEWAY_WORKERS: positiveInt
+    .default(2)
+    .describe(
+      'Single-host sticky mode only (`node apps/gateway/dist/cluster.js`, `CLUSTER_MODE=sticky npm start`): worker processes behind the primary.',
+    ),
   SID_ROUTING: z
     .stringbool()
     .default(true)

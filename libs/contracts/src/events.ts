@@ -129,6 +129,11 @@ export interface ServerToClientEvents {
 export type ClientEventName = keyof ClientToServerEvents;
 export type ServerEventName = keyof ServerToClientEvents;
 
+/** The payload a client event carries. */
+export type PayloadOf<E extends ClientEventName> = Parameters<ClientToServerEvents[E]>[0];
+/** The data a client event's successful ack carries (`Ack<AckOf<E>>` is the whole ack). */
+export type AckOf<E extends ClientEventName> = Parameters<ClientToServerEvents[E]>[1] extends AckCallback<infer T> ? T : never;
+
 /** A record keyed by every client event, so adding an event without listing it fails to compile. */
 const clientEvents: Record<ClientEventName, true> = {
   join_room: true,

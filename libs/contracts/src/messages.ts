@@ -22,6 +22,12 @@ export interface ChatMessage {
   clientMsgId?: string;
 }
 
+/** A page of a room's history; `nextCursor` is the seq the next page continues from, null on the last page. */
+export interface HistoryPage {
+  messages: ChatMessage[];
+  nextCursor: number | null;
+}
+
 export interface PublicUser {
   id: number;
   email: string | null;

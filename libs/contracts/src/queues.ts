@@ -10,7 +10,11 @@ export const QueueName = {
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
 export const JobName = {
-  /** One message (written by earlier releases; still consumed). */
+  /**
+   * One message, as releases before batched jobs wrote it; still consumed so an upgrade drains
+   * their jobs. Remove (with its worker case) once no deployment can hold one: from 2027-06-01,
+   * after checking `chat-messages` has no waiting, delayed or failed `persist-message` job.
+   */
   PersistMessage: 'persist-message',
   /** One batch of a gateway's accepted messages (QUEUE_LINGER_MS): one queue round trip for all of them. */
   PersistMessages: 'persist-messages',

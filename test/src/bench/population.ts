@@ -1,4 +1,5 @@
-import { api, type Session } from '../support/clients';
+import type { Session } from '@chat/contracts';
+import { api } from '../support/clients';
 import type { Target } from './targets';
 
 export interface Shape {

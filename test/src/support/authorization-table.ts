@@ -2,7 +2,7 @@ import { ErrorCode } from '@chat/contracts';
 
 /**
  * Who may do what: the expected outcome of every operation for every kind of caller, read off
- * API.md and the room policy (apps/gateway/src/rooms/room-policy.ts). authorization.e2e.test.ts
+ * the API contract and the room policy (apps/gateway/src/rooms/room-policy.ts). authorization.e2e.test.ts
  * turns each cell into a test against the real cluster.
  *
  * A cell is ALLOWED (a 2xx, or an `{ ok: true }` ack) or the exact refusal. Refusal codes follow
@@ -96,7 +96,7 @@ export const AUTHORIZATION_TABLE = {
   'GET /users/:id (another user)':                               { owner: FORBIDDEN, roomAdmin: FORBIDDEN, member: FORBIDDEN, guest: FORBIDDEN, nonMember: FORBIDDEN,  roomBanned: FORBIDDEN,  siteAdmin: OK,         anonymous: UNAUTHORIZED },
   'PATCH /users/:id (another user)':                             { owner: FORBIDDEN, roomAdmin: FORBIDDEN, member: FORBIDDEN, guest: FORBIDDEN, nonMember: FORBIDDEN,  roomBanned: FORBIDDEN,  siteAdmin: OK,         anonymous: UNAUTHORIZED },
   'PATCH /users/:id/ban (another user)':                         { owner: FORBIDDEN, roomAdmin: FORBIDDEN, member: FORBIDDEN, guest: FORBIDDEN, nonMember: FORBIDDEN,  roomBanned: FORBIDDEN,  siteAdmin: OK,         anonymous: UNAUTHORIZED },
-  // "user" in API.md means any signed-in caller, site guests included (the server agrees).
+  // "user" in the API contract means any signed-in caller, site guests included (the server agrees).
   'POST /rooms':                                                 { owner: OK,        roomAdmin: OK,        member: OK,        guest: OK,        nonMember: OK,         roomBanned: OK,         siteAdmin: OK,         anonymous: UNAUTHORIZED },
   // Site guests may not put anyone in a room (M3): no invitations, at creation or later.
   'POST /rooms (with invitedUserIds)':                           { owner: OK,        roomAdmin: OK,        member: OK,        guest: FORBIDDEN, nonMember: OK,         roomBanned: OK,         siteAdmin: OK,         anonymous: UNAUTHORIZED },
@@ -111,7 +111,7 @@ export const AUTHORIZATION_TABLE = {
   'POST /rooms/:id/join (public room)':                          { owner: OK,        roomAdmin: OK,        member: OK,        guest: OK,        nonMember: OK,         roomBanned: BANNED,     siteAdmin: OK,         anonymous: UNAUTHORIZED },
   'POST /rooms/:id/join (private room)':                         { owner: OK,        roomAdmin: OK,        member: OK,        guest: OK,        nonMember: FORBIDDEN,  roomBanned: BANNED,     siteAdmin: FORBIDDEN,  anonymous: UNAUTHORIZED },
   'POST /rooms/:id/leave':                                       { owner: OK,        roomAdmin: OK,        member: OK,        guest: OK,        nonMember: NOT_MEMBER, roomBanned: BANNED,     siteAdmin: NOT_MEMBER, anonymous: UNAUTHORIZED },
-  // The policy reads API.md's "member" as the member role and up: room guests do not invite.
+  // The policy reads the contract's "member" as the member role and up: room guests do not invite.
   'POST /rooms/:id/invites':                                     { owner: OK,        roomAdmin: OK,        member: OK,        guest: FORBIDDEN, nonMember: NOT_MEMBER, roomBanned: BANNED,     siteAdmin: NOT_MEMBER, anonymous: UNAUTHORIZED },
   // Allowed, but the banned user is reported in `banned` and not added (H3): a ban holds until lifted.
   'POST /rooms/:id/invites (a user banned from the room)':       { owner: OK,        roomAdmin: OK,        member: OK,        guest: FORBIDDEN, nonMember: NOT_MEMBER, roomBanned: BANNED,     siteAdmin: NOT_MEMBER, anonymous: UNAUTHORIZED },
@@ -133,7 +133,7 @@ export const AUTHORIZATION_TABLE = {
   // Site admins read and moderate every room but post only where they are members.
   'POST /rooms/:id/messages':                                    { owner: OK,        roomAdmin: OK,        member: OK,        guest: OK,        nonMember: NOT_MEMBER, roomBanned: BANNED,     siteAdmin: NOT_MEMBER, anonymous: UNAUTHORIZED },
   "DELETE /messages/:id (a member's message)":                   { owner: OK,        roomAdmin: OK,        member: FORBIDDEN, guest: FORBIDDEN, nonMember: NOT_MEMBER, roomBanned: BANNED,     siteAdmin: OK,         anonymous: UNAUTHORIZED },
-  // Room admins do not outrank the owner; site admins delete any message (API.md), the owner's too.
+  // Room admins do not outrank the owner; site admins delete any message (the contract), the owner's too.
   "DELETE /messages/:id (the owner's message)":                  { owner: OK,        roomAdmin: FORBIDDEN, member: FORBIDDEN, guest: FORBIDDEN, nonMember: NOT_MEMBER, roomBanned: BANNED,     siteAdmin: OK,         anonymous: UNAUTHORIZED },
   'POST /rooms/:id/read':                                        { owner: OK,        roomAdmin: OK,        member: OK,        guest: OK,        nonMember: NOT_MEMBER, roomBanned: BANNED,     siteAdmin: NOT_MEMBER, anonymous: UNAUTHORIZED },
 

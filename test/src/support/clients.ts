@@ -1,20 +1,16 @@
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import type {
   Ack,
-  AckCallback,
+  AckOf,
   ClientEventName,
   ClientToServerEvents,
-  PublicUser,
+  PayloadOf,
   ReadyEvent,
   ServerToClientEvents,
+  Session,
 } from '@chat/contracts';
 
 export type ChatClient = Socket<ServerToClientEvents, ClientToServerEvents>;
-
-export interface Session {
-  access_token: string;
-  user: PublicUser;
-}
 
 /** A JSON request against the public origin; returns status and parsed body. */
 export async function api<T = unknown>(
@@ -114,18 +110,17 @@ export function upgraded(socket: ChatClient, timeoutMs = 10_000): Promise<void> 
   });
 }
 
-type Payload<E extends ClientEventName> = Parameters<ClientToServerEvents[E]>[0];
-type AckData<E extends ClientEventName> = Parameters<ClientToServerEvents[E]>[1] extends AckCallback<infer T> ? T : never;
-
 /** Emits a client event and resolves with its ack; fails if none comes within `timeoutMs`. */
 export async function request<E extends ClientEventName>(
   socket: ChatClient,
   event: E,
-  payload: Payload<E>,
+  payload: PayloadOf<E>,
   timeoutMs = 5_000,
-): Promise<Ack<AckData<E>>> {
-  const emit = socket.timeout(timeoutMs).emitWithAck as unknown as (event: E, payload: Payload<E>) => Promise<Ack<AckData<E>>>;
-  return emit.call(socket.timeout(timeoutMs), event, payload).catch((error: Error) => {
+): Promise<Ack<AckOf<E>>> {
+  const timed = socket.timeout(timeoutMs);
+  // Socket.IO's emit types cannot follow a generic event name; the contract map keeps the call sites exact.
+  const emit = timed.emitWithAck as unknown as (event: E, payload: PayloadOf<E>) => Promise<Ack<AckOf<E>>>;
+  return emit.call(timed, event, payload).catch((error: Error) => {
     throw new Error(`${event}: ${error.message}`);
   });
 }

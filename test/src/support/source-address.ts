@@ -1,5 +1,5 @@
 import { type IncomingHttpHeaders, request } from 'node:http';
-import type { Session } from './clients';
+import type { Session } from '@chat/contracts';
 
 /**
  * The limits of a production deployment, set explicitly by the suites that check them (the test

@@ -27,9 +27,12 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
+/** nginx in front of the replicas (production's shape), or node:cluster with @socket.io/sticky on one host. */
+export type ClusterMode = 'nginx' | 'sticky';
+
 export interface TestClusterOptions {
   gateways?: number;
-  mode?: 'nginx' | 'sticky';
+  mode?: ClusterMode;
   /**
    * Extra environment for every app process (rate limits for a load test, SHUTDOWN_GRACE_MS, …);
    * wins over the defaults, so a suite that tests a limit sets its real value here.

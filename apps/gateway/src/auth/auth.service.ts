@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
-import { ErrorCode, type PublicUser } from '@chat/contracts';
+import { ErrorCode, type PublicUser, type Session } from '@chat/contracts';
 import type { UserEntity } from '@chat/database';
 import { AppError } from '../common/app-error';
 import type { AuthUser, TokenClaims } from '../common/auth-user';
@@ -16,11 +16,6 @@ import { DEMO_PASSWORD_HASHES, MIN_PASSWORD_LENGTH } from './demo-accounts';
 import type { GuestDto, LoginDto, RegisterDto } from './dto/auth.dto';
 import { maskIp } from './mask-ip';
 import { PasswordHasher } from './password-hasher';
-
-export interface Session {
-  access_token: string;
-  user: PublicUser;
-}
 
 @Injectable()
 export class AuthService implements OnApplicationBootstrap {

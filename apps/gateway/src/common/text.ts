@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { ValidateBy, type ValidationArguments } from 'class-validator';
+import { MODERATION_REASON_MAX_LENGTH } from '@chat/contracts';
 
 /** `String.prototype.isWellFormed` (Node 20, ES2024): false when the string holds a lone surrogate. */
 export function isWellFormed(text: string): boolean {
@@ -76,5 +77,4 @@ const toNfc = ({ value }: { value: unknown }): unknown => (typeof value === 'str
 export const IsNickname = () => applyDecorators(Transform(toNfc), ValidateText('isNickname', nicknameProblem));
 
 /** Why a moderator kicked or banned, or an admin banned site-wide: shown to the user. */
-export const REASON_MAX_LENGTH = 500;
-export const IsReason = () => IsText({ min: 1, max: REASON_MAX_LENGTH });
+export const IsReason = () => IsText({ min: 1, max: MODERATION_REASON_MAX_LENGTH });

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { ChatMessage } from '@chat/contracts';
+import type { ChatMessage, HistoryPage } from '@chat/contracts';
 import { MessagesRepository } from '../repositories/messages.repository';
 import { RecentMessageRepository } from '../repositories/recent-message.repository';
 import { type Caller, RoomAccess } from '../rooms';
@@ -9,11 +9,6 @@ export interface HistoryQuery {
   before?: number;
   after?: number;
   limit?: number;
-}
-
-export interface HistoryPage {
-  messages: ChatMessage[];
-  nextCursor: number | null;
 }
 
 /** Reads: MySQL's rows merged with the acknowledged messages the worker has not written yet, so a client always reads its own writes. */

@@ -1,9 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { MODERATION_REASON_MAX_LENGTH } from '@chat/contracts';
 import { AuthGuard, AuthService, CurrentUser } from '../auth';
 import { ApiErrors, AUTH_ERRORS, ROOM_ERRORS } from '../common/api-errors.decorator';
 import type { AuthUser } from '../common/auth-user';
-import { REASON_MAX_LENGTH } from '../common/text';
 import { MembershipView } from '../rooms';
 import { BanDto, UpdateMemberDto } from './dto/moderation.dto';
 import { BanResult, MemberView, RoomBanView } from './dto/moderation.response';
@@ -64,7 +64,7 @@ export class MembersController {
       await this.auth.me(auth),
       roomId,
       userId,
-      typeof reason === 'string' ? reason.slice(0, REASON_MAX_LENGTH) : undefined,
+      typeof reason === 'string' ? reason.slice(0, MODERATION_REASON_MAX_LENGTH) : undefined,
     );
   }
 

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { RoomRole, SiteRole } from '@chat/contracts';
 import { RoomMemberEntity } from '@chat/database';
-import { isDuplicateKey } from './sql-errors';
+import { isDuplicateKey } from './sql';
 import { newMember } from './rooms.repository';
 
 export interface MemberRow {

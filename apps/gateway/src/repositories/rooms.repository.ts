@@ -3,7 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { RoomRole } from '@chat/contracts';
 import { RoomEntity, RoomMemberEntity } from '@chat/database';
-import { escapeLike } from './users.repository';
+import { MAX_ID } from '../common/ids';
+import { escapeLike } from './sql';
 
 export interface MembershipRow {
   room: RoomEntity;
@@ -82,7 +83,7 @@ export class RoomsRepository {
         WHERE r.is_private = 0 AND r.deleted_at IS NULL AND r.id < ? ${query.q ? 'AND r.name LIKE ?' : ''}
         ORDER BY r.id DESC
         LIMIT ?`,
-      [query.before ?? 2 ** 32, ...(query.q ? [`%${escapeLike(query.q)}%`] : []), query.limit],
+      [query.before ?? MAX_ID + 1, ...(query.q ? [`%${escapeLike(query.q)}%`] : []), query.limit],
     );
     return rows.map((row) => ({ ...toRoomEntity(row), memberCount: Number(row.member_count) }));
   }

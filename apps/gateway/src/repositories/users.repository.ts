@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type FindOptionsWhere, In, LessThan, Like, type Repository } from 'typeorm';
 import { UserEntity } from '@chat/database';
-import { isDuplicateKey } from './sql-errors';
+import { escapeLike, isDuplicateKey } from './sql';
 
 @Injectable()
 export class UsersRepository {
@@ -51,8 +51,4 @@ export class UsersRepository {
       : [idBelow];
     return this.users.find({ where, order: { id: 'DESC' }, take: query.limit });
   }
-}
-
-export function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

@@ -1,5 +1,6 @@
 import { type FormEvent, useMemo, useState } from 'react';
-import { createApi, describeError, type Session } from '../lib/api';
+import type { Session } from '@chat/contracts';
+import { createApi, describeError } from '../lib/api';
 import { fieldText } from '../lib/forms';
 import { Field } from '../ui/Field';
 

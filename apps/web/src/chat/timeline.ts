@@ -1,5 +1,4 @@
-import type { ChatMessage } from '@chat/contracts';
-import type { HistoryPage } from '../lib/api';
+import type { ChatMessage, HistoryPage } from '@chat/contracts';
 
 /** A message of mine the server has not acknowledged yet (or refused: `error`). */
 export interface PendingMessage {

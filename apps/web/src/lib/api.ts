@@ -1,7 +1,7 @@
 import type {
-  ChatMessage,
   DirectoryRoom,
   ErrorBody,
+  HistoryPage,
   MembershipView,
   MemberView,
   MyRoomView,
@@ -9,17 +9,8 @@ import type {
   PublicUser,
   RoomDetails,
   RoomView,
+  Session,
 } from '@chat/contracts';
-
-export interface Session {
-  access_token: string;
-  user: PublicUser;
-}
-
-export interface HistoryPage {
-  messages: ChatMessage[];
-  nextCursor: number | null;
-}
 
 export interface NewRoom {
   name?: string;

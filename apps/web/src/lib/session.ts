@@ -1,4 +1,4 @@
-import type { Session } from './api';
+import type { Session } from '@chat/contracts';
 
 // sessionStorage: a token per tab that ends with the tab, so two tabs can be two users.
 const KEY = 'chat.session';

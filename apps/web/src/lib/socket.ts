@@ -1,10 +1,7 @@
 import { io, type Socket } from 'socket.io-client';
-import type { Ack, AckCallback, ClientEventName, ClientToServerEvents, ErrorCode, ServerToClientEvents } from '@chat/contracts';
+import type { Ack, AckOf, ClientEventName, ClientToServerEvents, ErrorCode, PayloadOf, ServerToClientEvents } from '@chat/contracts';
 
 export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-
-type Payload<E extends ClientEventName> = Parameters<ClientToServerEvents[E]>[0];
-type AckData<E extends ClientEventName> = Parameters<ClientToServerEvents[E]>[1] extends AckCallback<infer T> ? T : never;
 
 /** A refused client event: the ack's `{ ok: false, error }`. */
 export class SocketError extends Error {
@@ -28,13 +25,13 @@ export function openSocket(token: string): ChatSocket {
 export async function emit<E extends ClientEventName>(
   socket: ChatSocket,
   event: E,
-  payload: Payload<E>,
+  payload: PayloadOf<E>,
   timeoutMs = 10_000,
-): Promise<AckData<E>> {
+): Promise<AckOf<E>> {
   const timed = socket.timeout(timeoutMs);
   // Socket.IO's emit types cannot follow a generic event name; the contract map above keeps the call sites exact.
-  const emitWithAck = timed.emitWithAck as unknown as (event: E, payload: Payload<E>) => Promise<Ack<AckData<E>>>;
-  let ack: Ack<AckData<E>>;
+  const emitWithAck = timed.emitWithAck as unknown as (event: E, payload: PayloadOf<E>) => Promise<Ack<AckOf<E>>>;
+  let ack: Ack<AckOf<E>>;
   try {
     ack = await emitWithAck.call(timed, event, payload);
   } catch {

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { ExceptionEvent, KickedEvent } from '@chat/contracts';
+import type { ExceptionEvent, KickedEvent, Session } from '@chat/contracts';
 import { ChatRoom } from '../chat/ChatRoom';
-import { createApi, type Session } from '../lib/api';
+import { createApi } from '../lib/api';
 import { RoomsScreen } from '../rooms/RoomsScreen';
 import { Toasts, useToasts } from '../ui/Toasts';
 import { Header } from './Header';

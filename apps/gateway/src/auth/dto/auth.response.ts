@@ -1,8 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { PublicUser } from '../../common/dto/public-user.response';
-import type * as service from '../auth.service';
+import type * as contract from '@chat/contracts';
 
-export class Session implements service.Session {
+export class Session implements contract.Session {
   @ApiProperty({ description: 'Send as `Authorization: Bearer <token>`, and as the socket `auth.token`' })
   access_token!: string;
 

@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type * as contract from '@chat/contracts';
 import { SITE_ROLES } from '../../common/dto/public-user.response';
-import type * as service from '../message-history';
 
 const messageTypes: Record<contract.MessageType, true> = { chat: true, system: true };
 
@@ -42,7 +41,7 @@ export class ChatMessage implements contract.ChatMessage {
   clientMsgId?: string;
 }
 
-export class HistoryPage implements service.HistoryPage {
+export class HistoryPage implements contract.HistoryPage {
   @ApiProperty({ type: [ChatMessage], description: 'Newest first; oldest first with `after`' })
   messages!: ChatMessage[];
 

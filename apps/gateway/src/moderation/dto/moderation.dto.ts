@@ -1,13 +1,11 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsPositive, Max } from 'class-validator';
-import type { RoomRole } from '@chat/contracts';
+import { MAX_MUTE_MINUTES, MODERATION_REASON_MAX_LENGTH, type RoomRole } from '@chat/contracts';
 import { IsId } from '../../common/ids';
-import { IsReason, REASON_MAX_LENGTH } from '../../common/text';
+import { IsReason } from '../../common/text';
 
 const ROLES: RoomRole[] = ['owner', 'admin', 'member', 'guest'];
-/** A timed mute lasts at most a year; longer means "until lifted" (omit mutedMinutes). */
-export const MAX_MUTE_MINUTES = 525_600;
 export const IsMuteMinutes = () => applyDecorators(IsInt(), IsPositive(), Max(MAX_MUTE_MINUTES));
 
 export class UpdateMemberDto {
@@ -32,7 +30,7 @@ export class BanDto {
   @IsId()
   userId!: number;
 
-  @ApiPropertyOptional({ maxLength: REASON_MAX_LENGTH })
+  @ApiPropertyOptional({ maxLength: MODERATION_REASON_MAX_LENGTH })
   @IsOptional()
   @IsReason()
   reason?: string;

@@ -1,8 +1,9 @@
+import { MODERATION_REASON_MAX_LENGTH } from '@chat/contracts';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsOptional, ValidateIf } from 'class-validator';
 import { IsNewPassword, NEW_PASSWORD_DESCRIPTION } from '../../common/password';
 import { PageQueryDto } from '../../common/page-query.dto';
-import { IsNickname, IsReason, NICKNAME_DESCRIPTION, NICKNAME_MAX_LENGTH, REASON_MAX_LENGTH } from '../../common/text';
+import { IsNickname, IsReason, NICKNAME_DESCRIPTION, NICKNAME_MAX_LENGTH } from '../../common/text';
 
 export class UsersQueryDto extends PageQueryDto {}
 
@@ -24,7 +25,7 @@ export class SiteBanDto {
   @IsBoolean()
   banned!: boolean;
 
-  @ApiPropertyOptional({ maxLength: REASON_MAX_LENGTH })
+  @ApiPropertyOptional({ maxLength: MODERATION_REASON_MAX_LENGTH })
   @IsOptional()
   @IsReason()
   reason?: string;
