@@ -32,7 +32,7 @@ CREATE TABLE IF NOT EXISTS rooms (
   name             VARCHAR(100) NULL,                      -- NULL: named after its members
   is_private       TINYINT(1)   NOT NULL DEFAULT 0,
   owner_id         INT UNSIGNED NULL,
-  -- Denormalised from the room's highest-seq chat message, so room lists never scan messages.
+  -- Denormalised from the room's highest-seq message (chat or system), so room lists never scan messages.
   -- Written in the same transaction as the message, and only ever moved forward (last_seq).
   last_message_id  CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NULL,
   last_message     VARCHAR(4000) NULL,

@@ -130,8 +130,10 @@ export class ModerationService {
   private async setRole(caller: PublicUser, roomId: number, userId: number, role: RoomRole): Promise<void> {
     const ctx = await this.access.require(roomId, caller, 'setRole');
     await this.requireTarget(ctx, userId);
-    if (role === 'owner') await this.members.transferOwnership(roomId, caller.id, userId);
-    else await this.members.setRole(roomId, userId, role);
+    if (role !== 'owner') await this.members.setRole(roomId, userId, role);
+    else if (!(await this.members.transferOwnership(roomId, caller.id, userId))) {
+      throw new AppError(ErrorCode.NotFound, `User ${userId} is no longer a member of this room`);
+    }
     await this.access.changed(roomId);
   }
 

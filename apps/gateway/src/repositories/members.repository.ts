@@ -120,12 +120,22 @@ export class MembersRepository {
     await this.db.query('UPDATE room_members SET role = ? WHERE room_id = ? AND user_id = ?', [role, roomId, userId]);
   }
 
-  /** The owner hands the room to another member and becomes an admin. */
-  async transferOwnership(roomId: number, fromUserId: number, toUserId: number): Promise<void> {
-    await this.db.transaction(async (tx) => {
+  /**
+   * The owner hands the room to another member and becomes an admin. Both memberships are locked
+   * first, so a member who leaves meanwhile cannot end up owning the room: then nothing changes
+   * and the answer is false.
+   */
+  async transferOwnership(roomId: number, fromUserId: number, toUserId: number): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.query<{ user_id: number }[]>(
+        'SELECT user_id FROM room_members WHERE room_id = ? AND user_id IN (?, ?) FOR UPDATE',
+        [roomId, fromUserId, toUserId],
+      );
+      if (rows.length < 2) return false;
       await tx.query(`UPDATE room_members SET role = 'admin' WHERE room_id = ? AND user_id = ?`, [roomId, fromUserId]);
       await tx.query(`UPDATE room_members SET role = 'owner' WHERE room_id = ? AND user_id = ?`, [roomId, toUserId]);
       await tx.query('UPDATE rooms SET owner_id = ? WHERE id = ?', [toUserId, roomId]);
+      return true;
     });
   }
 

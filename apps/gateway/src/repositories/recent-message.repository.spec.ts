@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { ChatMessage } from '@chat/contracts';
+import { type RealServices, startRealServices } from '../testing/real-services';
+import { RecentMessageRepository } from './recent-message.repository';
+
+describe('RecentMessageRepository (Redis)', () => {
+  let services: RealServices;
+  let recent: RecentMessageRepository;
+  let nextRoom = 1;
+
+  before(async () => {
+    services = await startRealServices();
+    recent = new RecentMessageRepository(services.redis, services.keys);
+  });
+  after(() => services?.close());
+
+  const message = (roomId: number, seq: number): ChatMessage => ({
+    id: `m-${roomId}-${seq}`,
+    seq,
+    roomId,
+    content: `message ${seq}`,
+    type: 'chat',
+    sender: { id: 1, nickname: 'ann', role: 'user' },
+    createdAt: new Date().toISOString(),
+  });
+  const rememberAll = async (roomId: number, seqs: number[]) => {
+    for (const seq of seqs) await recent.remember(message(roomId, seq), { store: true });
+  };
+
+  it('reads back what it remembers between two seqs (both excluded), in either order, at most `limit`', async () => {
+    const roomId = nextRoom++;
+    await rememberAll(roomId, [3, 1, 5, 2, 4]);
+    const seqsOf = (messages: ChatMessage[]) => messages.map((m) => m.seq);
+    assert.deepEqual(seqsOf(await recent.range(roomId, 1, 5, 'asc', 10)), [2, 3, 4]);
+    assert.deepEqual(seqsOf(await recent.range(roomId, 1, 5, 'desc', 10)), [4, 3, 2]);
+    assert.deepEqual(seqsOf(await recent.range(roomId, 0, 100, 'asc', 2)), [1, 2]);
+    assert.deepEqual(seqsOf(await recent.range(roomId, 0, 100, 'desc', 2)), [5, 4]);
+    assert.deepEqual(await recent.range(nextRoom++, 0, 100, 'asc', 10), [], 'another room has none');
+  });
+
+  it('keeps the whole message, for a day', async () => {
+    const roomId = nextRoom++;
+    const stored = { ...message(roomId, 1), clientMsgId: 'c-1' };
+    await recent.remember(stored, { store: true });
+    assert.deepEqual(await recent.range(roomId, 0, 2, 'asc', 1), [stored]);
+    const ttl = await services.redis.ttl(services.keys.recentMessages(roomId));
+    assert.ok(ttl > 24 * 3600 - 60 && ttl <= 24 * 3600, `ttl ${ttl}`);
+  });
+
+  it('forgets a message once the worker has stored it, and only that one', async () => {
+    const roomId = nextRoom++;
+    await rememberAll(roomId, [1, 2, 3]);
+    await recent.remove(roomId, 2);
+    assert.deepEqual(
+      (await recent.range(roomId, 0, 10, 'asc', 10)).map((m) => m.seq),
+      [1, 3],
+    );
+  });
+
+  it('overwrites the extra record only if it still exists, keeping its TTL, and stores nothing when told not to', async () => {
+    const roomId = nextRoom++;
+    const also = { key: services.keys.clientMsg(1, 'kept'), value: 'acked' };
+    await services.redis.set(also.key, 'reserved', 'EX', 600);
+    await recent.remember(message(roomId, 1), { store: false, also });
+    assert.equal(await services.redis.get(also.key), 'acked');
+    assert.ok((await services.redis.ttl(also.key)) > 590);
+    assert.deepEqual(await recent.range(roomId, 0, 10, 'asc', 10), []);
+
+    const expired = { key: services.keys.clientMsg(1, 'expired'), value: 'acked' };
+    await recent.remember(message(roomId, 2), { store: false, also: expired });
+    assert.equal(await services.redis.get(expired.key), null, 'an expired reservation is not brought back');
+  });
+});

@@ -1,0 +1,127 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Logger } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { createConnection } from 'mysql2/promise';
+import { DataSource } from 'typeorm';
+import { type AppConfig, envSchema, loadConfig } from '@chat/config';
+import { type RedisKeys, redisKeys } from '@chat/contracts';
+import { dataSourceOptions } from '@chat/database';
+import { createRedis } from '@chat/redis';
+import { type ScriptedRedis, withScripts } from '../repositories/redis-scripts';
+
+/** The servers `deploy/local/test.mjs` makes reachable before any suite runs. */
+const MYSQL_SERVER = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REPO_ROOT = resolve(__dirname, '../../../..');
+
+/**
+ * A spec file's own database on the shared MariaDB (schema only) and its own key prefix on the
+ * shared Redis, with the connections the repositories take. Nothing is mocked; close() removes
+ * the database and every key under the prefix, so spec files can run in parallel.
+ */
+export interface RealServices {
+  config: AppConfig;
+  db: DataSource;
+  /** The command connection, with the gateway's Lua scripts (REDIS). */
+  redis: ScriptedRedis;
+  /** A publisher and a subscriber (REDIS_PUB, REDIS_SUB), for the caches' change channels. */
+  pub: Redis;
+  sub: Redis;
+  keys: RedisKeys;
+  /** Another connection to the same Redis, closed at teardown (a second replica's subscriber, say). */
+  connectRedis(name: string): Redis;
+  /** Runs at teardown, latest first, before the connections close (a queue, a Socket.IO server). */
+  onClose(cleanup: () => unknown): void;
+  close(): Promise<void>;
+}
+
+export interface RealServicesOptions {
+  /** Environment variables on top of the test defaults, parsed by the config's own schema (a rate limit, a cap). */
+  env?: Record<string, string>;
+}
+
+const logger = new Logger('RealServices');
+// Warnings and errors only, as LOG_LEVEL=warn gives the e2e tier's processes: the audit trail and
+// similar info lines would bury the test report.
+Logger.overrideLogger(['fatal', 'error', 'warn']);
+
+export async function startRealServices(options: RealServicesOptions = {}): Promise<RealServices> {
+  const id = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  const database = `chat_medium_${id}`;
+  const prefix = `medium:${id}:`;
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: `${MYSQL_SERVER}/${database}`,
+    REDIS_URL,
+    REDIS_PREFIX: prefix,
+    // The cheapest cost the schema accepts keeps password checks fast.
+    BCRYPT_ROUNDS: String(envSchema.shape.BCRYPT_ROUNDS.unwrap().minValue),
+    ...options.env,
+  });
+
+  await onServer((server) => server.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`));
+  const cleanups: (() => unknown)[] = [];
+  const connections: Redis[] = [];
+  const connectRedis = (name: string) => {
+    const connection = createRedis(config.redis.url, `medium-${id}:${name}`, logger);
+    connections.push(connection);
+    return connection;
+  };
+  let db: DataSource | undefined;
+  const close = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    if (connections[0]?.status === 'ready') await unlinkPrefixed(connections[0], prefix);
+    await Promise.allSettled(connections.map((c) => c.quit()));
+    if (db?.isInitialized) await db.destroy();
+    await onServer((server) => server.query(`DROP DATABASE IF EXISTS \`${database}\``));
+  };
+
+  try {
+    await onServer(async (server) => {
+      await server.query(`USE \`${database}\``);
+      await server.query(readFileSync(resolve(REPO_ROOT, 'init.sql'), 'utf8'));
+    });
+    // Unlogged: the refusals the specs provoke (a duplicate key, a foreign key) would read as failures.
+    db = await new DataSource({ ...dataSourceOptions(config.database.url, { poolSize: 4 }), logging: false }).initialize();
+    const redis = withScripts(connectRedis('commands'));
+    await redis.ping();
+    return {
+      config,
+      db,
+      redis,
+      pub: connectRedis('pub'),
+      sub: connectRedis('sub'),
+      keys: redisKeys(prefix),
+      connectRedis,
+      onClose: (cleanup) => cleanups.push(cleanup),
+      close,
+    };
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** On a connection to the server itself (no database selected), as the e2e tier's prepareDatabase does. */
+async function onServer(work: (server: Awaited<ReturnType<typeof createConnection>>) => Promise<unknown>): Promise<void> {
+  const server = await createConnection({ uri: MYSQL_SERVER, multipleStatements: true });
+  try {
+    await work(server);
+  } finally {
+    await server.end();
+  }
+}
+
+/** SCAN, not KEYS: the Redis is shared with other runs, and KEYS blocks it. */
+async function unlinkPrefixed(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+    if (keys.length > 0) await redis.unlink(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}
