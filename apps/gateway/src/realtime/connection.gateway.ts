@@ -1,7 +1,6 @@
 import { Inject, Logger } from '@nestjs/common';
 import { type OnGatewayConnection, type OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
-import { type Ack, CLIENT_EVENTS, ErrorCode } from '@chat/contracts';
 import { AuthService } from '../auth';
 import { PresenceRepository } from '../repositories/presence.repository';
 import { type ChatServer, type ChatSocket, RealtimeRepository } from '../repositories/realtime.repository';
@@ -11,17 +10,6 @@ import { socketAuth } from './socket-auth';
 
 /** Longest timer Node accepts (about 24.8 days); a later expiry is cut there. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
-
-const known = new Set<string>(CLIENT_EVENTS);
-
-/** An event nobody handles still gets an error ack and an `exception`, like any invalid event. */
-function refuseUnknownEvents(this: ChatSocket, event: string, ...args: unknown[]): void {
-  if (known.has(event)) return;
-  const message = `Unknown event "${event}"`;
-  const ack = args.at(-1);
-  if (typeof ack === 'function') (ack as (a: Ack<never>) => void)({ ok: false, error: { code: ErrorCode.ValidationFailed, message } });
-  this.emit('exception', { event, code: ErrorCode.ValidationFailed, message });
-}
 
 /**
  * The connection itself, before any feature's events: a socket is authenticated and admitted
@@ -47,7 +35,6 @@ export class ConnectionGateway implements OnGatewayInit<ChatServer>, OnGatewayCo
 
   async handleConnection(socket: ChatSocket): Promise<void> {
     const { user, auth } = socket.data;
-    socket.onAny(refuseUnknownEvents);
     // Expired, it would otherwise keep receiving its rooms.
     const expiry = setTimeout(() => socket.disconnect(true), Math.min(Math.max(0, auth.exp * 1000 - Date.now()), MAX_TIMER_MS));
     socket.once('disconnect', () => clearTimeout(expiry));

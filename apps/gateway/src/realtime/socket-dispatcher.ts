@@ -1,0 +1,108 @@
+import { Logger } from '@nestjs/common';
+import type { MessageMappingProperties } from '@nestjs/websockets';
+import { firstValueFrom, isObservable } from 'rxjs';
+import { type Ack, ErrorCode, type ExceptionEvent } from '@chat/contracts';
+
+/** What the dispatcher uses of a Socket.IO socket. */
+export interface DispatchedSocket {
+  onAny(listener: (event: string, ...args: unknown[]) => void): unknown;
+  emit(event: string, ...args: unknown[]): unknown;
+}
+
+/** Nest's split of an event's arguments into payload and ack: `IoAdapter.prototype.mapPayload`. */
+export type PayloadMapper = (payload: unknown) => { data: unknown; ack?: unknown };
+
+type Handler = MessageMappingProperties['callback'];
+type Reply = { event?: string; data?: unknown } | null | undefined;
+/** Where an event's handler sits in every socket's list, and whether it acks by itself (`@Ack()`). */
+interface Slot {
+  index: number;
+  manualAck: boolean;
+}
+
+/**
+ * Nest's `IoAdapter.bindMessageHandlers` contract (the handler's reply is the ack, or is emitted
+ * when it names an event; `@Ack()` handlers ack by themselves), without Nest's RxJS pipeline per
+ * event per socket and Observable wrapping of every result (docs/BENCHMARKS.md): one `onAny`
+ * listener shared by every socket looks the handler up, and its result is awaited.
+ *
+ * Nest calls `bind` once per gateway per socket, so several gateways on one server each add their
+ * events. An event bound twice on one socket is refused, not overwritten: with one handler per
+ * event, a second gateway subscribing the same message would silently take it over. An event no
+ * gateway binds is answered like any invalid event: a VALIDATION_FAILED ack and an `exception`.
+ */
+export class SocketDispatcher {
+  private readonly slots = new Map<string, Slot>();
+  /** Each socket's handlers (Nest binds them to the socket), by slot; forgotten with the socket. */
+  private readonly handlersOf = new WeakMap<DispatchedSocket, Handler[]>();
+  /** One function for every socket: Socket.IO calls `onAny` listeners with the socket as `this`. */
+  private readonly dispatch: (this: DispatchedSocket, event: string, ...args: unknown[]) => void;
+
+  constructor(
+    private readonly mapPayload: PayloadMapper,
+    private readonly log: Pick<Logger, 'error'> = new Logger(SocketDispatcher.name),
+  ) {
+    const { slots, handlersOf } = this;
+    const run = this.run.bind(this);
+    this.dispatch = function (event, ...args) {
+      const slot = slots.get(event);
+      const handler = slot && handlersOf.get(this)?.[slot.index];
+      if (slot !== undefined && handler !== undefined) void run(this, handler, slot.manualAck, args);
+      else refuseUnknownEvent(this, event, args);
+    };
+  }
+
+  bind(socket: DispatchedSocket, handlers: readonly MessageMappingProperties[]): void {
+    let bound = this.handlersOf.get(socket);
+    if (!bound) {
+      bound = [];
+      this.handlersOf.set(socket, bound);
+      socket.onAny(this.dispatch);
+    }
+    for (const { message, callback, isAckHandledManually } of handlers) {
+      const slot = this.slotOf(String(message), isAckHandledManually);
+      if (bound[slot.index] !== undefined) {
+        throw new Error(
+          `Socket event "${String(message)}" has two handlers (two @SubscribeMessage on gateways of one server); give it one`,
+        );
+      }
+      bound[slot.index] = callback;
+    }
+  }
+
+  private slotOf(event: string, manualAck: boolean): Slot {
+    let slot = this.slots.get(event);
+    if (!slot) {
+      slot = { index: this.slots.size, manualAck };
+      this.slots.set(event, slot);
+    } else if (slot.manualAck !== manualAck) {
+      // One ack mode per event name, shared by every socket, keeps the per-socket state to a list of handlers.
+      throw new Error(`Socket event "${event}" is bound both with and without @Ack(); use one`);
+    }
+    return slot;
+  }
+
+  private async run(socket: DispatchedSocket, callback: Handler, manualAck: boolean, args: unknown[]): Promise<void> {
+    try {
+      // The payload as Nest's own adapter gets it from rxjs `fromEvent`: one argument as is, several as an array.
+      const { data, ack } = this.mapPayload(args.length > 1 ? args : args[0]);
+      const result: unknown = await callback(data, ack);
+      // An Observable's first value: what the client gets under Nest too, since an ack answers once.
+      const reply = (isObservable(result) ? await firstValueFrom(result, { defaultValue: undefined }) : result) as Reply;
+      if (reply === null || reply === undefined) return;
+      if (reply.event) socket.emit(reply.event, reply.data);
+      else if (!manualAck && typeof ack === 'function') (ack as (reply: unknown) => void)(reply);
+    } catch (error) {
+      // Only what the gateway's exception filter rethrows gets here; Nest logs it the same way.
+      this.log.error(error);
+    }
+  }
+}
+
+function refuseUnknownEvent(socket: DispatchedSocket, event: string, args: unknown[]): void {
+  const message = `Unknown event "${event}"`;
+  const ack = args.at(-1);
+  if (typeof ack === 'function') (ack as (a: Ack<never>) => void)({ ok: false, error: { code: ErrorCode.ValidationFailed, message } });
+  const exception: ExceptionEvent = { event, code: ErrorCode.ValidationFailed, message };
+  socket.emit('exception', exception);
+}
