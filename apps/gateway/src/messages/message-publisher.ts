@@ -44,11 +44,12 @@ export class MessagePublisher implements OnModuleInit {
     });
   }
 
-  async send(sender: MessageSender, input: SendInput): Promise<MessageAccepted> {
+  /** `queued` is called once the message has its place in the queue (its seq order), before it is durable. */
+  async send(sender: MessageSender, input: SendInput, queued?: () => void): Promise<MessageAccepted> {
     const { room, member } = await this.access.require(input.roomId, sender, 'send');
     if (member && isMuted(member.mutedUntil)) throw new AppError(ErrorCode.Muted, 'You are muted in this room');
     await this.limits.consumeSend(sender.id);
-    return this.publish(room, 'chat', input.content, sender, input.clientMsgId);
+    return this.publish(room, 'chat', input.content, sender, input.clientMsgId, queued);
   }
 
   /**
@@ -62,6 +63,7 @@ export class MessagePublisher implements OnModuleInit {
     content: string,
     sender: MessageSender | null,
     clientMsgId?: string,
+    queued?: () => void,
   ): Promise<MessageAccepted> {
     const draft: Draft = {
       roomId: room.id,
@@ -73,7 +75,9 @@ export class MessagePublisher implements OnModuleInit {
       type,
       content,
     };
-    const reservation = await this.sink.accept(draft).catch((error: unknown) => {
+    const accepted = this.sink.accept(draft);
+    queued?.();
+    const reservation = await accepted.catch((error: unknown) => {
       this.logger.warn(`message to room ${room.id} not accepted: ${(error as Error).message}`);
       throw new AppError(ErrorCode.Unavailable, 'The message could not be stored; retry with the same clientMsgId');
     });

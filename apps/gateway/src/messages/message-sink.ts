@@ -17,7 +17,9 @@ export abstract class MessageSink {
   abstract readonly storedOnAccept: boolean;
 
   /**
-   * The message's reservation (id, seq, createdAt): durable once this resolves, unless the
+   * The message's reservation (id, seq, createdAt). The message's place (its seq order among the
+   * messages accepted from here) is taken when this is called, not when it resolves. Durable once
+   * this resolves, unless the
    * reservation says otherwise (a retry of an acknowledged send, or a clientMsgId already used in
    * another room), in which case nothing was stored. Rejects if nothing could be made durable.
    */

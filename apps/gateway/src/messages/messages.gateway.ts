@@ -2,7 +2,7 @@ import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websocke
 import type { Ack, ChatMessage, Empty, MessageAccepted } from '@chat/contracts';
 import { senderOf } from '../common/user-view';
 import type { ChatSocket } from '../repositories/realtime.repository';
-import { SocketGateway } from '../realtime';
+import { SocketGateway, takeTurn } from '../realtime';
 import { DeleteMessageDto, SendMessageDto, SyncDto } from './dto/message-events.dto';
 import { MessageDeletion } from './message-deletion';
 import { MessageHistory } from './message-history';
@@ -16,13 +16,13 @@ export class MessagesGateway {
     private readonly deletion: MessageDeletion,
   ) {}
 
+  /** A socket's messages are numbered and broadcast in the order it sent them: `message` is an ordered event (realtime/socket-turns.ts). */
   @SubscribeMessage('message')
   async message(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: SendMessageDto): Promise<Ack<MessageAccepted>> {
+    const queued = takeTurn(socket);
     const content = dto.msg ?? dto.content ?? '';
-    return {
-      ok: true,
-      data: await this.publisher.send(senderOf(socket.data.user), { roomId: dto.room, content, clientMsgId: dto.clientMsgId }),
-    };
+    const input = { roomId: dto.room, content, clientMsgId: dto.clientMsgId };
+    return { ok: true, data: await this.publisher.send(senderOf(socket.data.user), input, queued) };
   }
 
   @SubscribeMessage('sync')

@@ -25,6 +25,7 @@ import { io, type Socket as ClientSocket } from 'socket.io-client';
 import type { AppConfig } from '@chat/config';
 import { RedisIoAdapter } from './redis-io.adapter';
 import { type DispatchedSocket, SocketDispatcher } from './socket-dispatcher';
+import { takeTurn } from './socket-turns';
 
 type AnyListener = (event: string, ...args: unknown[]) => void;
 
@@ -379,5 +380,74 @@ describe('SocketDispatcher under Nest: several gateways on one server', () => {
     const raised = new Promise((resolve) => client.once('exception', resolve));
     assert.deepEqual(await client.emitWithAck('nope', 1), refusal('nope'));
     assert.deepEqual(await raised, exception('nope')[1]);
+  });
+});
+
+describe('SocketDispatcher: ordered events', () => {
+  const ordered = new Set(['send']);
+  const setup = (...handlers: MessageMappingProperties[]) => {
+    const dispatcher = new SocketDispatcher(mapPayload, { error: () => undefined }, ordered);
+    const socket = new FakeSocket();
+    dispatcher.bind(socket, handlers);
+    return socket;
+  };
+
+  it("starts a socket's ordered events one after another, whatever each one waits for", async () => {
+    const started: number[] = [];
+    // The first waits longest: without turns, the later ones would overtake it.
+    const socket = setup(handler('send', async (n) => (started.push(n as number), await sleep(30 - 10 * (n as number)), n)));
+    const { calls, ack } = acks();
+    for (const n of [0, 1, 2]) socket.receive('send', n, ack);
+    await tick();
+    assert.deepEqual(started, [0], 'the second waits for the first');
+    await sleep(80);
+    assert.deepEqual(started, [0, 1, 2]);
+    assert.deepEqual(calls, [0, 1, 2]);
+  });
+
+  it('lets the next one start as soon as the handler ends its turn (takeTurn), before it finishes', async () => {
+    const started: number[] = [];
+    const socket = setup(
+      handler('send', async (n) => {
+        const endTurn = takeTurn(socket);
+        started.push(n as number);
+        await tick();
+        endTurn();
+        await sleep(20);
+        return n;
+      }),
+    );
+    const { calls, ack } = acks();
+    for (const n of [0, 1, 2]) socket.receive('send', n, ack);
+    await sleep(10);
+    assert.deepEqual(started, [0, 1, 2], 'all started while the first was still running');
+    assert.deepEqual(calls, []);
+    await sleep(50);
+    assert.deepEqual(calls, [0, 1, 2]);
+  });
+
+  it('ends the turn of a handler that throws, and keeps other sockets and events independent', async () => {
+    const started: string[] = [];
+    const handlers = [
+      handler('send', async (n) => {
+        started.push(`send ${String(n)}`);
+        await sleep(20);
+        if (n === 0) throw new Error('refused');
+        return n;
+      }),
+      handler('other', (n) => (started.push(`other ${String(n)}`), n)),
+    ];
+    const dispatcher = new SocketDispatcher(mapPayload, { error: () => undefined }, ordered);
+    const [a, b] = [new FakeSocket(), new FakeSocket()];
+    dispatcher.bind(a, handlers);
+    dispatcher.bind(b, handlers);
+    a.receive('send', 0, () => undefined);
+    a.receive('send', 1, () => undefined);
+    a.receive('other', 2, () => undefined);
+    b.receive('send', 3, () => undefined);
+    await tick();
+    assert.deepEqual(started, ['send 0', 'other 2', 'send 3'], "b's send and a's other event do not wait for a's turn");
+    await sleep(60);
+    assert.deepEqual(started, ['send 0', 'other 2', 'send 3', 'send 1'], 'a failed send still ends its turn');
   });
 });

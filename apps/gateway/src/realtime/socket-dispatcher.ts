@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import { firstValueFrom, isObservable } from 'rxjs';
 import { type Ack, ErrorCode, type ExceptionEvent } from '@chat/contracts';
+import { ORDERED_EVENTS, startTurn } from './socket-turns';
 
 /** What the dispatcher uses of a Socket.IO socket. */
 export interface DispatchedSocket {
@@ -30,25 +31,31 @@ interface Slot {
  * events. An event bound twice on one socket is refused, not overwritten: with one handler per
  * event, a second gateway subscribing the same message would silently take it over. An event no
  * gateway binds is answered like any invalid event: a VALIDATION_FAILED ack and an `exception`.
+ * An ordered event (socket-turns.ts) starts only once the socket's previous one has ended its turn.
  */
 export class SocketDispatcher {
   private readonly slots = new Map<string, Slot>();
   /** Each socket's handlers (Nest binds them to the socket), by slot; forgotten with the socket. */
   private readonly handlersOf = new WeakMap<DispatchedSocket, Handler[]>();
+  /** Per socket, when its latest ordered event ends its turn. */
+  private readonly lanes = new WeakMap<DispatchedSocket, Promise<void>>();
   /** One function for every socket: Socket.IO calls `onAny` listeners with the socket as `this`. */
   private readonly dispatch: (this: DispatchedSocket, event: string, ...args: unknown[]) => void;
 
   constructor(
     private readonly mapPayload: PayloadMapper,
     private readonly log: Pick<Logger, 'error'> = new Logger(SocketDispatcher.name),
+    ordered: ReadonlySet<string> = ORDERED_EVENTS,
   ) {
     const { slots, handlersOf } = this;
     const run = this.run.bind(this);
+    const runInTurn = this.runInTurn.bind(this);
     this.dispatch = function (event, ...args) {
       const slot = slots.get(event);
       const handler = slot && handlersOf.get(this)?.[slot.index];
-      if (slot !== undefined && handler !== undefined) void run(this, handler, slot.manualAck, args);
-      else refuseUnknownEvent(this, event, args);
+      if (slot === undefined || handler === undefined) refuseUnknownEvent(this, event, args);
+      else if (ordered.has(event)) runInTurn(this, handler, slot.manualAck, args);
+      else void run(this, handler, slot.manualAck, args);
     };
   }
 
@@ -80,6 +87,20 @@ export class SocketDispatcher {
       throw new Error(`Socket event "${event}" is bound both with and without @Ack(); use one`);
     }
     return slot;
+  }
+
+  /** After the socket's previous ordered event has ended its turn (early, by takeTurn, or by finishing). */
+  private runInTurn(socket: DispatchedSocket, callback: Handler, manualAck: boolean, args: unknown[]): void {
+    let end!: () => void;
+    const turn = new Promise<void>((resolve) => (end = resolve));
+    const previous = this.lanes.get(socket);
+    this.lanes.set(socket, turn);
+    const start = (): void => {
+      startTurn(socket, end);
+      void this.run(socket, callback, manualAck, args).finally(end);
+    };
+    if (previous) void previous.then(start);
+    else start();
   }
 
   private async run(socket: DispatchedSocket, callback: Handler, manualAck: boolean, args: unknown[]): Promise<void> {
