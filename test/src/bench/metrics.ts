@@ -9,6 +9,10 @@ export interface MetricsSnapshot {
   lag?: Buckets;
   dbQueries?: number;
   redisCommands?: number;
+  /** Redis's own CPU (used_cpu_sys + used_cpu_user), seconds. */
+  redisCpuSeconds?: number;
+  /** Calls per command (INFO commandstats; a script's own commands are counted too). */
+  redisCalls?: Map<string, number>;
 }
 
 /** The text a Prometheus endpoint answers (`url` ends in its path, e.g. `/metrics`). */
@@ -38,17 +42,44 @@ export function parseCounter(text: string, name: string): number | undefined {
 
 /** The worker's persistence lag histogram, the gateways' SQL statement count (summed) and Redis's command count. */
 export async function snapshot(target: Pick<Target, 'workerMetricsUrl' | 'gatewayMetricsUrls' | 'redisUrl'>): Promise<MetricsSnapshot> {
-  const [worker, redisCommands, ...gateways] = await Promise.all([
+  const [worker, redis, ...gateways] = await Promise.all([
     target.workerMetricsUrl ? scrape(target.workerMetricsUrl) : undefined,
-    target.redisUrl ? redisInfoNumber(target.redisUrl, 'stats', 'total_commands_processed') : undefined,
+    target.redisUrl ? redisInfo(target.redisUrl, 'stats', 'cpu', 'commandstats') : undefined,
     ...target.gatewayMetricsUrls.map(scrape),
   ]);
+  const field = (name: string) => {
+    const match = redis === undefined ? null : new RegExp(`^${name}:([\\d.]+)`, 'm').exec(redis);
+    return match ? Number(match[1]) : undefined;
+  };
+  const sys = field('used_cpu_sys');
+  const user = field('used_cpu_user');
   const queries = gateways.map((text) => (text ? parseCounter(text, 'chat_db_queries_total') : undefined));
   return {
     lag: worker ? parseBuckets(worker, 'chat_persistence_lag_seconds') : undefined,
     dbQueries: queries.length > 0 && queries.every((q) => q !== undefined) ? queries.reduce((a, b) => (a ?? 0) + (b ?? 0), 0) : undefined,
-    redisCommands,
+    redisCommands: field('total_commands_processed'),
+    redisCpuSeconds: sys !== undefined && user !== undefined ? sys + user : undefined,
+    redisCalls: redis === undefined ? undefined : commandCalls(redis),
   };
+}
+
+/** `cmdstat_<name>:calls=<n>,…` lines of INFO commandstats, as calls by command name. */
+function commandCalls(info: string): Map<string, number> {
+  return new Map([...info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)].map((m) => [m[1], Number(m[2])]));
+}
+
+/** The INFO reply of the Redis at `url` for the given sections, or undefined if it cannot be read. */
+async function redisInfo(url: string, ...sections: string[]): Promise<string | undefined> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await client.connect();
+    const replies = await Promise.all(sections.map((section) => client.info(section)));
+    return replies.join('\n');
+  } catch {
+    return undefined;
+  } finally {
+    client.disconnect();
+  }
 }
 
 /** A numeric field of the INFO reply of the Redis at `url` (`section` as INFO names it); undefined if it cannot be read. */

@@ -75,6 +75,7 @@ export function renderReport(run: RunReport): string {
     ...targetsSection(run),
     ...run.systems.flatMap(stepsSection),
     ...cpuSection(run),
+    ...redisSection(run),
     ...bottleneckSection(run),
     ...(run.notes.length > 0 ? ['## Notes', '', ...run.notes.map((n) => `- ${n}`), ''] : []),
   ].join('\n');
@@ -222,6 +223,30 @@ function targetsSection(run: RunReport): string[] {
   ];
 }
 
+/** What Redis does per message at each system's max sustainable step: its CPU and the commands it ran, most first. */
+function redisSection(run: RunReport): string[] {
+  const lines = run.systems.flatMap((s) => {
+    const passing = s.steps.filter((st) => st.pass && st.redisTopCommands);
+    const step = passing.reduce<(typeof passing)[number] | undefined>((best, st) => (!best || st.rate > best.rate ? st : best), undefined);
+    if (!step?.redisTopCommands) return [];
+    const top = step.redisTopCommands.slice(0, 12).map(([command, n]) => `${command} ${n.toFixed(2)}`);
+    const cpu = step.redisCpuMicrosPerMessage === undefined ? '' : `, ${step.redisCpuMicrosPerMessage.toFixed(0)} µs of Redis CPU`;
+    return [
+      `- **${s.system}** @ ${int(step.rate)} msg/s: ${(step.redisCommandsPerMessage ?? 0).toFixed(1)} commands${cpu} per message: ${top.join(', ')}`,
+    ];
+  });
+  return lines.length > 0
+    ? [
+        '## Redis per message',
+        '',
+        'From `INFO commandstats` and `INFO cpu` deltas over the step (a script counts once as EVALSHA and once per command it runs).',
+        '',
+        ...lines,
+        '',
+      ]
+    : [];
+}
+
 function stepsSection(s: SystemReport): string[] {
   const rows = s.steps.map((step) => [
     `${int(step.rate)}${step.purpose === 'ramp' ? '' : ` (${step.purpose})`}`,
@@ -235,6 +260,7 @@ function stepsSection(s: SystemReport): string[] {
     step.lag ? `${seconds(step.lag.p50)} / ${seconds(step.lag.p99)}` : '–',
     step.dbQueriesPerMessage !== undefined ? step.dbQueriesPerMessage.toFixed(2) : '–',
     step.redisCommandsPerMessage !== undefined ? step.redisCommandsPerMessage.toFixed(1) : '–',
+    step.redisCpuMicrosPerMessage !== undefined ? step.redisCpuMicrosPerMessage.toFixed(0) : '–',
     `${(step.cpu.generator / step.cpu.wallSeconds).toFixed(2)}${step.generatorBound ? ' ⚠' : ''}`,
     `${ourCores(step).toFixed(2)} / ${step.cpu.machineCores.toFixed(2)}`,
     step.pass ? 'pass' : `**fail**: ${step.failures.join('; ')}`,
@@ -261,6 +287,7 @@ function stepsTable(rows: string[][]): string {
       'persist lag p50 / p99',
       'gateway SQL / msg',
       'Redis cmds / msg',
+      'Redis CPU µs / msg',
       'generator cores',
       'cores ours / machine',
       'verdict',

@@ -30,6 +30,9 @@ export interface StepReport extends StepResult {
   lag?: LagSummary;
   dbQueriesPerMessage?: number;
   redisCommandsPerMessage?: number;
+  redisCpuMicrosPerMessage?: number;
+  /** The commands Redis ran most, per message sent, most first. */
+  redisTopCommands?: [command: string, perMessage: number][];
   /** Why this step ran: the ramp, the refinement between the last pass and the first failure, or the half-max persistence check. */
   purpose: 'ramp' | 'refine' | 'half-max';
 }
@@ -56,7 +59,19 @@ export function judge(result: StepResult, before: MetricsSnapshot, after: Metric
     lag: lagSummary(before, after),
     dbQueriesPerMessage: perMessage(before.dbQueries, after.dbQueries, result.sent),
     redisCommandsPerMessage: perMessage(before.redisCommands, after.redisCommands, result.sent),
+    redisCpuMicrosPerMessage: scaled(perMessage(before.redisCpuSeconds, after.redisCpuSeconds, result.sent), 1e6),
+    redisTopCommands: topCommands(before.redisCalls, after.redisCalls, result.sent),
   };
+}
+
+const scaled = (value: number | undefined, factor: number) => (value === undefined ? undefined : value * factor);
+
+function topCommands(before: Map<string, number> | undefined, after: Map<string, number> | undefined, sent: number) {
+  if (!before || !after || sent === 0) return undefined;
+  return [...after]
+    .map(([command, calls]): [string, number] => [command, (calls - (before.get(command) ?? 0)) / sent])
+    .filter(([, perMessage]) => perMessage >= 0.01)
+    .sort((a, b) => b[1] - a[1]);
 }
 
 function lagSummary(before: MetricsSnapshot, after: MetricsSnapshot): LagSummary | undefined {
