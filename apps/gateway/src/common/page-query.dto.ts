@@ -1,7 +1,12 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsPositive, IsString, Max, MaxLength } from 'class-validator';
 import { IsId } from './ids';
+
+/** The most items one page answers, over REST (`?limit=`) and sockets (`sync`'s `limit`) alike. */
+export const PAGE_LIMIT_MAX = 100;
+export const IsPageLimit = () => applyDecorators(IsInt(), IsPositive(), Max(PAGE_LIMIT_MAX));
 
 /** `?q=&cursor=&limit=` of the cursor-paginated lists. */
 export class PageQueryDto {
@@ -17,11 +22,9 @@ export class PageQueryDto {
   @IsId()
   cursor?: number;
 
-  @ApiPropertyOptional({ default: 50, maximum: 100 })
+  @ApiPropertyOptional({ default: 50, maximum: PAGE_LIMIT_MAX })
   @IsOptional()
   @Type(() => Number)
-  @IsInt()
-  @IsPositive()
-  @Max(100)
+  @IsPageLimit()
   limit?: number;
 }

@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCode, type PublicUser } from '@chat/contracts';
-import { UserEntity } from '@chat/database';
-import { DomainEvents, type DomainEventMap } from '../common/domain-events';
-import { MembersRepository } from '../repositories/members.repository';
-import { MembershipCache } from '../repositories/membership.cache';
+import type { MembersRepository } from '../repositories/members.repository';
 import { PresenceRepository } from '../repositories/presence.repository';
-import { RoomsRepository } from '../repositories/rooms.repository';
-import { UsersRepository } from '../repositories/users.repository';
-import { RoomAccess } from '../rooms';
+import type { RoomsRepository } from '../repositories/rooms.repository';
+import type { RoomAccess } from '../rooms';
 import { type RealServices, startRealServices } from '../testing/real-services';
 import { nextEvent, type RealtimeServer, startRealtimeServer } from '../testing/realtime-server';
+import { roomData } from '../testing/room-data';
 import { insertRoom, insertUser, insertUsers } from '../testing/rows';
 import { ModerationService } from './moderation.service';
 
@@ -22,19 +19,15 @@ describe('ModerationService (MariaDB, Redis, Socket.IO)', () => {
   let access: RoomAccess;
   let presence: PresenceRepository;
   let moderation: ModerationService;
-  const notes: DomainEventMap['room.membership-changed'][] = [];
+  let notesOf: (roomId: number) => string[];
 
   before(async () => {
     services = await startRealServices();
     socketServer = await startRealtimeServer(services);
-    rooms = new RoomsRepository(services.db);
-    members = new MembersRepository(services.db);
-    access = new RoomAccess(rooms, new MembershipCache(rooms, services.pub, services.sub, services.keys));
+    const data = roomData(services);
+    ({ rooms, members, access, notesOf } = data);
     presence = new PresenceRepository(services.redis, services.keys, socketServer.realtime, services.config);
-    const events = new DomainEvents();
-    events.on('room.membership-changed', (event) => void notes.push(event));
-    const users = new UsersRepository(services.db.getRepository(UserEntity));
-    moderation = new ModerationService(access, rooms, members, users, socketServer.realtime, presence, events);
+    moderation = new ModerationService(access, rooms, members, data.users, socketServer.realtime, presence, data.events);
   });
   after(() => services?.close());
 
@@ -51,7 +44,6 @@ describe('ModerationService (MariaDB, Redis, Socket.IO)', () => {
     return { roomId, owner, admin, member, stranger };
   }
   const roleOf = async (roomId: number, user: PublicUser) => (await members.find(roomId, user.id))?.role ?? null;
-  const notesOf = (roomId: number) => notes.filter((n) => n.room.id === roomId).map((n) => n.note);
 
   it('lets a room admin kick neither the owner nor another admin', async () => {
     const { roomId, owner, admin } = await staffedRoom();

@@ -37,7 +37,13 @@ export class RealtimeRepository {
   }
 
   clientSend<E extends ServerEventName>(to: Audience, event: E, ...data: Parameters<ServerToClientEvents[E]>): void {
-    const rooms = 'user' in to ? socketRoom.user(to.user) : [socketRoom.room(to.room), ...(to.users ?? []).map(socketRoom.user)];
+    // One room name for the common case (every chat message): no array per broadcast.
+    const rooms =
+      'user' in to
+        ? socketRoom.user(to.user)
+        : to.users
+          ? [socketRoom.room(to.room), ...to.users.map(socketRoom.user)]
+          : socketRoom.room(to.room);
     this.server.to(rooms).emit(event, ...data);
   }
 

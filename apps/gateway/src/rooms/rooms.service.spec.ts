@@ -1,19 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCode, type PublicUser } from '@chat/contracts';
-import { UserEntity } from '@chat/database';
-import { DomainEvents, type DomainEventMap } from '../common/domain-events';
-import { MembersRepository } from '../repositories/members.repository';
-import { MembershipCache } from '../repositories/membership.cache';
+import type { MembersRepository } from '../repositories/members.repository';
 import { MembershipNoteRepository } from '../repositories/membership-note.repository';
 import { RateLimitRepository } from '../repositories/rate-limit.repository';
-import { RoomsRepository } from '../repositories/rooms.repository';
+import type { RoomsRepository } from '../repositories/rooms.repository';
 import { SequenceRepository } from '../repositories/sequence.repository';
-import { UsersRepository } from '../repositories/users.repository';
+import type { RoomAccess } from './room-access';
 import { type RealServices, startRealServices } from '../testing/real-services';
 import { nextEvent, type RealtimeServer, startRealtimeServer } from '../testing/realtime-server';
+import { roomData } from '../testing/room-data';
 import { insertBan, insertRoom, insertUser, insertUsers } from '../testing/rows';
-import { RoomAccess } from './room-access';
 import { RoomsService } from './rooms.service';
 
 describe('RoomsService (MariaDB, Redis, Socket.IO)', () => {
@@ -23,31 +20,27 @@ describe('RoomsService (MariaDB, Redis, Socket.IO)', () => {
   let rooms: RoomsRepository;
   let access: RoomAccess;
   let service: RoomsService;
-  const notes: DomainEventMap['room.membership-changed'][] = [];
+  let notesOf: (roomId: number) => string[];
 
   before(async () => {
     services = await startRealServices();
     socketServer = await startRealtimeServer(services);
-    rooms = new RoomsRepository(services.db);
-    members = new MembersRepository(services.db);
-    access = new RoomAccess(rooms, new MembershipCache(rooms, services.pub, services.sub, services.keys));
-    const events = new DomainEvents();
-    events.on('room.membership-changed', (event) => void notes.push(event));
+    const data = roomData(services);
+    ({ rooms, members, access, notesOf } = data);
     service = new RoomsService(
       rooms,
       members,
-      new UsersRepository(services.db.getRepository(UserEntity)),
+      data.users,
       access,
       new SequenceRepository(services.redis, services.keys, rooms),
       socketServer.realtime,
       new RateLimitRepository(services.redis, services.keys, services.config),
       new MembershipNoteRepository(services.redis, services.keys),
-      events,
+      data.events,
     );
   });
   after(() => services?.close());
 
-  const notesOf = (roomId: number) => notes.filter((n) => n.room.id === roomId).map((n) => n.note);
   const roleOf = async (roomId: number, user: PublicUser) => (await members.find(roomId, user.id))?.role ?? null;
 
   it('refuses to join a private room (FORBIDDEN), a missing one (NOT_FOUND), or one that banned the user (BANNED)', async () => {

@@ -1,10 +1,8 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { createConnection } from 'mysql2/promise';
 import { DataSource } from 'typeorm';
 import { type AppConfig, envSchema, loadConfig } from '@chat/config';
 import { type RedisKeys, redisKeys } from '@chat/contracts';
@@ -50,12 +48,12 @@ Logger.overrideLogger(['fatal', 'error', 'warn']);
 
 export async function startRealServices(options: RealServicesOptions = {}): Promise<RealServices> {
   const id = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-  const database = `chat_medium_${id}`;
+  const databaseUrl = `${MYSQL_SERVER}/chat_medium_${id}`;
   const prefix = `medium:${id}:`;
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
-    DATABASE_URL: `${MYSQL_SERVER}/${database}`,
+    DATABASE_URL: databaseUrl,
     REDIS_URL,
     REDIS_PREFIX: prefix,
     // The cheapest cost the schema accepts keeps password checks fast.
@@ -63,7 +61,8 @@ export async function startRealServices(options: RealServicesOptions = {}): Prom
     ...options.env,
   });
 
-  await onServer((server) => server.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`));
+  // The e2e tier's own set-up, so both tiers load the schema the same way.
+  const { prepareDatabase, dropDatabase } = await import('../../../../deploy/local/services.mjs');
   const cleanups: (() => unknown)[] = [];
   const connections: Redis[] = [];
   const connectRedis = (name: string, subscriber = false) => {
@@ -77,14 +76,11 @@ export async function startRealServices(options: RealServicesOptions = {}): Prom
     if (connections[0]?.status === 'ready') await unlinkPrefixed(connections[0], prefix);
     await Promise.allSettled(connections.map((c) => c.quit()));
     if (db?.isInitialized) await db.destroy();
-    await onServer((server) => server.query(`DROP DATABASE IF EXISTS \`${database}\``));
+    await dropDatabase(databaseUrl);
   };
 
   try {
-    await onServer(async (server) => {
-      await server.query(`USE \`${database}\``);
-      await server.query(readFileSync(resolve(REPO_ROOT, 'init.sql'), 'utf8'));
-    });
+    await prepareDatabase(databaseUrl, [resolve(REPO_ROOT, 'init.sql')]);
     // Unlogged: the refusals the specs provoke (a duplicate key, a foreign key) would read as failures.
     db = await new DataSource({ ...dataSourceOptions(config.database.url, { poolSize: 4 }), logging: false }).initialize();
     const redis = withScripts(connectRedis('commands'));
@@ -104,16 +100,6 @@ export async function startRealServices(options: RealServicesOptions = {}): Prom
   } catch (error) {
     await close().catch(() => undefined);
     throw error;
-  }
-}
-
-/** On a connection to the server itself (no database selected), as the e2e tier's prepareDatabase does. */
-async function onServer(work: (server: Awaited<ReturnType<typeof createConnection>>) => Promise<unknown>): Promise<void> {
-  const server = await createConnection({ uri: MYSQL_SERVER, multipleStatements: true });
-  try {
-    await work(server);
-  } finally {
-    await server.end();
   }
 }
 

@@ -1,5 +1,6 @@
-import { IsInt, IsOptional, IsPositive, IsString, Max, ValidateIf } from 'class-validator';
+import { IsOptional, IsString, ValidateIf } from 'class-validator';
 import { IsSeq, RoomEventDto } from '../../common/ids';
+import { IsPageLimit } from '../../common/page-query.dto';
 import { IsText } from '../../common/text';
 import { IsClientMsgId, IsMessageId, MAX_MESSAGE_LENGTH } from './message.dto';
 
@@ -25,9 +26,7 @@ export class SyncDto extends RoomEventDto {
   afterSeq!: number;
 
   @IsOptional()
-  @IsInt()
-  @IsPositive()
-  @Max(100)
+  @IsPageLimit()
   limit?: number;
 }
 
