@@ -1,4 +1,4 @@
--- Demo data of API.md, for a local cluster only: every account's password is "1234" (bcrypt,
+-- Demo data, for a local cluster only: every account's password is "1234" (bcrypt,
 -- cost 10) and admin@test.com is a site admin, so a deployment others can reach must never load it.
 --
 -- Apply after init.sql. Safe to apply twice: every row is inserted only if absent. The local

@@ -80,13 +80,7 @@ export async function startCluster(o) {
     }
     const nginx = ensureNginx(log);
     const dir = join(o.runDir, 'nginx');
-    for (const temp of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) {
-      mkdirSync(join(dir, temp), { recursive: true });
-      chmodSync(join(dir, temp), 0o777); // nginx's workers drop to an unprivileged user
-    }
-    // …who must also get through the run directory to them (a mkdtemp directory is 0700): without
-    // it, a body too large for nginx's memory buffer (16 KB) fails with a 500.
-    for (const parent of [o.runDir, dir]) chmodSync(parent, statSync(parent).mode | 0o011);
+    prepareNginxRunDir(dir, o.runDir);
     const webRoot = join(o.root, 'apps/web/dist');
     warnIfUnreachable(webRoot, log);
     const conf = localNginxConf({ httpPort, runDir: dir, webRoot, replicas });
@@ -120,6 +114,21 @@ export async function startCluster(o) {
     stop: () => supervisor.stopAll(),
   };
   return handle;
+}
+
+/**
+ * nginx's temp directories in `dir`, writable by its workers, which drop to an unprivileged user
+ * and must also get through `dir` and the directories above it given (a mkdtemp directory is
+ * 0700): without that, a body too large for nginx's memory buffer (16 KB) fails with a 500.
+ * @param {string} dir
+ * @param {string[]} above
+ */
+export function prepareNginxRunDir(dir, ...above) {
+  for (const temp of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) {
+    mkdirSync(join(dir, temp), { recursive: true });
+    chmodSync(join(dir, temp), 0o777);
+  }
+  for (const parent of [...above, dir]) chmodSync(parent, statSync(parent).mode | 0o011);
 }
 
 /**

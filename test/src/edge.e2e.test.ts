@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -154,7 +154,7 @@ describe('the edge, in front of a stub replica', { timeout: 60_000 }, () => {
 
   before(async () => {
     const { renderNginxConf } = await import('../../nginx/render.mjs');
-    const { nginxSourceAddress } = await import('../../deploy/local/cluster.mjs');
+    const { nginxSourceAddress, prepareNginxRunDir } = await import('../../deploy/local/cluster.mjs');
     const { findBinary } = await import('../../deploy/local/services.mjs');
     stub = createServer((req, res) => {
       if (req.url?.startsWith('/hold')) return void held.push(() => res.end('released'));
@@ -165,10 +165,7 @@ describe('the edge, in front of a stub replica', { timeout: 60_000 }, () => {
     const stubPort = await freePort();
     await new Promise<void>((done) => stub.listen(stubPort, '127.0.0.1', done));
     const port = await freePort();
-    for (const temp of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) {
-      mkdirSync(join(dir, temp), { recursive: true });
-      chmodSync(join(dir, temp), 0o777); // nginx's workers drop to an unprivileged user
-    }
+    prepareNginxRunDir(dir);
     const conf = renderNginxConf({
       listen: port,
       runDir: dir,

@@ -232,7 +232,7 @@ const objectEvents: EventSpec[] = [
     valid: (c) => ({ room: c.P, typing: true }),
     refused: (c) => ({ room: c.Q, typing: true }),
     fields: { room: 'id', typing: 'bool' },
-    // chat.gateway.ts: typing needs a socket that has joined the room, which no unknown, foreign or
+    // rooms.gateway.ts: typing needs a socket that has joined the room, which no unknown, foreign or
     // deleted room can be, so every one of them is NOT_MEMBER ("join_room first"), not NOT_FOUND.
     rooms: { unknown: NOT_MEMBER, pastIntUnsigned: V, Q: NOT_MEMBER, B: NOT_MEMBER, D: NOT_MEMBER },
   },

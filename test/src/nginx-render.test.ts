@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { ErrorCode } from '@chat/contracts';
 import { addedHeaders, type Directive, findAll, locationName, own, parseNginxConf, proxyHeaders } from './support/nginx-conf';
 
 /**
@@ -13,9 +14,11 @@ const CSP =
   "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /** nginx's own errors and the contract code each must carry. */
-const EDGE_ERRORS: Record<number, { status: number; code: string }> = {
+const EDGE_ERRORS: Record<number, { status: number; code: ErrorCode }> = {
   400: { status: 400, code: 'VALIDATION_FAILED' },
+  403: { status: 403, code: 'FORBIDDEN' },
   404: { status: 404, code: 'NOT_FOUND' },
+  405: { status: 405, code: 'VALIDATION_FAILED' },
   408: { status: 408, code: 'VALIDATION_FAILED' },
   413: { status: 413, code: 'PAYLOAD_TOO_LARGE' },
   414: { status: 414, code: 'VALIDATION_FAILED' },

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { DirectoryRoom, HistoryPage, MyRoomView, Page, RoomDetails, Session } from '@chat/contracts';
+import { parseCounter } from './bench/metrics';
 import { api, type ChatClient, createRoom, nextEvent, registerUser, request } from './support/clients';
 import { useCluster } from './support/fixture';
 import { eventually } from './support/wait';
@@ -125,7 +126,7 @@ describe('rooms and messages', { timeout: 180_000 }, () => {
     const replica = `http://127.0.0.1:${t.cluster.replicas[0].port}`;
     const { metricsUrl } = t.cluster.replicas[0];
     const statementsFor = async () => {
-      const count = async () => Number(/^chat_db_queries_total (\d+)/m.exec(await (await fetch(metricsUrl)).text())?.[1]);
+      const count = async () => Number(parseCounter(await (await fetch(metricsUrl)).text(), 'chat_db_queries_total'));
       const before = await count();
       const response = await api<MyRoomView[]>(replica, 'GET', '/rooms/mine', { token: me.access_token });
       assert.equal(response.status, 200);

@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import type { Ack, Session } from '@chat/contracts';
+import { parseCounter } from './bench/metrics';
+import { median } from './load/load';
 import { type ChatClient, request } from './support/clients';
 import { useCluster } from './support/fixture';
 import { http, PRODUCTION_LIMITS, registerFromFreshAddress } from './support/source-address';
@@ -40,8 +42,7 @@ describe('security: socket floods and connection caps', { timeout: 240_000 }, ()
     const handle = t.cluster.replicas.find((r) => r.name === replica) ?? assert.fail(`no replica ${replica}`);
     const metrics = await http(handle.metricsUrl, 'GET', '');
     assert.equal(metrics.status, 200, `${handle.metricsUrl}: ${metrics.status}`);
-    const line = /^chat_db_queries_total(?:\{[^}]*\})? (\d+(?:\.\d+)?)$/m.exec(metrics.text) ?? assert.fail('no chat_db_queries_total');
-    return Number(line[1]);
+    return parseCounter(metrics.text, 'chat_db_queries_total') ?? assert.fail('no chat_db_queries_total');
   }
 
   it('M4: 2,000 typing events from one socket are mostly refused, barely relayed, and never disconnect it', async () => {
@@ -211,9 +212,3 @@ describe('security: socket floods and connection caps', { timeout: 240_000 }, ()
     }
   });
 });
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}

@@ -1,6 +1,5 @@
 export { type AppConfig, ConfigError, loadConfig } from './config';
 export { DEMO_JWT_SECRET, type Env, envSchema } from './env.schema';
-export { weakSecretReason } from './secret-policy';
 export { pinoOptions } from './logging';
 export { APP_CONFIG, ConfigModule } from './config.module';
 export { loadConfigOrExit } from './load-or-exit';

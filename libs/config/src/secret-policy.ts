@@ -6,7 +6,7 @@ export const MIN_SECRET_BYTES = 32;
 /**
  * Every secret-like value this repository has ever published (docs, compose fallbacks, examples).
  * Anyone can read them, so a production deployment must never sign with one. config.spec.ts
- * scans the repository for JWT_SECRET assignments and fails if one is missing here.
+ * scans the repository for JWT_SECRET assignments and fails if production would accept one.
  */
 export const PUBLISHED_SECRETS: readonly string[] = [DEMO_JWT_SECRET, 'change-me-in-production-please'];
 

@@ -1,11 +1,6 @@
 import Redis, { type RedisOptions } from 'ioredis';
 import { redisOptionsFromUrl } from './redis-options';
-import { watchRedis } from './watch-redis';
-
-interface LoggerLike {
-  log(message: string): void;
-  warn(message: string): void;
-}
+import { type LoggerLike, watchRedis } from './watch-redis';
 
 /**
  * A Redis connection for request paths: commands fail fast while Redis is away instead of

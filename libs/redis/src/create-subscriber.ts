@@ -1,11 +1,7 @@
 import type Redis from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 import { createRedis } from './create-redis';
-
-interface LoggerLike {
-  log(message: string): void;
-  warn(message: string): void;
-}
+import type { LoggerLike } from './watch-redis';
 
 /**
  * A connection for (S)SUBSCRIBE only: the Socket.IO adapter's subscriber, the change channels,

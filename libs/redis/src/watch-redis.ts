@@ -1,4 +1,5 @@
-interface LoggerLike {
+/** What the connection helpers log through (a Nest Logger, say). */
+export interface LoggerLike {
   log(message: string): void;
   warn(message: string): void;
 }

@@ -47,10 +47,7 @@ export async function snapshot(target: Pick<Target, 'workerMetricsUrl' | 'gatewa
     target.redisUrl ? redisInfo(target.redisUrl, 'stats', 'cpu', 'commandstats') : undefined,
     ...target.gatewayMetricsUrls.map(scrape),
   ]);
-  const field = (name: string) => {
-    const match = redis === undefined ? null : new RegExp(`^${name}:([\\d.]+)`, 'm').exec(redis);
-    return match ? Number(match[1]) : undefined;
-  };
+  const field = (name: string) => (redis === undefined ? undefined : infoField(redis, name));
   const sys = field('used_cpu_sys');
   const user = field('used_cpu_user');
   const queries = gateways.map((text) => (text ? parseCounter(text, 'chat_db_queries_total') : undefined));
@@ -84,16 +81,14 @@ async function redisInfo(url: string, ...sections: string[]): Promise<string | u
 
 /** A numeric field of the INFO reply of the Redis at `url` (`section` as INFO names it); undefined if it cannot be read. */
 export async function redisInfoNumber(url: string, section: string, field: string): Promise<number | undefined> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await client.connect();
-    const match = new RegExp(`^${field}:(\\d+)`, 'm').exec(await client.info(section));
-    return match ? Number(match[1]) : undefined;
-  } catch {
-    return undefined;
-  } finally {
-    client.disconnect();
-  }
+  const info = await redisInfo(url, section);
+  return info === undefined ? undefined : infoField(info, field);
+}
+
+/** `name:<number>` in an INFO reply. */
+function infoField(info: string, name: string): number | undefined {
+  const match = new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info);
+  return match ? Number(match[1]) : undefined;
 }
 
 export function bucketDelta(after: Buckets | undefined, before: Buckets | undefined): Buckets | undefined {

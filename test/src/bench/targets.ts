@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPool, type Pool } from 'mysql2/promise';
@@ -159,12 +159,9 @@ export async function startCeiling(replicas: number): Promise<Target> {
 async function startNginx(dir: string, listen: number, servers: { id: string; port: number }[]): Promise<Child> {
   const { renderNginxConf } = await import('../../../nginx/render.mjs');
   const { findBinary } = await import('../../../deploy/local/services.mjs');
+  const { prepareNginxRunDir } = await import('../../../deploy/local/cluster.mjs');
   const nginxDir = join(dir, 'nginx');
-  for (const temp of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) {
-    mkdirSync(join(nginxDir, temp), { recursive: true });
-    chmodSync(join(nginxDir, temp), 0o777); // nginx's workers drop to an unprivileged user
-  }
-  for (const parent of [dir, nginxDir]) chmodSync(parent, 0o711); // …and must get through to them
+  prepareNginxRunDir(nginxDir, dir);
   const conf = join(nginxDir, 'nginx.conf');
   writeFileSync(
     conf,

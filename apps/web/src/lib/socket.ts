@@ -29,7 +29,7 @@ export async function emit<E extends ClientEventName>(
   timeoutMs = 10_000,
 ): Promise<AckOf<E>> {
   const timed = socket.timeout(timeoutMs);
-  // Socket.IO's emit types cannot follow a generic event name; the contract map above keeps the call sites exact.
+  // Socket.IO's emit types cannot follow a generic event name; the contract's event maps keep the call sites exact.
   const emitWithAck = timed.emitWithAck as unknown as (event: E, payload: PayloadOf<E>) => Promise<Ack<AckOf<E>>>;
   let ack: Ack<AckOf<E>>;
   try {
