@@ -1,9 +1,7 @@
-import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { type AppConfig, ConfigModule, pinoOptions } from '@chat/config';
-import { redisKeys } from '@chat/contracts';
 import { dataSourceOptions } from '@chat/database';
 import { AuthModule } from './auth';
 import { HealthModule } from './health/health.module';
@@ -39,11 +37,6 @@ export class AppModule {
           ...dataSourceOptions(config.database.url),
           logger: new QueryMetricsLogger(),
           maxQueryExecutionTime: 1_000,
-        }),
-        BullModule.forRoot({
-          // Producers fail fast while Redis is away; the sender gets UNAVAILABLE and retries.
-          connection: { url: config.redis.url, enableOfflineQueue: false },
-          prefix: redisKeys(config.redis.prefix).bullPrefix,
         }),
         LifecycleModule,
         AuthModule,

@@ -33,6 +33,74 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ REDIS_URL: 'http://x', SID_ROUTING: 'maybe' }), /REDIS_URL="http:\/\/x".*\n.*SID_ROUTING="maybe"/s);
   });
 
+  it('gives every Redis role REDIS_URL unless its own variable says otherwise', () => {
+    const local = 'redis://127.0.0.1:6379';
+    assert.deepEqual(loadConfig({}).redis, { url: local, prefix: 'chat:', pubsub: local, queue: local, state: local, ackReplicas: 0 });
+    const shared = 'rediss://:pw@redis.internal:6380/2';
+    assert.deepEqual(loadConfig({ REDIS_URL: shared }).redis, {
+      url: shared,
+      prefix: 'chat:',
+      pubsub: shared,
+      queue: shared,
+      state: shared,
+      ackReplicas: 0,
+    });
+    const config = loadConfig({
+      REDIS_URL: shared,
+      REDIS_PUBSUB_URL: 'redis+cluster://p1:7000,p2:7000',
+      REDIS_STATE_URL: 'redis://state:6379/1',
+    }).redis;
+    assert.deepEqual(
+      [config.url, config.pubsub, config.queue, config.state],
+      [shared, 'redis+cluster://p1:7000,p2:7000', shared, 'redis://state:6379/1'],
+    );
+    assert.equal(loadConfig({ REDIS_QUEUE_URL: 'redis://queue:6379' }).redis.queue, 'redis://queue:6379');
+  });
+
+  it("waits for one replica by default when the queue's Redis is Sentinel or Cluster", () => {
+    const ackReplicas = (env: NodeJS.ProcessEnv) => loadConfig(env).redis.ackReplicas;
+    assert.equal(ackReplicas({ REDIS_QUEUE_URL: 'redis+sentinel://s1:26379,s2:26379/mymaster' }), 1);
+    assert.equal(ackReplicas({ REDIS_URL: 'rediss+cluster://n1:7000' }), 1);
+    // Only the queue role's URL counts.
+    assert.equal(ackReplicas({ REDIS_URL: 'redis+cluster://n1:7000', REDIS_QUEUE_URL: 'redis://q:6379' }), 0);
+    assert.equal(ackReplicas({ REDIS_PUBSUB_URL: 'redis+cluster://n1:7000' }), 0);
+    assert.equal(ackReplicas({ REDIS_URL: 'redis+cluster://n1:7000', REDIS_ACK_REPLICAS: '0' }), 0);
+    assert.equal(ackReplicas({ REDIS_ACK_REPLICAS: '2' }), 2);
+    for (const bad of ['-1', '1.5', 'one']) {
+      assert.throws(() => loadConfig({ REDIS_ACK_REPLICAS: bad }), new RegExp(`REDIS_ACK_REPLICAS="${bad}"`));
+    }
+  });
+
+  it('names a malformed Redis URL and what is wrong with it, never its password', () => {
+    const refused = (env: NodeJS.ProcessEnv, pattern: RegExp) =>
+      assert.throws(
+        () => loadConfig(env),
+        (error: unknown) => {
+          assert.ok(error instanceof ConfigError);
+          assert.match(error.message, pattern);
+          assert.ok(!/hunter2|sentinel-secret/.test(error.message), error.message);
+          return true;
+        },
+      );
+    refused(
+      { REDIS_QUEUE_URL: 'redis+sentinel://app:hunter2@s1:26379,s2:26379' },
+      /^Invalid environment:\n {2}REDIS_QUEUE_URL="redis\+sentinel:\/\/app:\*\*\*@s1:26379,s2:26379": redis\+sentinel URL needs a master name/,
+    );
+    refused({ REDIS_STATE_URL: 'redis+cluster://:hunter2@n1:7000/1' }, /REDIS_STATE_URL=.*Redis Cluster has no databases/);
+    refused({ REDIS_PUBSUB_URL: 'redis+cluster://n1' }, /REDIS_PUBSUB_URL="redis\+cluster:\/\/n1": seed node "n1" needs a port/);
+    refused({ REDIS_URL: 'redis://u:hunter2@h:1,h:2' }, /REDIS_URL="redis:\/\/u:\*\*\*@h:1,h:2": a redis:\/\/ URL takes one host/);
+    refused(
+      { REDIS_URL: 'redis+sentinel://s:1/m?sentinelPassword=sentinel-secret&db=1' },
+      /REDIS_URL="redis\+sentinel:\/\/s:1\/m\?sentinelPassword=\*\*\*&db=1": unknown query parameter "db"/,
+    );
+    refused({ REDIS_URL: 'mysql://root:hunter2@db/chat' }, /REDIS_URL="mysql:\/\/root:\*\*\*@db\/chat": unknown scheme "mysql:"/);
+    // Every variable at once, as for the others.
+    refused(
+      { REDIS_PUBSUB_URL: 'redis:/x', REDIS_QUEUE_URL: 'redis://h:x' },
+      /REDIS_PUBSUB_URL="redis:\/x": not a URL.*\n.*REDIS_QUEUE_URL="redis:\/\/h:x": bad port "x"/s,
+    );
+  });
+
   it('refuses the demo secret, short, repetitive and placeholder secrets in production', () => {
     const production = (JWT_SECRET?: string) => () => loadConfig({ NODE_ENV: 'production', JWT_SECRET });
     assert.throws(production(undefined), /JWT_SECRET.*published/);

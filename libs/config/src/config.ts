@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { describeRedisUrl, parseRedisUrl } from '@chat/redis';
 import { z } from 'zod';
 import { type Env, envSchema } from './env.schema';
 import { weakSecretReason } from './secret-policy';
@@ -7,7 +8,19 @@ export interface AppConfig {
   env: Env['NODE_ENV'];
   log: { level: Env['LOG_LEVEL']; pretty: boolean };
   database: { url: string };
-  redis: { url: string; prefix: string };
+  redis: {
+    /** REDIS_URL. Deprecated: the apps move to the role URLs below; it will be removed. */
+    url: string;
+    prefix: string;
+    /** Socket.IO adapter and change channels (REDIS_PUBSUB_URL, else REDIS_URL). */
+    pubsub: string;
+    /** BullMQ (REDIS_QUEUE_URL, else REDIS_URL); needs `maxmemory-policy noeviction`. */
+    queue: string;
+    /** Sequences, caches, sessions, rate limits, presence (REDIS_STATE_URL, else REDIS_URL). */
+    state: string;
+    /** Replicas a queue write waits for (REDIS_ACK_REPLICAS; default 1 on Sentinel or Cluster, else 0). */
+    ackReplicas: number;
+  };
   /** Where every listener binds. */
   host: string;
   gateway: {
@@ -60,7 +73,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     env: env.NODE_ENV,
     log: { level: env.LOG_LEVEL, pretty: env.LOG_FORMAT === 'pretty' },
     database: { url: env.DATABASE_URL },
-    redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX },
+    redis: redisConfig(env),
     host: env.HOST,
     gateway: {
       port: env.PORT,
@@ -96,6 +109,20 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       guestRetentionHours: env.GUEST_RETENTION_HOURS,
     },
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+  };
+}
+
+function redisConfig(env: Env): AppConfig['redis'] {
+  const queue = env.REDIS_QUEUE_URL ?? env.REDIS_URL;
+  // The schema has parsed every URL already.
+  const replicated = parseRedisUrl(queue).kind !== 'standalone';
+  return {
+    url: env.REDIS_URL,
+    prefix: env.REDIS_PREFIX,
+    pubsub: env.REDIS_PUBSUB_URL ?? env.REDIS_URL,
+    queue,
+    state: env.REDIS_STATE_URL ?? env.REDIS_URL,
+    ackReplicas: env.REDIS_ACK_REPLICAS ?? (replicated ? 1 : 0),
   };
 }
 
@@ -156,7 +183,10 @@ function emptyToUndefined(source: NodeJS.ProcessEnv): Record<string, string | un
 function describeIssues(error: z.ZodError, source: NodeJS.ProcessEnv): string {
   const lines = error.issues.map((issue) => {
     const name = String(issue.path[0] ?? '?');
-    return `  ${name}=${JSON.stringify(source[name])}: ${issue.message}`;
+    const value = source[name];
+    // A URL's password stays out of the message (and so out of the logs).
+    const shown = name.endsWith('_URL') && typeof value === 'string' ? describeRedisUrl(value) : value;
+    return `  ${name}=${JSON.stringify(shown)}: ${issue.message}`;
   });
   return `Invalid environment:\n${lines.join('\n')}`;
 }

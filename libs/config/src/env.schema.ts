@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { parseRedisUrl, RedisUrlError } from '@chat/redis';
 import { z } from 'zod';
 
 /** The fallback for a bare `node main.js` in development; refused in production (see secret-policy.ts). */
@@ -8,6 +9,16 @@ const port = z.coerce.number().int().min(1).max(65_535);
 const positiveInt = z.coerce.number().int().positive();
 /** A batching wait: 0 (none) up to a second. */
 const lingerMs = z.coerce.number().int().min(0).max(1000);
+/** A Redis URL in any form parseRedisUrl takes; the issue says what is wrong, never the password. */
+const redisUrl = z.string().superRefine((value, ctx) => {
+  try {
+    parseRedisUrl(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: error instanceof RedisUrlError ? error.reason : 'not a Redis URL' });
+  }
+});
+const REDIS_URL_FORMS =
+  '`redis://[user:pass@]host:port[/db]` (or `rediss://`, TLS), `redis+sentinel://[user:pass@]host1:port1,host2:port2/<master>[/<db>][?sentinelUsername=…&sentinelPassword=…]` (or `rediss+sentinel://`) or `redis+cluster://[user:pass@]host1:port1,host2:port2` (or `rediss+cluster://`)';
 
 /**
  * Every environment variable the apps read, with its default and a one-line description.
@@ -30,10 +41,28 @@ export const envSchema = z.object({
     .url({ protocol: /^mysql$/ })
     .default('mysql://root@127.0.0.1:3306/chat')
     .describe('MySQL 8 / MariaDB 10.11 connection URL, database included.'),
-  REDIS_URL: z
-    .url({ protocol: /^rediss?$/ })
+  REDIS_URL: redisUrl
     .default('redis://127.0.0.1:6379')
-    .describe('Redis 7 URL: Socket.IO adapter, BullMQ, sessions, sequences.'),
+    .describe(
+      `Redis 7 URL of every role (Socket.IO adapter, BullMQ, sessions, sequences) that REDIS_PUBSUB_URL, REDIS_QUEUE_URL or REDIS_STATE_URL does not set: ${REDIS_URL_FORMS}.`,
+    ),
+  REDIS_PUBSUB_URL: redisUrl
+    .optional()
+    .describe('Redis for pub/sub (the Socket.IO adapter, the change channels); default REDIS_URL. Same forms as REDIS_URL.'),
+  REDIS_QUEUE_URL: redisUrl
+    .optional()
+    .describe('Redis for BullMQ, which must have `maxmemory-policy noeviction`; default REDIS_URL. Same forms as REDIS_URL.'),
+  REDIS_STATE_URL: redisUrl
+    .optional()
+    .describe('Redis for state (sequences, caches, sessions, rate limits, presence); default REDIS_URL. Same forms as REDIS_URL.'),
+  REDIS_ACK_REPLICAS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe(
+      "How many replicas must confirm a write to the queue's Redis (Redis WAIT) before it counts as accepted; default 1 when REDIS_QUEUE_URL (else REDIS_URL) is Sentinel or Cluster, 0 for a standalone Redis.",
+    ),
   REDIS_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9:_-]{1,64}$/)

@@ -16,7 +16,11 @@ export const JobName = {
    * after checking `chat-messages` has no waiting, delayed or failed `persist-message` job.
    */
   PersistMessage: 'persist-message',
-  /** One batch of a gateway's accepted messages (QUEUE_LINGER_MS): one queue round trip for all of them. */
+  /**
+   * Messages the worker could not write when it read them from the message stream: BullMQ retries
+   * them with backoff and dead-letters what fails every attempt. (Gateways before the stream
+   * queued every batch this way.)
+   */
   PersistMessages: 'persist-messages',
   DeadMessage: 'dead-message',
 } as const;
@@ -46,6 +50,9 @@ export interface DeadMessageJob {
   attempts: number;
   failedAt: string;
 }
+
+/** The consumer group of the message stream (RedisKeys.messageStream) and its one field per entry. */
+export const MessageStream = { group: 'persist', field: 'messages' } as const;
 
 /** One typed map from job name to payload, used by producer and consumer alike. */
 export interface JobPayloads {

@@ -6,10 +6,20 @@ export function redisKeys(prefix: string) {
   return {
     /** Last sequence number handed out in a room (INCR). */
     roomSeq: (roomId: number) => `${prefix}room:${roomId}:seq`,
-    /** Accepted messages not yet in MySQL (sorted set by seq), so history and sync can read their own writes. */
+    /**
+     * Accepted messages not yet in MySQL (sorted set by seq), so history and sync can read their own
+     * writes; the worker removes them once committed.
+     */
     recentMessages: (roomId: number) => `${prefix}room:${roomId}:recent`,
     /** A send's reservation (id, seq, createdAt) under the sender's clientMsgId: what makes a retry idempotent. */
     clientMsg: (userId: number, clientMsgId: string) => `${prefix}sent:${userId}:${clientMsgId}`,
+    /** A sender's message budget: the instant (epoch ms) it is next empty (GCRA; see the admit script). */
+    sendBudget: (userId: number) => `${prefix}rate:send:${userId}`,
+    /**
+     * The queue of accepted messages (a Redis stream on the queue role): one entry per gateway
+     * batch, read by the worker's consumer group, deleted once written to MySQL.
+     */
+    messageStream: `${prefix}messages:stream`,
     /** A revoked access token (logout), kept until the token would have expired anyway. */
     revokedToken: (jti: string) => `${prefix}auth:revoked:${jti}`,
     /** Epoch ms before which every token of the user is void (site ban, password change); older deployments wrote seconds. */

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, it } from 'node:test';
 import type Redis from 'ioredis';
-import { createRedis } from './create-redis';
+import { createRedis, type RedisClient } from './create-redis';
 import { createSubscriber } from './create-subscriber';
 
 // The shared Redis that deploy/local/test.mjs makes reachable; pub/sub only, so no key to remove.
@@ -14,8 +14,13 @@ describe('createSubscriber: a subscribe during the handshake (redis/ioredis#2037
   const connections: Redis[] = [];
   const warnings: string[] = [];
   const logger = { log: () => undefined, warn: (line: string) => warnings.push(line) };
+  /** TEST_REDIS_URL is a standalone server: its connections are Redis, not Cluster. */
+  const standalone = (client: RedisClient): Redis => {
+    assert.equal(client.isCluster, false);
+    return client as Redis;
+  };
   const connect = (create: typeof createRedis, name: string) => {
-    const connection = create(REDIS_URL, `${prefix}${name}`, logger);
+    const connection = standalone(create(REDIS_URL, `${prefix}${name}`, logger));
     connections.push(connection);
     return connection;
   };

@@ -1,25 +1,73 @@
+import type { Cluster } from 'ioredis';
+import type Redis from 'ioredis';
+
 /** What the connection helpers log through (a Nest Logger, say). */
 export interface LoggerLike {
   log(message: string): void;
   warn(message: string): void;
 }
-import type Redis from 'ioredis';
+
+type ErrorWithCode = Error & { code?: string };
 
 /**
  * Logs a Redis connection's state changes once each (not every reconnect attempt), and keeps
  * ioredis from printing unhandled 'error' events with stack traces.
+ *
+ * A Cluster is watched as a whole ('error', 'ready') and node by node: a failing node ('node
+ * error') is logged once until a connection to it is ready again, and after start-up, new nodes
+ * and healthy nodes leaving ('+node', '-node': a failover, a resharding) are logged too.
  */
-export function watchRedis(redis: Redis, name: string, logger: LoggerLike): Redis {
+export function watchRedis<T extends Redis | Cluster>(redis: T, name: string, logger: LoggerLike): T {
   let healthy = true;
-  redis.on('error', (error: Error & { code?: string }) => {
+  redis.on('error', (error: ErrorWithCode) => {
     if (!healthy) return;
     healthy = false;
     logger.warn(`redis ${name} connection lost (${error.code ?? error.message}); reconnecting`);
   });
-  redis.on('ready', () => {
+  const restored = () => {
     if (healthy) return;
     healthy = true;
     logger.log(`redis ${name} connection restored`);
-  });
+  };
+  redis.on('ready', restored);
+  if (redis.isCluster) {
+    const cluster = redis as Cluster;
+    // A Cluster's 'error' may be one node's (its sharded subscriber's, say) while the Cluster
+    // stays ready: a node connection that is ready again then ends the outage too.
+    watchClusterNodes(cluster, name, logger, () => cluster.status === 'ready' && restored());
+  }
   return redis;
+}
+
+function watchClusterNodes(cluster: Cluster, name: string, logger: LoggerLike, onNodeReady: () => void): void {
+  // During a failover ioredis opens and drops connections to the failed master again and again
+  // (each MOVED to it, each retry): a node is announced the first time only, a failing one once
+  // until a connection to it is ready again, and a failing node's leaving is no news.
+  const seen = new Set<string>();
+  const failing = new Set<string>();
+  let started = false;
+  cluster.once('ready', () => (started = true));
+  const address = (node: Redis) => `${node.options.host}:${node.options.port}`;
+  cluster.on('node error', (error: ErrorWithCode, key: string) => {
+    if (failing.has(key)) return;
+    failing.add(key);
+    logger.warn(`redis ${name} node ${key} failing (${error.code ?? error.message})`);
+  });
+  cluster.on('+node', (node: Redis) => {
+    const key = address(node);
+    if (!seen.has(key)) {
+      seen.add(key);
+      if (started) logger.log(`redis ${name} node ${key} joined`);
+    }
+    node.once('ready', () => {
+      if (failing.delete(key)) logger.log(`redis ${name} node ${key} back`);
+      onNodeReady();
+    });
+  });
+  // No 'end' line: the Cluster's reconnects never give up (clusterRetryStrategy), so it ends on quit() only.
+  cluster.on('-node', (node: Redis) => {
+    const key = address(node);
+    // Not while quitting (every node leaves then).
+    if (started && cluster.status === 'ready' && !failing.has(key)) logger.log(`redis ${name} node ${key} left`);
+  });
 }

@@ -114,6 +114,24 @@ export class AuthService implements OnApplicationBootstrap {
     return toPublicUser(user);
   }
 
+  /**
+   * assertLive for many tokens, with one revocation lookup for all: per token its user, or null
+   * when it is expired, revoked or its account unusable. Rejects only if Redis cannot answer.
+   */
+  async liveUsers(auths: AuthUser[]): Promise<(PublicUser | null)[]> {
+    const now = Date.now();
+    const revoked = await this.sessions.revokedAmong(auths);
+    return Promise.all(
+      auths.map(async (auth, i) => {
+        if (revoked[i] || auth.exp * 1000 <= now) return null;
+        const user = await this.requireUser(auth.id).catch(() => null);
+        if (!user) return null;
+        auth.role = user.role;
+        return toPublicUser(user);
+      }),
+    );
+  }
+
   /** The token's user, if the token is neither expired nor revoked and the account is usable. */
   private async liveUser(token: Omit<AuthUser, 'role'>): Promise<UserEntity> {
     if (token.exp * 1000 <= Date.now()) throw new AppError(ErrorCode.Unauthorized, 'Access token expired: log in again');

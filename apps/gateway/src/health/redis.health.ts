@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import type { Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import type { AppConfig } from '@chat/config';
-import { QueueName, type RedisKeys } from '@chat/contracts';
+import type { RedisKeys } from '@chat/contracts';
 import { APP_CONFIG, withTimeout } from '@chat/config';
-import { REDIS, REDIS_KEYS, REDIS_PUB, REDIS_SUB } from '../repositories/redis.module';
+import { REDIS, REDIS_KEYS, REDIS_PUB, REDIS_QUEUE, REDIS_SUB, type RedisQueue } from '../repositories/redis.module';
 
 const PROBE_TIMEOUT_MS = 1_500;
 
@@ -25,11 +23,11 @@ export class RedisHealthIndicator implements OnModuleInit {
   constructor(
     private readonly indicators: HealthIndicatorService,
     @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS_QUEUE) private readonly queue: RedisQueue,
     @Inject(REDIS_PUB) private readonly pub: Redis,
     @Inject(REDIS_SUB) private readonly sub: Redis,
     @Inject(REDIS_KEYS) keys: RedisKeys,
     @Inject(APP_CONFIG) config: AppConfig,
-    @InjectQueue(QueueName.Messages) private readonly queue: Queue,
   ) {
     this.probeChannel = keys.healthProbeChannel(config.gateway.replicaId);
   }
@@ -52,7 +50,7 @@ export class RedisHealthIndicator implements OnModuleInit {
 
   async queueConnection(key: string) {
     const indicator = this.indicators.check(key);
-    return withTimeout(this.queue.count(), PROBE_TIMEOUT_MS, 'queue count')
+    return withTimeout(this.queue.ping(), PROBE_TIMEOUT_MS, 'PING (queue)')
       .then(() => indicator.up())
       .catch((error: Error) => indicator.down({ message: error.message }));
   }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { MessagesRepository } from '../repositories/messages.repository';
-import { needsStoring, type Reservation, SequenceRepository } from '../repositories/sequence.repository';
-import { type Draft, MessageSink, persistJob } from './message-sink';
+import { isRefusal, type Reservation, sameRoom, SequenceRepository } from '../repositories/sequence.repository';
+import { type Draft, MessageSink, persistJob, sendingTooFast } from './message-sink';
 
 /**
  * The benchmark's baseline (PERSISTENCE_MODE=direct), never production: each message is numbered,
@@ -19,9 +19,13 @@ export class DirectSink extends MessageSink {
   }
 
   async accept(draft: Draft): Promise<Reservation> {
-    const [reservation] = await this.sequence.reserve([draft]);
-    const { id, seq, createdAt } = reservation;
-    if (needsStoring(reservation, draft)) await this.messages.insertNow(persistJob(draft, id, seq, createdAt));
-    return reservation;
+    const [admission] = await this.sequence.reserve([draft]);
+    if (isRefusal(admission)) throw sendingTooFast(admission.retryAfterMs);
+    if (!sameRoom(admission, draft)) return admission;
+    // A retry whose row is there was stored (and broadcast) by the first attempt.
+    if (admission.retry && (admission.acked || (await this.messages.exists(admission.id)))) return { ...admission, acked: true };
+    const { id, seq, createdAt } = admission;
+    await this.messages.insertNow(persistJob(draft, id, seq, createdAt));
+    return admission;
   }
 }

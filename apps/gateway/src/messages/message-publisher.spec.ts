@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { Queue } from 'bullmq';
-import { ErrorCode, JobName, type JobPayloads, type PublicUser, QueueName } from '@chat/contracts';
+import { ErrorCode, MessageStream, type PersistMessageJob, type PublicUser } from '@chat/contracts';
 import { DomainEvents } from '../common/domain-events';
 import { senderOf } from '../common/user-view';
 import { MembershipCache } from '../repositories/membership.cache';
 import { MessagesRepository } from '../repositories/messages.repository';
-import { RateLimitRepository } from '../repositories/rate-limit.repository';
+import { MessageStreamRepository } from '../repositories/message-stream.repository';
 import { RecentMessageRepository } from '../repositories/recent-message.repository';
 import { RoomsRepository } from '../repositories/rooms.repository';
 import { SequenceRepository } from '../repositories/sequence.repository';
@@ -19,59 +18,50 @@ import { DirectSink } from './direct.sink';
 import { MessagePublisher } from './message-publisher';
 import { QueueSink } from './queue.sink';
 
-type PersistQueue = Queue<JobPayloads[typeof JobName.PersistMessages]>;
-
-describe('MessagePublisher (MariaDB, Redis, BullMQ, Socket.IO)', () => {
+describe('MessagePublisher (MariaDB, Redis, Socket.IO)', () => {
   let services: RealServices;
   let socketServer: RealtimeServer;
   let rooms: RoomsRepository;
   let access: RoomAccess;
   let sequence: SequenceRepository;
   let recent: RecentMessageRepository;
-  let queue: PersistQueue;
+  let messages: MessagesRepository;
   let events: DomainEvents;
   /** Production's path: numbered, then queued for the worker. */
   let publisher: MessagePublisher;
   /** The baseline's: numbered, then written to MySQL before the ack. */
   let direct: MessagePublisher;
-  let newPublisher: (sinkOf: (queue: PersistQueue) => QueueSink | DirectSink, queue?: PersistQueue) => MessagePublisher;
+  let newPublisher: (sink: QueueSink | DirectSink) => MessagePublisher;
+  const queueSink = (stream = new MessageStreamRepository(services.redis, services.keys, services.config)) =>
+    new QueueSink(sequence, stream, recent, messages, services.config);
 
   before(async () => {
     services = await startRealServices({ env: { RATE_LIMIT_SEND_PER_SECOND: '2', RATE_LIMIT_SEND_BURST: '3' } });
     socketServer = await startRealtimeServer(services);
     rooms = new RoomsRepository(services.db);
     access = new RoomAccess(rooms, new MembershipCache(rooms, services.pub, services.sub, services.keys));
-    sequence = new SequenceRepository(services.redis, services.keys, rooms);
+    sequence = new SequenceRepository(services.redis, services.keys, rooms, services.config);
     recent = new RecentMessageRepository(services.redis, services.keys);
-    queue = openQueue();
-    const limits = new RateLimitRepository(services.redis, services.keys, services.config);
+    messages = new MessagesRepository(services.db);
     events = new DomainEvents();
-    newPublisher = (sinkOf, on = queue) =>
-      new MessagePublisher(access, sinkOf(on), sequence, socketServer.realtime, limits, recent, events);
-    publisher = newPublisher((q) => new QueueSink(q, sequence, services.config));
+    newPublisher = (sink) => new MessagePublisher(access, sink, socketServer.realtime, recent, events);
+    publisher = newPublisher(queueSink());
     publisher.onModuleInit();
-    direct = newPublisher(() => new DirectSink(sequence, new MessagesRepository(services.db)));
+    direct = newPublisher(new DirectSink(sequence, messages));
   });
   after(() => services?.close());
-
-  function openQueue(): PersistQueue {
-    const opened: PersistQueue = new Queue(QueueName.Messages, {
-      connection: { url: services.config.redis.url, enableOfflineQueue: false },
-      prefix: services.keys.bullPrefix,
-    });
-    services.onClose(() => opened.close());
-    return opened;
-  }
 
   async function roomWithMember(): Promise<{ roomId: number; owner: PublicUser; member: PublicUser }> {
     const [owner, member] = await insertUsers(services.db, 2);
     const roomId = await insertRoom(services.db, { owner, members: [{ user: member, role: 'member' }] });
     return { roomId, owner, member };
   }
-  /** The messages of a room in the jobs waiting for the worker, oldest job first. */
+  /** The messages of a room in the stream the worker reads, oldest entry first. */
   const queued = async (roomId: number) => {
-    const jobs = await queue.getJobs(['waiting'], 0, -1, true);
-    return jobs.flatMap((job) => job.data.messages).filter((m) => m.roomId === roomId);
+    const entries = await services.redis.xrange(services.keys.messageStream, '-', '+');
+    return entries
+      .flatMap(([, fields]) => JSON.parse(fields[fields.indexOf(MessageStream.field) + 1]) as PersistMessageJob[])
+      .filter((m) => m.roomId === roomId);
   };
   const counterOf = (roomId: number) => services.redis.get(services.keys.roomSeq(roomId));
 
@@ -149,6 +139,31 @@ describe('MessagePublisher (MariaDB, Redis, BullMQ, Socket.IO)', () => {
     );
   });
 
+  it('answers a retry whose message the worker has stored with the same ack, neither broadcast nor queued again', async () => {
+    const { roomId, owner, member } = await roomWithMember();
+    const clientMsgId = randomUUID();
+    const first = await publisher.send(senderOf(member), { roomId, content: 'stored', clientMsgId });
+    // As the worker leaves it: the row in MySQL, the read cache cleared.
+    const [job] = await queued(roomId);
+    await messages.insertNow(job);
+    await recent.remove(roomId, first.seq);
+
+    const socket = await socketServer.connect(owner.id, { rooms: [roomId] });
+    const received = collect(socket, 'message');
+    assert.deepEqual(await publisher.send(senderOf(member), { roomId, content: 'stored', clientMsgId }), first);
+    const marker = nextEvent(socket, 'message');
+    await publisher.send(senderOf(member), { roomId, content: 'marker' });
+    await marker;
+    assert.deepEqual(
+      received.map((m) => m.content),
+      ['marker'],
+    );
+    assert.deepEqual(
+      (await queued(roomId)).map((m) => m.seq),
+      [1, 2],
+    );
+  });
+
   it('answers CONFLICT to a clientMsgId reused in another room, which takes no seq', async () => {
     const [owner] = await insertUsers(services.db, 1);
     const [first, second] = [await insertRoom(services.db, { owner }), await insertRoom(services.db, { owner })];
@@ -163,9 +178,9 @@ describe('MessagePublisher (MariaDB, Redis, BullMQ, Socket.IO)', () => {
     const { roomId, owner, member } = await roomWithMember();
     const socket = await socketServer.connect(owner.id, { rooms: [roomId] });
     const received = collect(socket, 'message');
-    const closedQueue = openQueue();
-    await closedQueue.close();
-    const cut = newPublisher((q) => new QueueSink(q, sequence, services.config), closedQueue);
+    const closed = services.connectRedis('closed');
+    await closed.quit();
+    const cut = newPublisher(queueSink(new MessageStreamRepository(closed, services.keys, services.config)));
     const clientMsgId = randomUUID();
     await assert.rejects(cut.send(senderOf(member), { roomId, content: 'lost?', clientMsgId }), { code: ErrorCode.Unavailable });
 

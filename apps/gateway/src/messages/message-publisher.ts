@@ -3,10 +3,8 @@ import { type ChatMessage, ErrorCode, type MessageAccepted, type MessageSender, 
 import type { RoomEntity } from '@chat/database';
 import { AppError } from '../common/app-error';
 import { DomainEvents } from '../common/domain-events';
-import { RateLimitRepository } from '../repositories/rate-limit.repository';
 import { RealtimeRepository } from '../repositories/realtime.repository';
 import { RecentMessageRepository } from '../repositories/recent-message.repository';
-import { SequenceRepository } from '../repositories/sequence.repository';
 import { isMuted, RoomAccess } from '../rooms';
 import { messageIdFactory } from './message-ids';
 import { type Draft, MessageSink } from './message-sink';
@@ -31,9 +29,7 @@ export class MessagePublisher implements OnModuleInit {
   constructor(
     private readonly access: RoomAccess,
     private readonly sink: MessageSink,
-    private readonly sequence: SequenceRepository,
     private readonly realtime: RealtimeRepository,
-    private readonly limits: RateLimitRepository,
     private readonly recent: RecentMessageRepository,
     private readonly events: DomainEvents,
   ) {}
@@ -48,7 +44,6 @@ export class MessagePublisher implements OnModuleInit {
   async send(sender: MessageSender, input: SendInput, queued?: () => void): Promise<MessageAccepted> {
     const { room, member } = await this.access.require(input.roomId, sender, 'send');
     if (member && isMuted(member.mutedUntil)) throw new AppError(ErrorCode.Muted, 'You are muted in this room');
-    await this.limits.consumeSend(sender.id);
     return this.publish(room, 'chat', input.content, sender, input.clientMsgId, queued);
   }
 
@@ -72,12 +67,14 @@ export class MessagePublisher implements OnModuleInit {
       createdAt: new Date().toISOString(),
       senderId: sender?.id,
       clientMsgId,
+      budgeted: type === 'chat',
       type,
       content,
     };
     const accepted = this.sink.accept(draft);
     queued?.();
     const reservation = await accepted.catch((error: unknown) => {
+      if (error instanceof AppError) throw error;
       this.logger.warn(`message to room ${room.id} not accepted: ${(error as Error).message}`);
       throw new AppError(ErrorCode.Unavailable, 'The message could not be stored; retry with the same clientMsgId');
     });
@@ -86,14 +83,13 @@ export class MessagePublisher implements OnModuleInit {
     if (reservation.acked) return { id, seq, createdAt };
     const message: ChatMessage = { id, seq, roomId: room.id, content, type, sender, createdAt, ...(clientMsgId ? { clientMsgId } : {}) };
     this.realtime.clientSend({ room: room.id }, 'message', message);
-    // Marking the retry record acked saves a retry from broadcasting again (receivers drop a
-    // repeated id anyway); a row already in MySQL needs no copy for reads.
-    await this.recent
-      .remember(message, {
-        store: !this.sink.storedOnAccept,
-        also: sender && clientMsgId ? this.sequence.ackedRecord(sender.id, clientMsgId, reservation) : undefined,
-      })
-      .catch((error: Error) => this.logger.warn(`message ${id} durable but not cached for reads: ${error.message}`));
+    // After the broadcast: a retry that finds the message here knows it went out (QueueSink).
+    // A row already in MySQL needs no copy for reads.
+    if (!this.sink.storedOnAccept) {
+      await this.recent
+        .remember(message)
+        .catch((error: Error) => this.logger.warn(`message ${id} durable but not cached for reads: ${error.message}`));
+    }
     return { id, seq, createdAt };
   }
 }

@@ -1,4 +1,5 @@
-import type { PersistMessageJob } from '@chat/contracts';
+import { ErrorCode, type PersistMessageJob } from '@chat/contracts';
+import { AppError } from '../common/app-error';
 import type { Reservation, SeqRequest } from '../repositories/sequence.repository';
 
 /** A message accepted by the checks, before it has a seq. */
@@ -21,7 +22,8 @@ export abstract class MessageSink {
    * messages accepted from here) is taken when this is called, not when it resolves. Durable once
    * this resolves, unless the
    * reservation says otherwise (a retry of an acknowledged send, or a clientMsgId already used in
-   * another room), in which case nothing was stored. Rejects if nothing could be made durable.
+   * another room), in which case nothing was stored. Rejects with RATE_LIMITED when the sender is
+   * over their send budget, and otherwise if nothing could be made durable.
    */
   abstract accept(draft: Draft): Promise<Reservation>;
 }
@@ -30,4 +32,10 @@ export abstract class MessageSink {
 export function persistJob(draft: Draft, id: string, seq: number, createdAt: string): PersistMessageJob {
   const { roomId, senderId, type, content, clientMsgId } = draft;
   return { id, roomId, seq, senderId: senderId ?? null, type, content, clientMsgId: clientMsgId ?? null, createdAt };
+}
+
+/** What a send over its sender's budget is answered. */
+export function sendingTooFast(retryAfterMs: number): AppError {
+  const retryAfter = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return new AppError(ErrorCode.RateLimited, `Sending too fast: retry in ${retryAfter} s`, retryAfter);
 }

@@ -1,26 +1,13 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
-import type { JobsOptions, Queue } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
-import { JobName, type JobPayloads, QueueName } from '@chat/contracts';
-import { needsStoring, type Reservation, SequenceRepository } from '../repositories/sequence.repository';
-import { type Draft, MessageSink, persistJob } from './message-sink';
+import { MessageStreamRepository } from '../repositories/message-stream.repository';
+import { MessagesRepository } from '../repositories/messages.repository';
+import { RecentMessageRepository } from '../repositories/recent-message.repository';
+import { type Admission, isRefusal, type Reservation, sameRoom, SequenceRepository } from '../repositories/sequence.repository';
+import { type Draft, MessageSink, persistJob, sendingTooFast } from './message-sink';
 
-/**
- * Given with every job rather than as queue defaults, so no registration of the queue can lose
- * them: 12 attempts, retried after 0.5 s, 1 s, 2 s … 512 s (about 17 minutes in all), ride out a
- * MySQL outage; then the worker dead-letters the messages that still fail.
- */
-const PERSIST_JOB_OPTIONS: JobsOptions = {
-  attempts: 12,
-  backoff: { type: 'exponential', delay: 500 },
-  // Bounded history (BullMQ's production guide): completed jobs are only an audit trail.
-  removeOnComplete: { count: 1_000 },
-  removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
-};
-
-/** Keeps one job's payload far below a megabyte even for long messages. */
-const MAX_PER_JOB = 200;
+/** Keeps one stream entry far below a megabyte even for long messages. */
+const MAX_PER_BATCH = 200;
 
 interface Waiting {
   draft: Draft;
@@ -29,15 +16,13 @@ interface Waiting {
 }
 
 /**
- * Numbers accepted messages and makes them durable, in batches like a group commit. A BullMQ job
- * costs a few scripts in Redis and in the worker whatever it holds, and a job per message made that
- * the cluster's largest cost. So a gateway handles at most one batch per QUEUE_LINGER_MS: a
- * message after a quiet spell goes at once, and those that follow gather for the next batch
- * (while one is in flight, too). A batch takes its seqs in one script and goes to BullMQ as one
- * job, so a gateway broadcasts its messages in seq order. Each sender waits until its own message
- * is in Redis.
- * Jobs have their own ids (not a message's): a retried message may travel in a second job, and
- * the worker's writes are idempotent.
+ * Numbers accepted messages and makes them durable, in batches like a group commit: what Redis
+ * costs per batch (a script call, a stream append) is then shared by its messages. A gateway
+ * handles at most one batch per QUEUE_LINGER_MS: a message after a quiet spell goes at once, and
+ * those that follow gather for the next batch (while one is in flight, too). A batch is admitted
+ * (budgets, seqs, clientMsgId records) in one script on the state role and appended to the
+ * message stream as one entry on the queue role, so a gateway broadcasts its messages in seq
+ * order. Each sender waits until its own message is durable.
  */
 @Injectable()
 export class QueueSink extends MessageSink {
@@ -49,15 +34,17 @@ export class QueueSink extends MessageSink {
   private readonly lingerMs: number;
 
   constructor(
-    @InjectQueue(QueueName.Messages) private readonly queue: Queue<JobPayloads[typeof JobName.PersistMessages]>,
     private readonly sequence: SequenceRepository,
+    private readonly stream: MessageStreamRepository,
+    private readonly recent: RecentMessageRepository,
+    private readonly messages: MessagesRepository,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     super();
     this.lingerMs = config.gateway.queueLingerMs;
   }
 
-  /** Durable once this resolves: Redis has the job. */
+  /** Durable once this resolves: the queue has it. */
   accept(draft: Draft): Promise<Reservation> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ draft, resolve, reject });
@@ -65,7 +52,7 @@ export class QueueSink extends MessageSink {
     });
   }
 
-  /** The next add: when the last one is in and QUEUE_LINGER_MS after it started (at once if that has passed). */
+  /** The next batch: when the last one is in and QUEUE_LINGER_MS after it started (at once if that has passed). */
   private schedule(): void {
     if (this.adding || this.timer !== undefined || this.waiting.length === 0) return;
     const wait = this.lastAddAt + this.lingerMs - performance.now();
@@ -76,18 +63,15 @@ export class QueueSink extends MessageSink {
     this.timer = undefined;
     this.adding = true;
     this.lastAddAt = performance.now();
-    const batch = this.waiting.splice(0, MAX_PER_JOB);
+    const batch = this.waiting.splice(0, MAX_PER_BATCH);
     try {
-      const reservations = await this.sequence.reserve(batch.map((w) => w.draft));
-      const queued: { waiting: Waiting; reservation: Reservation }[] = [];
-      batch.forEach((waiting, i) => {
-        const reservation = reservations[i];
-        if (needsStoring(reservation, waiting.draft)) queued.push({ waiting, reservation });
-        else waiting.resolve(reservation);
-      });
+      const admissions = await this.sequence.reserve(batch.map((w) => w.draft));
+      // The reservations still to store, in the batch's order; the others are answered here.
+      const toStore = await Promise.all(batch.map((waiting, i) => this.settle(waiting, admissions[i])));
+      const queued = batch.flatMap((waiting, i) => (toStore[i] ? [{ waiting, reservation: toStore[i] }] : []));
       if (queued.length > 0) {
         const messages = queued.map(({ waiting: { draft }, reservation: { id, seq, createdAt } }) => persistJob(draft, id, seq, createdAt));
-        await this.queue.add(JobName.PersistMessages, { messages }, PERSIST_JOB_OPTIONS).then(
+        await this.stream.append(messages).then(
           () => queued.forEach(({ waiting, reservation }) => waiting.resolve(reservation)),
           (error: unknown) => queued.forEach(({ waiting }) => waiting.reject(error)),
         );
@@ -98,5 +82,29 @@ export class QueueSink extends MessageSink {
       this.adding = false;
       this.schedule();
     }
+  }
+
+  /** Answers a refusal, a clientMsgId used in another room or a retry of a delivered message; returns what is left to store. */
+  private async settle(waiting: Waiting, admission: Admission): Promise<Reservation | undefined> {
+    if (isRefusal(admission)) {
+      waiting.reject(sendingTooFast(admission.retryAfterMs));
+    } else if (!sameRoom(admission, waiting.draft)) {
+      waiting.resolve(admission);
+    } else if (admission.retry && (admission.acked || (await this.delivered(admission)))) {
+      waiting.resolve({ ...admission, acked: true });
+    } else {
+      return admission;
+    }
+    return undefined;
+  }
+
+  /**
+   * Whether a retried message was already made durable and broadcast: the publisher adds it to
+   * the read cache after its broadcast, and the worker takes it out only once its row is in
+   * MySQL. Asked only on a retry, so it costs a send nothing. If MySQL cannot say, the retry is
+   * stored and broadcast again: the worker writes an id once, and receivers drop a repeated id.
+   */
+  private async delivered({ roomId, seq, id }: Reservation): Promise<boolean> {
+    return (await this.recent.has(roomId, seq, id)) || (await this.messages.exists(id).catch(() => false));
   }
 }

@@ -3,6 +3,7 @@ import { AuthModule } from '../auth';
 import { RepositoriesModule } from '../repositories/repositories.module';
 import { ConnectionGateway } from './connection.gateway';
 import { EventBudgetGuard } from './event-budget.guard';
+import { LivenessSweeper } from './liveness-sweeper';
 import { SocketAuthGuard } from './socket-auth.guard';
 
 /**
@@ -12,7 +13,7 @@ import { SocketAuthGuard } from './socket-auth.guard';
  */
 @Module({
   imports: [AuthModule, RepositoriesModule],
-  providers: [ConnectionGateway, SocketAuthGuard, EventBudgetGuard],
+  providers: [ConnectionGateway, SocketAuthGuard, EventBudgetGuard, LivenessSweeper],
   exports: [AuthModule, RepositoriesModule, SocketAuthGuard, EventBudgetGuard],
 })
 export class RealtimeModule {}

@@ -7,9 +7,10 @@ import type { ChatSocket } from '../repositories/realtime.repository';
 /**
  * How long a socket's "not revoked" answer is trusted. A logout or site ban disconnects the
  * socket through the adapter at once; this re-check only covers a disconnect that got lost, so it
- * need not cost a Redis round trip on every message of a busy socket.
+ * need not cost a Redis round trip on every message of a busy socket. LivenessSweeper renews the
+ * answer for every local socket in bulk, so the guard asks only when the sweeper fell behind.
  */
-const REVOCATION_RECHECK_MS = 2_000;
+export const REVOCATION_RECHECK_MS = 2_000;
 
 /**
  * Every event re-checks the token the socket connected with: once it expires or is

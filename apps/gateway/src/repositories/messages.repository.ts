@@ -42,6 +42,12 @@ export class MessagesRepository {
     return writeMessages(this.db, [job]);
   }
 
+  /** Whether a row with this id was written (deleted or not). */
+  async exists(id: string): Promise<boolean> {
+    const rows = await this.db.query<unknown[]>('SELECT 1 FROM messages WHERE id = ?', [id]);
+    return rows.length > 0;
+  }
+
   async findLive(id: string): Promise<StoredMessageRef | null> {
     const rows = await this.db.query<Record<string, unknown>[]>(
       'SELECT id, room_id, seq, sender_id FROM messages WHERE id = ? AND deleted_at IS NULL',

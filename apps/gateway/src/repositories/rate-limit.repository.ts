@@ -17,12 +17,12 @@ const LOGIN_SLOWDOWN_MAX_MS = 3_000;
 
 /**
  * Per-user and per-IP limits held in Redis, so they apply across every replica
- * (rate-limiter-flexible: one atomic script per check). The IP is the client's as the trusted
+ * (rate-limiter-flexible: one atomic script per check). The send budget is drawn in the admit
+ * script with the message's seq instead (SequenceRepository), costing a send no round trip. The IP is the client's as the trusted
  * load balancer saw it (TRUST_PROXY), never a header the client chose.
  */
 @Injectable()
 export class RateLimitRepository {
-  private readonly send: BurstyRateLimiter;
   private readonly events: BurstyRateLimiter;
   private readonly roomActions: RateLimiterRedis;
   private readonly loginByIp: RateLimiterRedis;
@@ -31,8 +31,7 @@ export class RateLimitRepository {
   private readonly signups: Record<'register' | 'guest', RateLimiterRedis[]>;
 
   constructor(@Inject(REDIS) redis: Redis, @Inject(REDIS_KEYS) keys: RedisKeys, @Inject(APP_CONFIG) config: AppConfig) {
-    const { sendPerSecond, sendBurst, loginPerMinute, registerPerMinute, guestPerMinute, roomActionsPerMinute, eventsPerSecond } =
-      config.rateLimits;
+    const { loginPerMinute, registerPerMinute, guestPerMinute, roomActionsPerMinute, eventsPerSecond } = config.rateLimits;
     const limiter = (name: string, points: number, duration: number, inMemoryBlockOnConsumed?: number) =>
       new RateLimiterRedis({
         storeClient: redis,
@@ -43,16 +42,15 @@ export class RateLimitRepository {
         inMemoryBlockOnConsumed,
       });
     // A steady rate, plus `burst - rate` extra that refills over the burst window.
-    const bursty = (name: string, perSecond: number, burst: number, blockInMemory: boolean) => {
+    // Once over budget, a flood is refused by this replica's memory, so it costs Redis nothing more.
+    const bursty = (name: string, perSecond: number, burst: number) => {
       const extra = Math.max(burst - perSecond, 1);
       return new BurstyRateLimiter(
-        limiter(name, perSecond, 1, blockInMemory ? perSecond + 1 : undefined),
-        limiter(`${name}-burst`, extra, BURST_WINDOW_SECONDS, blockInMemory ? extra + 1 : undefined),
+        limiter(name, perSecond, 1, perSecond + 1),
+        limiter(`${name}-burst`, extra, BURST_WINDOW_SECONDS, extra + 1),
       );
     };
-    this.send = bursty('send', sendPerSecond, sendBurst, false);
-    // A flood is refused by this replica's memory once over budget, so it costs Redis nothing more.
-    this.events = bursty('events', eventsPerSecond, eventsPerSecond * 2, true);
+    this.events = bursty('events', eventsPerSecond, eventsPerSecond * 2);
     this.roomActions = limiter('room-actions', roomActionsPerMinute, 60);
     this.loginByIp = limiter('login-ip', loginPerMinute, 60);
     this.loginByAccountAndIp = limiter('login-account-ip', loginPerMinute, 60);
@@ -61,10 +59,6 @@ export class RateLimitRepository {
       register: [limiter('register-ip', registerPerMinute, 60), limiter('register-ip-day', registerPerMinute * 10, DAY_SECONDS)],
       guest: [limiter('guest-ip', guestPerMinute, 60), limiter('guest-ip-day', guestPerMinute * 10, DAY_SECONDS)],
     };
-  }
-
-  async consumeSend(userId: number): Promise<void> {
-    await guard(this.send.consume(userId), 'Sending too fast');
   }
 
   /** Every socket event but `message`, which has its own budget. */

@@ -25,7 +25,7 @@ describe('RecentMessageRepository (Redis)', () => {
     createdAt: new Date().toISOString(),
   });
   const rememberAll = async (roomId: number, seqs: number[]) => {
-    for (const seq of seqs) await recent.remember(message(roomId, seq), { store: true });
+    for (const seq of seqs) await recent.remember(message(roomId, seq));
   };
 
   it('reads back what it remembers between two seqs (both excluded), in either order, at most `limit`', async () => {
@@ -39,13 +39,20 @@ describe('RecentMessageRepository (Redis)', () => {
     assert.deepEqual(await recent.range(nextRoom++, 0, 100, 'asc', 10), [], 'another room has none');
   });
 
-  it('keeps the whole message, for a day', async () => {
+  it('keeps the whole message', async () => {
     const roomId = nextRoom++;
     const stored = { ...message(roomId, 1), clientMsgId: 'c-1' };
-    await recent.remember(stored, { store: true });
+    await recent.remember(stored);
     assert.deepEqual(await recent.range(roomId, 0, 2, 'asc', 1), [stored]);
-    const ttl = await services.redis.ttl(services.keys.recentMessages(roomId));
-    assert.ok(ttl > 24 * 3600 - 60 && ttl <= 24 * 3600, `ttl ${ttl}`);
+  });
+
+  it('tells whether a message (by seq and id) is there', async () => {
+    const roomId = nextRoom++;
+    const stored = message(roomId, 7);
+    await recent.remember(stored);
+    assert.equal(await recent.has(roomId, 7, stored.id), true);
+    assert.equal(await recent.has(roomId, 7, 'another id'), false);
+    assert.equal(await recent.has(roomId, 8, stored.id), false);
   });
 
   it('forgets a message once the worker has stored it, and only that one', async () => {
@@ -56,19 +63,5 @@ describe('RecentMessageRepository (Redis)', () => {
       (await recent.range(roomId, 0, 10, 'asc', 10)).map((m) => m.seq),
       [1, 3],
     );
-  });
-
-  it('overwrites the extra record only if it still exists, keeping its TTL, and stores nothing when told not to', async () => {
-    const roomId = nextRoom++;
-    const also = { key: services.keys.clientMsg(1, 'kept'), value: 'acked' };
-    await services.redis.set(also.key, 'reserved', 'EX', 600);
-    await recent.remember(message(roomId, 1), { store: false, also });
-    assert.equal(await services.redis.get(also.key), 'acked');
-    assert.ok((await services.redis.ttl(also.key)) > 590);
-    assert.deepEqual(await recent.range(roomId, 0, 10, 'asc', 10), []);
-
-    const expired = { key: services.keys.clientMsg(1, 'expired'), value: 'acked' };
-    await recent.remember(message(roomId, 2), { store: false, also: expired });
-    assert.equal(await services.redis.get(expired.key), null, 'an expired reservation is not brought back');
   });
 });

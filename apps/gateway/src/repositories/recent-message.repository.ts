@@ -3,21 +3,11 @@ import type { ChatMessage, RedisKeys } from '@chat/contracts';
 import { REDIS, REDIS_KEYS } from './redis.module';
 import type { ScriptedRedis } from './redis-scripts';
 
-/** The worker removes an entry once its row is committed; these only bound what a long MySQL outage can pile up. */
-const MAX_PER_ROOM = 10_000;
-const TTL_SECONDS = 24 * 3600;
-
-/** A record to overwrite in the same round trip (its TTL kept, only if it still exists). */
-export interface AlsoSet {
-  key: string;
-  value: string;
-}
-
 /**
  * Messages acknowledged but maybe not yet written by the worker, one sorted set per room scored
- * by seq. History and sync merge them with MySQL, so a client always reads its own writes.
- * An entry that outlives its row (the worker removed it before it was added) is harmless: the
- * row wins when both exist.
+ * by seq; the worker removes them about a second after their rows are committed. History and
+ * sync merge them with MySQL, so a client always reads its own writes. An entry that outlives
+ * its row (the worker removed it before it was added) is harmless: the row wins when both exist.
  */
 @Injectable()
 export class RecentMessageRepository {
@@ -27,21 +17,17 @@ export class RecentMessageRepository {
   ) {}
 
   /**
-   * Keeps an accepted message readable until the worker has it in MySQL (unless `store` is false)
-   * and writes `also` in the same round trip.
+   * Keeps an accepted message readable until the worker has it in MySQL: one ZADD (the admit
+   * script caps the set and renews its TTL as the room's seqs go by).
    */
-  async remember(message: ChatMessage, options: { store: boolean; also?: AlsoSet }): Promise<void> {
-    const { store, also } = options;
-    if (!store && !also) return;
-    await this.redis.chatRemember(
-      store ? this.keys.recentMessages(message.roomId) : '',
-      also?.key ?? '',
-      message.seq,
-      store ? JSON.stringify(message) : '',
-      MAX_PER_ROOM,
-      TTL_SECONDS,
-      also?.value ?? '',
-    );
+  async remember(message: ChatMessage): Promise<void> {
+    await this.redis.zadd(this.keys.recentMessages(message.roomId), message.seq, JSON.stringify(message));
+  }
+
+  /** Whether the message with this id and seq is in its room's set. */
+  async has(roomId: number, seq: number, id: string): Promise<boolean> {
+    const entries = await this.redis.zrangebyscore(this.keys.recentMessages(roomId), seq, seq);
+    return entries.some((entry) => (JSON.parse(entry) as ChatMessage).id === id);
   }
 
   /** Messages with lower < seq < upper, in the given order, at most `limit`. */

@@ -1,11 +1,10 @@
-import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { QueueName } from '@chat/contracts';
 import { UserEntity } from '@chat/database';
 import { MembersRepository } from './members.repository';
 import { MembershipCache } from './membership.cache';
 import { MembershipNoteRepository } from './membership-note.repository';
+import { MessageStreamRepository } from './message-stream.repository';
 import { MessagesRepository } from './messages.repository';
 import { PresenceRepository } from './presence.repository';
 import { RateLimitRepository } from './rate-limit.repository';
@@ -18,13 +17,11 @@ import { SessionRepository } from './session.repository';
 import { UserCache } from './user.cache';
 import { UsersRepository } from './users.repository';
 
-/** One Queue (and its connection) for the app: the producer and the readiness probe share it. */
-const messagesQueue = BullModule.registerQueue({ name: QueueName.Messages });
-
 const repositories = [
   MembersRepository,
   MembershipCache,
   MembershipNoteRepository,
+  MessageStreamRepository,
   MessagesRepository,
   PresenceRepository,
   RateLimitRepository,
@@ -38,13 +35,13 @@ const repositories = [
 ];
 
 /**
- * The bottom layer: every adapter to MySQL, Redis, BullMQ and Socket.IO. Each repository owns its
+ * The bottom layer: every adapter to MySQL, Redis and Socket.IO. Each repository owns its
  * SQL, keys and scripts, and turns driver errors into results or AppErrors; nothing above it sees
  * a driver. Imported by each feature module that needs them (one instance each for the app).
  */
 @Module({
-  imports: [RedisModule, TypeOrmModule.forFeature([UserEntity]), messagesQueue],
+  imports: [RedisModule, TypeOrmModule.forFeature([UserEntity])],
   providers: repositories,
-  exports: [RedisModule, messagesQueue, ...repositories],
+  exports: [RedisModule, ...repositories],
 })
 export class RepositoriesModule {}

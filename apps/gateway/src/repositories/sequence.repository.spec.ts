@@ -1,12 +1,26 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { ChatMessage } from '@chat/contracts';
 import { type RealServices, startRealServices } from '../testing/real-services';
 import { insertMessages, insertRoom, insertUser } from '../testing/rows';
-import { RecentMessageRepository } from './recent-message.repository';
 import { RoomsRepository } from './rooms.repository';
-import { CLIENT_MSG_ID_TTL_SECONDS, needsStoring, type SeqRequest, SequenceRepository } from './sequence.repository';
+import {
+  type Admission,
+  CLIENT_MSG_ID_TTL_SECONDS,
+  isRefusal,
+  type Reservation,
+  sameRoom,
+  type SeqRequest,
+  SequenceRepository,
+} from './sequence.repository';
+
+/** A small send budget, so a test reaches it in a few sends: 2/s, bursts of 4. */
+const env = { RATE_LIMIT_SEND_PER_SECOND: '2', RATE_LIMIT_SEND_BURST: '4' };
+
+function reserved(admission: Admission): Reservation {
+  assert.ok(!isRefusal(admission), 'refused');
+  return admission;
+}
 
 describe('SequenceRepository (Redis, MariaDB)', () => {
   let services: RealServices;
@@ -14,8 +28,8 @@ describe('SequenceRepository (Redis, MariaDB)', () => {
   let owner: { id: number };
 
   before(async () => {
-    services = await startRealServices();
-    sequence = new SequenceRepository(services.redis, services.keys, new RoomsRepository(services.db));
+    services = await startRealServices({ env });
+    sequence = new SequenceRepository(services.redis, services.keys, new RoomsRepository(services.db), services.config);
     owner = await insertUser(services.db);
   });
   after(() => services?.close());
@@ -28,7 +42,8 @@ describe('SequenceRepository (Redis, MariaDB)', () => {
     createdAt: new Date().toISOString(),
     ...extra,
   });
-  const seqs = async (requests: SeqRequest[]) => (await sequence.reserve(requests)).map((r) => r.seq);
+  const reserve = async (requests: SeqRequest[]) => (await sequence.reserve(requests)).map(reserved);
+  const seqs = async (requests: SeqRequest[]) => (await reserve(requests)).map((r) => r.seq);
 
   it("numbers each room's messages from 1, in the order asked", async () => {
     const a = await newRoom();
@@ -42,17 +57,15 @@ describe('SequenceRepository (Redis, MariaDB)', () => {
     const roomId = await newRoom();
     const sender = { senderId: owner.id, clientMsgId: randomUUID() };
     const first = request(roomId, sender);
-    const [reserved] = await sequence.reserve([first]);
+    const [original] = await reserve([first]);
     const retry = request(roomId, sender);
-    const [again] = await sequence.reserve([retry]);
+    const [again] = await reserve([retry]);
 
-    assert.deepEqual(again, reserved);
-    assert.deepEqual(
-      { id: again.id, createdAt: again.createdAt, acked: again.acked },
-      { id: first.id, createdAt: first.createdAt, acked: false },
-    );
-    assert.equal(needsStoring(again, retry), true, 'not acknowledged yet: the retry finishes the first attempt');
-    assert.deepEqual(await seqs([request(roomId)]), [reserved.seq + 1]);
+    assert.equal(original.retry, false);
+    assert.deepEqual(again, { ...original, retry: true });
+    assert.deepEqual({ id: again.id, createdAt: again.createdAt }, { id: first.id, createdAt: first.createdAt });
+    assert.equal(sameRoom(again, retry), true);
+    assert.deepEqual(await seqs([request(roomId)]), [original.seq + 1]);
     const ttl = await services.redis.ttl(services.keys.clientMsg(owner.id, sender.clientMsgId));
     assert.ok(ttl > CLIENT_MSG_ID_TTL_SECONDS - 60 && ttl <= CLIENT_MSG_ID_TTL_SECONDS, `ttl ${ttl}`);
   });
@@ -71,26 +84,61 @@ describe('SequenceRepository (Redis, MariaDB)', () => {
     const first = await newRoom();
     const second = await newRoom();
     const sender = { senderId: owner.id, clientMsgId: randomUUID() };
-    await sequence.reserve([request(first, sender)]);
+    await reserve([request(first, sender)]);
     const reuse = request(second, sender);
-    const [reservation] = await sequence.reserve([reuse]);
+    const [reservation] = await reserve([reuse]);
     assert.equal(reservation.roomId, first);
-    assert.equal(needsStoring(reservation, reuse), false);
+    assert.equal(sameRoom(reservation, reuse), false);
     assert.equal(await services.redis.get(services.keys.roomSeq(second)), null, 'the second room took no seq');
   });
 
-  it('answers a retry of an acknowledged send as acked, which needs no storing', async () => {
+  it('reads a record an older release marked acked as acked', async () => {
     const roomId = await newRoom();
     const clientMsgId = randomUUID();
-    const [reservation] = await sequence.reserve([request(roomId, { senderId: owner.id, clientMsgId })]);
-    const message: ChatMessage = { ...reservation, content: 'hi', type: 'chat', sender: null, clientMsgId };
-    const recent = new RecentMessageRepository(services.redis, services.keys);
-    await recent.remember(message, { store: false, also: sequence.ackedRecord(owner.id, clientMsgId, reservation) });
+    const old = { id: randomUUID(), seq: 1, createdAt: new Date().toISOString(), roomId, acked: true };
+    await services.redis.set(services.keys.clientMsg(owner.id, clientMsgId), JSON.stringify(old), 'EX', 60);
+    const [again] = await reserve([request(roomId, { senderId: owner.id, clientMsgId })]);
+    assert.deepEqual(again, { ...old, retry: true, acked: true });
+  });
 
-    const retry = request(roomId, { senderId: owner.id, clientMsgId });
-    const [again] = await sequence.reserve([retry]);
-    assert.deepEqual(again, { ...reservation, acked: true });
-    assert.equal(needsStoring(again, retry), false);
+  it("draws a burst from the sender's budget, then refuses with the wait and takes no seq", async () => {
+    const roomId = await newRoom();
+    const sender = await insertUser(services.db);
+    const send = () => request(roomId, { senderId: sender.id, budgeted: true });
+    const admissions = await sequence.reserve([send(), send(), send(), send(), send(), request(roomId, { senderId: sender.id })]);
+    assert.deepEqual(
+      admissions.map((a) => (isRefusal(a) ? 'refused' : a.seq)),
+      [1, 2, 3, 4, 'refused', 5],
+      'four sends (the burst), the fifth refused; a message drawing on no budget (a note) still goes',
+    );
+    const refusal = admissions[4];
+    assert.ok(isRefusal(refusal) && refusal.retryAfterMs > 0 && refusal.retryAfterMs <= 500, JSON.stringify(refusal));
+    const other = await insertUser(services.db);
+    assert.deepEqual(await seqs([request(roomId, { senderId: other.id, budgeted: true })]), [6], 'budgets are per sender');
+  });
+
+  it('refills the budget at the steady rate', async () => {
+    const roomId = await newRoom();
+    const sender = await insertUser(services.db);
+    const send = () => request(roomId, { senderId: sender.id, budgeted: true });
+    await sequence.reserve([send(), send(), send(), send()]);
+    const [refused] = await sequence.reserve([send()]);
+    assert.ok(isRefusal(refused));
+    await new Promise((resolve) => setTimeout(resolve, refused.retryAfterMs + 20));
+    const [after, again] = await sequence.reserve([send(), send()]);
+    assert.equal(isRefusal(after), false, 'one more fits once the wait has passed');
+    assert.equal(isRefusal(again), true, 'but only one');
+  });
+
+  it("caps a room's set of unpersisted messages every 32nd seq", async () => {
+    const roomId = await newRoom();
+    const key = services.keys.recentMessages(roomId);
+    await services.redis.zadd(key, ...Array.from({ length: 12_000 }, (_, i) => [i, `m${i}`]).flat());
+    await seqs(Array.from({ length: 31 }, () => request(roomId)));
+    assert.equal(await services.redis.zcard(key), 12_000);
+    await seqs([request(roomId)]);
+    assert.equal(await services.redis.zcard(key), 10_000, 'the newest 10,000 kept');
+    assert.ok((await services.redis.ttl(key)) > 0);
   });
 
   it("restarts a missing counter from MySQL's last seq, not from the caller's stale floor", async () => {
@@ -117,7 +165,7 @@ describe('SequenceRepository (Redis, MariaDB)', () => {
     const lost = await newRoom();
     await services.redis.set(services.keys.roomSeq(counted), '5');
     await insertMessages(services.db, lost, [{ seq: 7, senderId: owner.id }]);
-    const reservations = await sequence.reserve([request(counted), request(lost), request(counted), request(lost)]);
+    const reservations = await reserve([request(counted), request(lost), request(counted), request(lost)]);
     assert.deepEqual(
       reservations.map((r) => [r.roomId, r.seq]),
       [

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@chat/config';
 import type { RedisKeys } from '@chat/contracts';
 import { REDIS, REDIS_KEYS } from './redis.module';
 import type { ScriptedRedis } from './redis-scripts';
 import { RoomsRepository } from './rooms.repository';
-import type { AlsoSet } from './recent-message.repository';
 
 /** How long a clientMsgId is remembered: a retry within this window returns the first ack. */
 export const CLIENT_MSG_ID_TTL_SECONDS = 24 * 3600;
@@ -16,6 +16,8 @@ export interface SeqRequest {
   createdAt: string;
   senderId?: number;
   clientMsgId?: string;
+  /** Draws on the sender's send budget (SEND_RATE_PER_SECOND, SEND_BURST); system notes do not. */
+  budgeted?: boolean;
 }
 
 export interface Reservation {
@@ -23,61 +25,97 @@ export interface Reservation {
   seq: number;
   createdAt: string;
   roomId: number;
-  /** A retry of a send that was already acknowledged. */
+  /** The record of an earlier attempt with the same clientMsgId: this is a retry. */
+  retry: boolean;
+  /** A retry of a send that was already made durable and broadcast (set by the sink). */
   acked: boolean;
 }
 
-/**
- * Whether the request's message still has to be stored: not the retry of an acknowledged send,
- * and not a clientMsgId its sender already used in another room (the caller answers CONFLICT).
- */
-export function needsStoring(reservation: Reservation, request: SeqRequest): boolean {
-  return !reservation.acked && reservation.roomId === request.roomId;
+/** Over the sender's send budget: nothing was reserved. */
+export interface Refusal {
+  refused: true;
+  retryAfterMs: number;
 }
+
+export type Admission = Reservation | Refusal;
+
+export function isRefusal(admission: Admission): admission is Refusal {
+  return 'refused' in admission;
+}
+
+/** Whether the request's message still has to be stored: not a clientMsgId its sender already used in another room (the caller answers CONFLICT). */
+export function sameRoom(reservation: Reservation, request: SeqRequest): boolean {
+  return reservation.roomId === request.roomId;
+}
+
+/** Not-yet-persisted messages kept per room at most, and how long an idle room's set lives. */
+const RECENT_CAP = 10_000;
+const RECENT_TTL_SECONDS = 24 * 3600;
 
 @Injectable()
 export class SequenceRepository {
+  private readonly intervalMs: number;
+  private readonly burst: number;
+
   constructor(
     @Inject(REDIS) private readonly redis: ScriptedRedis,
     @Inject(REDIS_KEYS) private readonly keys: RedisKeys,
     private readonly rooms: RoomsRepository,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.intervalMs = Math.ceil(1000 / config.rateLimits.sendPerSecond);
+    this.burst = config.rateLimits.sendBurst;
+  }
 
   /**
-   * One reservation per request, in order: one round trip, or two when a room's counter has to be
-   * restarted from MySQL's last seq.
+   * One admission per request, in order (see the admit script): one round trip, or two when a
+   * room's counter has to be restarted from MySQL's last seq.
    */
-  async reserve(requests: SeqRequest[]): Promise<Reservation[]> {
+  async reserve(requests: SeqRequest[]): Promise<Admission[]> {
     const records = await this.run(requests, false);
-    const unnumbered = requests.filter((_, i) => records[i] === '');
+    const unnumbered = records.flatMap((record, i) => (record === '' ? [i] : []));
     if (unnumbered.length > 0) {
-      const floors = await this.rooms.lastSeqs([...new Set(unnumbered.map((r) => r.roomId))]);
+      const floors = await this.rooms.lastSeqs([...new Set(unnumbered.map((i) => requests[i].roomId))]);
       const retried = await this.run(
-        unnumbered.map((r) => ({ ...r, floor: floors.get(r.roomId) ?? r.floor })),
+        unnumbered.map((i) => ({ ...requests[i], floor: floors.get(requests[i].roomId) ?? requests[i].floor, budgeted: false })),
         true,
       );
-      for (let i = 0, next = 0; i < records.length; i++) if (records[i] === '') records[i] = retried[next++];
+      unnumbered.forEach((index, n) => (records[index] = retried[n]));
     }
-    return records.map((record) => JSON.parse(record) as Reservation);
+    return records.map(parseAdmission);
   }
 
   private run(requests: SeqRequest[], freshFloors: boolean): Promise<string[]> {
     const keys = requests.flatMap((r) => [
       this.keys.roomSeq(r.roomId),
       r.senderId !== undefined && r.clientMsgId ? this.keys.clientMsg(r.senderId, r.clientMsgId) : '',
+      r.senderId !== undefined && r.budgeted ? this.keys.sendBudget(r.senderId) : '',
+      this.keys.recentMessages(r.roomId),
     ]);
     const args = requests.flatMap((r) => [r.floor, r.id, r.createdAt, r.roomId]);
-    return this.redis.chatReserve(keys.length, ...keys, CLIENT_MSG_ID_TTL_SECONDS, freshFloors ? '1' : '0', ...args);
-  }
-
-  /** The reservation's record once its message was durably accepted and broadcast (written with the read cache). */
-  ackedRecord(senderId: number, clientMsgId: string, reservation: Reservation): AlsoSet {
-    const { id, seq, createdAt, roomId } = reservation;
-    return { key: this.keys.clientMsg(senderId, clientMsgId), value: JSON.stringify({ id, seq, createdAt, roomId, acked: true }) };
+    return this.redis.chatAdmit(
+      keys.length,
+      ...keys,
+      CLIENT_MSG_ID_TTL_SECONDS,
+      freshFloors ? '1' : '0',
+      Date.now(),
+      this.intervalMs,
+      this.burst,
+      RECENT_CAP,
+      RECENT_TTL_SECONDS,
+      ...args,
+    );
   }
 
   async current(roomId: number, floor: number): Promise<number> {
     const value = await this.redis.get(this.keys.roomSeq(roomId));
     return Math.max(Number(value ?? 0), floor);
   }
+}
+
+/** A record written by an older release carries `acked`; one that says true needs nothing more. */
+function parseAdmission(raw: string): Admission {
+  if (raw.startsWith('R')) return { refused: true, retryAfterMs: Number(raw.slice(1)) };
+  const record = JSON.parse(raw.slice(1)) as Omit<Reservation, 'retry' | 'acked'> & { acked?: boolean };
+  return { ...record, retry: raw.startsWith('E'), acked: record.acked === true };
 }

@@ -5,6 +5,8 @@ import { AppError } from '../common/app-error';
 import { REDIS, REDIS_KEYS } from './redis.module';
 import type { AuthUser } from '../common/auth-user';
 
+type RevocableToken = Pick<AuthUser, 'id' | 'jti' | 'issuedAtMs'>;
+
 /** A cut-off below this was written in epoch seconds (before cut-offs were kept in ms). */
 const MS_EPOCH_FLOOR = 1e12;
 
@@ -40,12 +42,22 @@ export class SessionRepository {
   }
 
   /** Fails closed: if Redis cannot answer, the token is not trusted (UNAVAILABLE). */
-  async isRevoked(token: Pick<AuthUser, 'id' | 'jti' | 'issuedAtMs'>): Promise<boolean> {
-    const [revoked, notBefore] = await this.redis.mget(this.keys.revokedToken(token.jti), this.keys.tokensNotBefore(token.id)).catch(() => {
+  async isRevoked(token: RevocableToken): Promise<boolean> {
+    const [revoked] = await this.revokedAmong([token]);
+    return revoked === true;
+  }
+
+  /** isRevoked for many tokens in one MGET. */
+  async revokedAmong(tokens: RevocableToken[]): Promise<boolean[]> {
+    if (tokens.length === 0) return [];
+    const keys = tokens.flatMap((token) => [this.keys.revokedToken(token.jti), this.keys.tokensNotBefore(token.id)]);
+    const values = await this.redis.mget(...keys).catch(() => {
       throw new AppError(ErrorCode.Unavailable, 'Sessions cannot be checked right now; retry shortly');
     });
-    const cutoff = toMs(notBefore);
-    return revoked !== null || (cutoff !== null && token.issuedAtMs < cutoff);
+    return tokens.map((token, i) => {
+      const cutoff = toMs(values[2 * i + 1] ?? null);
+      return (values[2 * i] ?? null) !== null || (cutoff !== null && token.issuedAtMs < cutoff);
+    });
   }
 }
 

@@ -32,7 +32,7 @@ describe('RoomsService (MariaDB, Redis, Socket.IO)', () => {
       members,
       data.users,
       access,
-      new SequenceRepository(services.redis, services.keys, rooms),
+      new SequenceRepository(services.redis, services.keys, rooms, services.config),
       socketServer.realtime,
       new RateLimitRepository(services.redis, services.keys, services.config),
       new MembershipNoteRepository(services.redis, services.keys),

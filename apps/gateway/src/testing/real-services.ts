@@ -7,7 +7,7 @@ import { DataSource } from 'typeorm';
 import { type AppConfig, envSchema, loadConfig } from '@chat/config';
 import { type RedisKeys, redisKeys } from '@chat/contracts';
 import { dataSourceOptions } from '@chat/database';
-import { createRedis, createSubscriber } from '@chat/redis';
+import { createRedis, createSubscriber, singleNode } from '@chat/redis';
 import { type ScriptedRedis, withScripts } from '../repositories/redis-scripts';
 
 /** The servers `deploy/local/test.mjs` makes reachable before any suite runs. */
@@ -66,7 +66,7 @@ export async function startRealServices(options: RealServicesOptions = {}): Prom
   const cleanups: (() => unknown)[] = [];
   const connections: Redis[] = [];
   const connectRedis = (name: string, subscriber = false) => {
-    const connection = (subscriber ? createSubscriber : createRedis)(config.redis.url, `medium-${id}:${name}`, logger);
+    const connection = singleNode((subscriber ? createSubscriber : createRedis)(config.redis.url, `medium-${id}:${name}`, logger), name);
     connections.push(connection);
     return connection;
   };

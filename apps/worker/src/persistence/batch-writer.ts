@@ -1,12 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type Redis from 'ioredis';
 import { Counter, Histogram } from 'prom-client';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { type PersistMessageJob, type RedisKeys } from '@chat/contracts';
 import { writeMessages } from '@chat/database';
-import { WORKER_REDIS, WORKER_REDIS_KEYS } from '../redis.providers';
+import { WORKER_REDIS, WORKER_REDIS_KEYS, type WorkerRedis } from '../redis.providers';
 
 /**
  * Big enough to amortise a transaction over hundreds of messages, small enough that one
@@ -25,6 +24,9 @@ const lag = new Histogram({
   help: 'From a message being acknowledged to its row being committed',
   buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
 });
+
+/** How often the read cache loses the messages committed since: per room, one command for each run of seqs. */
+const CACHE_CLEAR_EVERY_MS = 1_000;
 
 interface Pending {
   message: PersistMessageJob;
@@ -47,17 +49,23 @@ export class BatchWriter implements OnApplicationShutdown {
   private flushing = false;
   private timer?: NodeJS.Timeout;
   private readonly lingerMs: number;
+  /** Room id → seqs committed since the read cache was last cleared. */
+  private committed = new Map<number, number[]>();
+  private readonly cacheClearer: NodeJS.Timeout;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    @Inject(WORKER_REDIS) private readonly redis: Redis,
+    @Inject(WORKER_REDIS) private readonly redis: WorkerRedis,
     @Inject(WORKER_REDIS_KEYS) private readonly keys: RedisKeys,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.lingerMs = config.worker.lingerMs;
+    this.cacheClearer = setInterval(() => void this.clearCache(), CACHE_CLEAR_EVERY_MS).unref();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.cacheClearer);
+    await this.clearCache();
     await this.redis.quit().catch(() => undefined);
   }
 
@@ -109,15 +117,42 @@ export class BatchWriter implements OnApplicationShutdown {
     const now = Date.now();
     persisted.inc(batch.length);
     batchSize.observe(batch.length);
-    const pipeline = this.redis.pipeline();
     for (const { message, resolve } of batch) {
       lag.observe((now - Date.parse(message.createdAt)) / 1000);
-      // The gateways serve it from MySQL from now on.
-      pipeline.zremrangebyscore(this.keys.recentMessages(message.roomId), message.seq, message.seq);
+      const seqs = this.committed.get(message.roomId);
+      if (seqs) seqs.push(message.seq);
+      else this.committed.set(message.roomId, [message.seq]);
       resolve();
     }
-    pipeline.exec().catch((error: Error) => this.logger.warn(`recent-message cleanup failed: ${error.message}`));
   }
+
+  /**
+   * The gateways serve committed messages from MySQL; until this runs they find them in both
+   * places, and the row wins. Clearing a second's worth at once turns a command per message into
+   * one per room and run of consecutive seqs.
+   */
+  private async clearCache(): Promise<void> {
+    if (this.committed.size === 0) return;
+    const committed = this.committed;
+    this.committed = new Map();
+    const pipeline = this.redis.pipeline();
+    for (const [roomId, seqs] of committed) {
+      for (const [from, to] of runs(seqs)) pipeline.zremrangebyscore(this.keys.recentMessages(roomId), from, to);
+    }
+    await pipeline.exec().catch((error: Error) => this.logger.warn(`recent-message cleanup failed: ${error.message}`));
+  }
+}
+
+/** Consecutive seqs as [first, last] ranges. */
+export function runs(seqs: number[]): [number, number][] {
+  const sorted = [...new Set(seqs)].sort((a, b) => a - b);
+  const ranges: [number, number][] = [];
+  for (const seq of sorted) {
+    const last = ranges.at(-1);
+    if (last && seq === last[1] + 1) last[1] = seq;
+    else ranges.push([seq, seq]);
+  }
+  return ranges;
 }
 
 /** MySQL answered and refused this statement (bad data), as opposed to not answering at all. */
