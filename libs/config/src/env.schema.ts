@@ -44,14 +44,16 @@ export const envSchema = z.object({
   REDIS_URL: redisUrl
     .default('redis://127.0.0.1:6379')
     .describe(
-      `Redis 7 URL of every role (Socket.IO adapter, BullMQ, sessions, sequences) that REDIS_PUBSUB_URL, REDIS_QUEUE_URL or REDIS_STATE_URL does not set: ${REDIS_URL_FORMS}.`,
+      `Redis 7 URL of every role (pub/sub, queue, state) that REDIS_PUBSUB_URL, REDIS_QUEUE_URL or REDIS_STATE_URL does not set: ${REDIS_URL_FORMS}.`,
     ),
   REDIS_PUBSUB_URL: redisUrl
     .optional()
     .describe('Redis for pub/sub (the Socket.IO adapter, the change channels); default REDIS_URL. Same forms as REDIS_URL.'),
   REDIS_QUEUE_URL: redisUrl
     .optional()
-    .describe('Redis for BullMQ, which must have `maxmemory-policy noeviction`; default REDIS_URL. Same forms as REDIS_URL.'),
+    .describe(
+      'Redis for the message stream and BullMQ (retries, dead letters), which must have `maxmemory-policy noeviction`; default REDIS_URL. Same forms as REDIS_URL.',
+    ),
   REDIS_STATE_URL: redisUrl
     .optional()
     .describe('Redis for state (sequences, caches, sessions, rate limits, presence); default REDIS_URL. Same forms as REDIS_URL.'),
@@ -144,7 +146,7 @@ export const envSchema = z.object({
   QUEUE_LINGER_MS: lingerMs
     .default(10)
     .describe(
-      'A gateway adds at most one persistence job per this many ms: a message after a quiet spell goes at once, the ones that follow gather for the next job (0: a job per event-loop turn). Fewer, larger jobs cost Redis and the worker less per message; a message waits up to this long before its broadcast and ack.',
+      'A gateway admits and queues at most one batch per this many ms: a message after a quiet spell goes at once, the ones that follow gather for the next batch (0: a batch per event-loop turn). Fewer, larger batches cost Redis less per message; a message waits up to this long before its broadcast and ack.',
     ),
   CORS_ORIGINS: z
     .string()
@@ -155,7 +157,9 @@ export const envSchema = z.object({
   WORKER_HEALTH_PORT: port.default(3100).describe('Worker health/metrics port (the worker serves nothing else).'),
   WORKER_CONCURRENCY: positiveInt
     .default(200)
-    .describe('Jobs the worker holds at once; their messages are written in batches of up to 500 per transaction.'),
+    .describe(
+      'Retry jobs (messages MySQL refused when first read from the stream) the worker holds at once; their messages are written in batches of up to 500 per transaction.',
+    ),
   WORKER_LINGER_MS: lingerMs
     .default(10)
     .describe(
