@@ -20,8 +20,9 @@ const SETTLE_MS = 20_000;
 const PERSIST_MS = 30_000;
 const CONVERGE_MS = 15_000;
 /**
- * The jobs a killed worker held wait for BullMQ's stall check: it runs every 30 s, and the new
- * worker's first run is skipped while the dead one's last run is under 30 s old: about a minute.
+ * The stream entries a killed worker had read are taken over once they have been idle for 10 s
+ * (the worker's XAUTOCLAIM runs every 5 s); retry jobs it held in BullMQ wait for BullMQ's stall
+ * check, about a minute. Bounded by the latter.
  */
 const STALLED_PERSIST_MS = 75_000;
 

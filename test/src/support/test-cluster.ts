@@ -40,6 +40,11 @@ export interface TestClusterOptions {
   env?: Record<string, string>;
   /** A MySQL server (`mysql://user@host:port`, no database) to create this run's database on instead of the shared one. */
   mysqlUrl?: string;
+  /**
+   * A Redis (any REDIS_URL form: a Sentinel set, say) for every role instead of a private
+   * redis-server; the caller starts and stops it. stopRedis/startRedis are then refused.
+   */
+  redisUrl?: string;
 }
 
 /**
@@ -56,14 +61,20 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
   const prefix = `test:${id}:`;
 
   const redisPort = await freePort();
-  const redisUrl = `redis://127.0.0.1:${redisPort}`;
+  const external = options.redisUrl;
+  const redisUrl = external ?? `redis://127.0.0.1:${redisPort}`;
   const redisBinary = findBinary('redis-server') ?? 'redis-server';
   let redis: ChildProcess | undefined;
   const startRedis = async () => {
+    if (external) throw new Error('this cluster runs on a Redis its suite started');
     redis = spawn(redisBinary, redisArgs(redisPort, dir, false), { stdio: 'ignore' });
     await eventually('redis to start', async () => (await fetchRedisPing(redisPort)) === true, 10_000);
   };
   const stopRedis = async () => {
+    if (external) throw new Error('this cluster runs on a Redis its suite started');
+    await stopOwnRedis();
+  };
+  const stopOwnRedis = async () => {
     const child = redis;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     await new Promise((done) => {
@@ -71,7 +82,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
       child.kill('SIGKILL');
     });
   };
-  await startRedis();
+  if (!external) await startRedis();
   // The demo accounts too: suites log in as them (test1 is the non-member of several tables).
   await prepareDatabase(databaseUrl, [join(repoRoot, 'init.sql'), join(repoRoot, 'demo-seed.sql')]);
 
@@ -107,7 +118,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     // Leave nothing running (a crash-looping replica would keep the test process alive).
     process.stderr.write(`${lines.slice(-60).join('\n')}\n`);
     await cluster.stop();
-    await stopRedis();
+    await stopOwnRedis();
     await dropDatabase(databaseUrl);
     rmSync(dir, { recursive: true, force: true });
     throw error;
@@ -126,7 +137,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     async stop() {
       await cluster.stop();
       await db.end();
-      await stopRedis();
+      await stopOwnRedis();
       await dropDatabase(databaseUrl);
       rmSync(dir, { recursive: true, force: true });
     },

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import type { RedisKeys } from '@chat/contracts';
+import { parseRedisUrl } from '@chat/redis';
+import { ReplicasBehind } from './message-stream.repository';
 import { REDIS, REDIS_KEYS } from './redis.module';
 import type { ScriptedRedis } from './redis-scripts';
 import { RoomsRepository } from './rooms.repository';
@@ -48,6 +50,9 @@ export function sameRoom(reservation: Reservation, request: SeqRequest): boolean
   return reservation.roomId === request.roomId;
 }
 
+/** How long an admission waits for REDIS_ACK_REPLICAS replicas of a state role of its own. */
+const REPLICA_ACK_TIMEOUT_MS = 1_000;
+
 /** Not-yet-persisted messages kept per room at most, and how long an idle room's set lives. */
 const RECENT_CAP = 10_000;
 const RECENT_TTL_SECONDS = 24 * 3600;
@@ -56,6 +61,12 @@ const RECENT_TTL_SECONDS = 24 * 3600;
 export class SequenceRepository {
   private readonly intervalMs: number;
   private readonly burst: number;
+  /**
+   * Replicas an admission waits for: REDIS_ACK_REPLICAS when the state role is replicated on a
+   * server of its own. On the queue's server, the stream append's WAIT covers the admission
+   * already (one replication stream, and the admission comes first).
+   */
+  private readonly ackReplicas: number;
 
   constructor(
     @Inject(REDIS) private readonly redis: ScriptedRedis,
@@ -65,6 +76,8 @@ export class SequenceRepository {
   ) {
     this.intervalMs = Math.ceil(1000 / config.rateLimits.sendPerSecond);
     this.burst = config.rateLimits.sendBurst;
+    const { state, queue, ackReplicas } = config.redis;
+    this.ackReplicas = state !== queue && parseRedisUrl(state).kind !== 'standalone' ? ackReplicas : 0;
   }
 
   /**
@@ -85,7 +98,7 @@ export class SequenceRepository {
     return records.map(parseAdmission);
   }
 
-  private run(requests: SeqRequest[], freshFloors: boolean): Promise<string[]> {
+  private async run(requests: SeqRequest[], freshFloors: boolean): Promise<string[]> {
     const keys = requests.flatMap((r) => [
       this.keys.roomSeq(r.roomId),
       r.senderId !== undefined && r.clientMsgId ? this.keys.clientMsg(r.senderId, r.clientMsgId) : '',
@@ -93,7 +106,7 @@ export class SequenceRepository {
       this.keys.recentMessages(r.roomId),
     ]);
     const args = requests.flatMap((r) => [r.floor, r.id, r.createdAt, r.roomId]);
-    return this.redis.chatAdmit(
+    const records = await this.redis.chatAdmit(
       keys.length,
       ...keys,
       CLIENT_MSG_ID_TTL_SECONDS,
@@ -105,6 +118,12 @@ export class SequenceRepository {
       RECENT_TTL_SECONDS,
       ...args,
     );
+    if (this.ackReplicas > 0) {
+      const confirmed = await this.redis.wait(this.ackReplicas, REPLICA_ACK_TIMEOUT_MS);
+      if (confirmed < this.ackReplicas)
+        throw new ReplicasBehind(`${confirmed} of ${this.ackReplicas} state replicas confirmed the admission`);
+    }
+    return records;
   }
 
   async current(roomId: number, floor: number): Promise<number> {
