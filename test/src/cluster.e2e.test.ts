@@ -49,6 +49,36 @@ describe('cluster through nginx', { timeout: 180_000 }, () => {
     assert.equal(seen.size, 2, 'polling sessions are spread over both replicas');
   });
 
+  it('shows each Redis role apart in /health/ready, gateway and worker alike', async () => {
+    const target = t.redisUrl;
+    const gateway = (await (await fetch(`${t.url}/health/ready`)).json()) as {
+      details: Record<string, { status: string; role?: string; target?: string }>;
+    };
+    assert.deepEqual(
+      ['redis', 'queue', 'pubsub'].map((key) => [
+        key,
+        gateway.details[key]?.status,
+        gateway.details[key]?.role,
+        gateway.details[key]?.target,
+      ]),
+      [
+        ['redis', 'up', 'state', target],
+        ['queue', 'up', 'queue', target],
+        ['pubsub', 'up', 'pubsub', target],
+      ],
+    );
+    const worker = (await (await fetch(`${t.cluster.workerHealthUrl}/health/ready`)).json()) as {
+      details: Record<string, { status: string; role?: string }>;
+    };
+    assert.deepEqual(
+      ['redis', 'redis-state'].map((key) => [worker.details[key]?.status, worker.details[key]?.role]),
+      [
+        ['up', 'queue'],
+        ['up', 'state'],
+      ],
+    );
+  });
+
   it('reports not ready while Redis is unreachable, and recovers by itself when it is back', async () => {
     const status = async () => (await fetch(`${t.url}/health/ready`)).status;
     assert.equal(await status(), 200);

@@ -5,6 +5,7 @@ import type Redis from 'ioredis';
 import type { AppConfig } from '@chat/config';
 import type { RedisKeys } from '@chat/contracts';
 import { APP_CONFIG, withTimeout } from '@chat/config';
+import { describeRedisUrl } from '@chat/redis';
 import { REDIS, REDIS_KEYS, REDIS_PUB, REDIS_QUEUE, REDIS_SUB, type RedisQueue } from '../repositories/redis.module';
 
 const PROBE_TIMEOUT_MS = 1_500;
@@ -19,6 +20,8 @@ const PROBE_TIMEOUT_MS = 1_500;
 export class RedisHealthIndicator implements OnModuleInit {
   private readonly probeChannel: string;
   private readonly waiting = new Map<string, () => void>();
+  /** Per role, where it points (password masked), shown beside its state. */
+  private readonly targets: Record<'state' | 'queue' | 'pubsub', { role: string; target: string }>;
 
   constructor(
     private readonly indicators: HealthIndicatorService,
@@ -30,6 +33,8 @@ export class RedisHealthIndicator implements OnModuleInit {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.probeChannel = keys.healthProbeChannel(config.gateway.replicaId);
+    const role = (name: 'state' | 'queue' | 'pubsub') => ({ role: name, target: describeRedisUrl(config.redis[name]) });
+    this.targets = { state: role('state'), queue: role('queue'), pubsub: role('pubsub') };
   }
 
   onModuleInit(): void {
@@ -41,29 +46,34 @@ export class RedisHealthIndicator implements OnModuleInit {
     this.sub.ssubscribe(this.probeChannel).catch(() => undefined);
   }
 
+  /** The state role answers commands. */
   async commands(key: string) {
-    const indicator = this.indicators.check(key);
-    return withTimeout(this.redis.ping(), PROBE_TIMEOUT_MS, 'PING')
-      .then(() => indicator.up())
-      .catch((error: Error) => indicator.down({ message: error.message }));
+    return this.ping(key, this.redis, this.targets.state);
   }
 
+  /** The queue role answers commands. */
   async queueConnection(key: string) {
-    const indicator = this.indicators.check(key);
-    return withTimeout(this.queue.ping(), PROBE_TIMEOUT_MS, 'PING (queue)')
-      .then(() => indicator.up())
-      .catch((error: Error) => indicator.down({ message: error.message }));
+    return this.ping(key, this.queue, this.targets.queue);
   }
 
+  private async ping(key: string, redis: Redis, details: { role: string; target: string }) {
+    const indicator = this.indicators.check(key);
+    return withTimeout(redis.ping(), PROBE_TIMEOUT_MS, `PING (${details.role})`)
+      .then(() => indicator.up(details))
+      .catch((error: Error) => indicator.down({ ...details, message: error.message }));
+  }
+
+  /** The pub/sub role delivers: a nonce published on this replica's own channel comes back to its subscriber. */
   async pubSub(key: string) {
     const indicator = this.indicators.check(key);
+    const details = this.targets.pubsub;
     const nonce = randomUUID();
     const delivered = new Promise<void>((resolve) => this.waiting.set(nonce, resolve));
     try {
       await withTimeout(Promise.all([this.pub.spublish(this.probeChannel, nonce), delivered]), PROBE_TIMEOUT_MS, 'pub/sub round trip');
-      return indicator.up();
+      return indicator.up(details);
     } catch (error) {
-      return indicator.down({ message: (error as Error).message });
+      return indicator.down({ ...details, message: (error as Error).message });
     } finally {
       this.waiting.delete(nonce);
     }

@@ -7,11 +7,13 @@ import { collectDefaultMetrics, register } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig, withTimeout } from '@chat/config';
 import { QueueName } from '@chat/contracts';
+import { describeRedisUrl } from '@chat/redis';
+import { WORKER_REDIS, type WorkerRedis } from '../redis.providers';
 
 const PROBE_TIMEOUT_MS = 1_500;
 
 /**
- * The worker's only listening port: /health/live, /health/ready (MySQL and the queue's Redis answer) and
+ * The worker's only listening port: /health/live, /health/ready (MySQL and both Redis roles it uses answer) and
  * /metrics, for orchestrators and Prometheus. It serves nothing else.
  */
 @Injectable()
@@ -22,8 +24,9 @@ export class HealthServer implements OnApplicationBootstrap, OnApplicationShutdo
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectDataSource() private readonly db: DataSource,
-    // Redis as the worker uses it: through the queue's own connection, not an extra one.
+    // The queue role through BullMQ's own connection, not an extra one.
     @InjectQueue(QueueName.Messages) private readonly queue: Queue,
+    @Inject(WORKER_REDIS) private readonly state: WorkerRedis,
   ) {
     collectDefaultMetrics();
   }
@@ -48,12 +51,15 @@ export class HealthServer implements OnApplicationBootstrap, OnApplicationShutdo
       case '/health/live':
         return { status: 200, body: JSON.stringify({ status: 'ok' }), type: json };
       case '/health/ready': {
-        const [mysql, redis] = await Promise.all([
+        const { queue, state } = this.config.redis;
+        const [mysql, redis, stateRole] = await Promise.all([
           probe('MySQL', () => this.db.query('SELECT 1')),
-          probe('Redis', () => this.queue.count()),
+          probe('Redis (queue)', () => this.queue.count()).then((r) => ({ ...r, role: 'queue', target: describeRedisUrl(queue) })),
+          probe('Redis (state)', () => this.state.ping()).then((r) => ({ ...r, role: 'state', target: describeRedisUrl(state) })),
         ]);
-        const ok = mysql.status === 'up' && redis.status === 'up';
-        return { status: ok ? 200 : 503, body: JSON.stringify({ status: ok ? 'ok' : 'error', details: { mysql, redis } }), type: json };
+        const ok = [mysql, redis, stateRole].every((check) => check.status === 'up');
+        const details = { mysql, redis, 'redis-state': stateRole };
+        return { status: ok ? 200 : 503, body: JSON.stringify({ status: ok ? 'ok' : 'error', details }), type: json };
       }
       case '/metrics':
         return { status: 200, body: await register.metrics(), type: register.contentType };
