@@ -1,18 +1,33 @@
+/** Which roles run on a Redis Cluster: their keys then carry hash tags where a script or a pipeline needs them together. */
+export interface KeyLayout {
+  clusterState?: boolean;
+  clusterQueue?: boolean;
+}
+
 /**
  * Every Redis key, channel and queue prefix the cluster uses, built in one place.
- * `prefix` (REDIS_PREFIX) keeps deployments and test runs that share a Redis apart.
+ * `prefix` (REDIS_PREFIX) keeps deployments and test runs that share a Redis apart. On a Redis
+ * Cluster a room's keys share its slot (`room:{<id>}`), so one admit script can number a room's
+ * messages, and BullMQ's prefix is one hash tag; on one server the names carry no tags (and stay
+ * those of earlier releases: a renamed seq counter would restart from MySQL's last seq).
  */
-export function redisKeys(prefix: string) {
+export function redisKeys(prefix: string, layout: KeyLayout = {}) {
+  const room = (roomId: number) => (layout.clusterState ? `${prefix}room:{${roomId}}` : `${prefix}room:${roomId}`);
   return {
     /** Last sequence number handed out in a room (INCR). */
-    roomSeq: (roomId: number) => `${prefix}room:${roomId}:seq`,
+    roomSeq: (roomId: number) => `${room(roomId)}:seq`,
     /**
      * Accepted messages not yet in MySQL (sorted set by seq), so history and sync can read their own
      * writes; the worker removes them once committed.
      */
-    recentMessages: (roomId: number) => `${prefix}room:${roomId}:recent`,
-    /** A send's reservation (id, seq, createdAt) under the sender's clientMsgId: what makes a retry idempotent. */
-    clientMsg: (userId: number, clientMsgId: string) => `${prefix}sent:${userId}:${clientMsgId}`,
+    recentMessages: (roomId: number) => `${room(roomId)}:recent`,
+    /**
+     * A send's reservation (id, seq, createdAt) under the sender's clientMsgId: what makes a retry
+     * idempotent. On a Redis Cluster it lives in the room's slot, beside the seq it is taken with,
+     * so a clientMsgId reused in another room is a new message there (not CONFLICT).
+     */
+    clientMsg: (userId: number, clientMsgId: string, roomId: number) =>
+      layout.clusterState ? `${room(roomId)}:sent:${userId}:${clientMsgId}` : `${prefix}sent:${userId}:${clientMsgId}`,
     /** A sender's message budget: the instant (epoch ms) it is next empty (GCRA; see the admit script). */
     sendBudget: (userId: number) => `${prefix}rate:send:${userId}`,
     /**
@@ -33,9 +48,9 @@ export function redisKeys(prefix: string) {
     /** Sharded pub/sub channel: a user's row changed (ban, nickname, password); replicas drop their cached copy. */
     userChanged: `${prefix}user-changed`,
     /** Set while a join/leave note of a user in a room is fresh: a repeat within the window is not stored again. */
-    membershipNote: (roomId: number, userId: number) => `${prefix}room:${roomId}:note:${userId}`,
-    /** BullMQ's own key prefix (it appends `:<queue>:...`). */
-    bullPrefix: `${prefix}bull`,
+    membershipNote: (roomId: number, userId: number) => `${room(roomId)}:note:${userId}`,
+    /** BullMQ's own key prefix (it appends `:<queue>:...`); on a Redis Cluster one hash tag, as BullMQ requires. */
+    bullPrefix: layout.clusterQueue ? `{${prefix}bull}` : `${prefix}bull`,
     /** Socket.IO adapter channel prefix. */
     adapterChannel: `${prefix}socket.io`,
     /** Per-replica channel a gateway publishes to itself to prove pub/sub delivers. */

@@ -16,7 +16,7 @@ export type BullRole = 'producer' | 'worker';
  * - Cluster: a `Cluster` instance, since BullMQ builds a standalone connection from options. It is
  *   lazy (no socket until BullMQ uses it; a Worker only duplicates it) and the caller owns it:
  *   BullMQ leaves a client it was given open, so quit() it at shutdown. Queue names must share a
- *   hash slot there: use bullPrefix.
+ *   hash slot there: see RedisKeys.bullPrefix.
  */
 export function bullConnection(url: string, role: BullRole = 'worker'): RedisOptions | Cluster {
   const target = parseRedisUrl(url);
@@ -40,12 +40,7 @@ export function bullConnection(url: string, role: BullRole = 'worker'): RedisOpt
   }
 }
 
-/**
- * BullMQ's key prefix for REDIS_PREFIX `prefix` on the Redis at `url`: `<prefix>bull`, as
- * redisKeys(prefix).bullPrefix, and on a Redis Cluster `{<prefix>bull}`, a hash tag, so that every
- * key of every queue lands in one slot: BullMQ's Lua scripts touch several keys of a queue at once,
- * which a Cluster refuses (CROSSSLOT) unless they share a slot.
- */
-export function bullPrefix(prefix: string, url: string): string {
-  return parseRedisUrl(url).kind === 'cluster' ? `{${prefix}bull}` : `${prefix}bull`;
+/** Which roles are on a Redis Cluster, for redisKeys' layout (hash tags where keys must share a slot). */
+export function keyLayout(redis: { state: string; queue: string }): { clusterState: boolean; clusterQueue: boolean } {
+  return { clusterState: parseRedisUrl(redis.state).kind === 'cluster', clusterQueue: parseRedisUrl(redis.queue).kind === 'cluster' };
 }

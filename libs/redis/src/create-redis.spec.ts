@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { describe, it } from 'node:test';
 import { Cluster } from 'ioredis';
 import type Redis from 'ioredis';
-import { bullConnection, bullPrefix } from './bull-connection';
+import { bullConnection, keyLayout } from './bull-connection';
 import {
   CLUSTER_FAILOVER_OPTIONS,
   connectPlan,
@@ -133,7 +133,7 @@ describe('connectPlan', () => {
   });
 });
 
-describe('bullConnection and bullPrefix', () => {
+describe('bullConnection and keyLayout', () => {
   it('standalone and Sentinel: options, blocking-safe for a worker, fail-fast for a producer', () => {
     assert.deepEqual(bullConnection('redis://h:1/2'), { host: 'h', port: 1, db: 2, maxRetriesPerRequest: null });
     assert.deepEqual(bullConnection('redis://h:1', 'producer'), { host: 'h', port: 1, db: 0, enableOfflineQueue: false });
@@ -160,10 +160,9 @@ describe('bullConnection and bullPrefix', () => {
     producer.disconnect();
   });
 
-  it('hash-tags the prefix on a cluster only', () => {
-    assert.equal(bullPrefix('chat:', 'redis://h:1'), 'chat:bull');
-    assert.equal(bullPrefix('chat:', 'redis+sentinel://s:1/m'), 'chat:bull');
-    assert.equal(bullPrefix('chat:', 'rediss+cluster://n:1'), '{chat:bull}');
+  it('tells which roles are on a Redis Cluster', () => {
+    assert.deepEqual(keyLayout({ state: 'redis://h:1', queue: 'redis+sentinel://s:1/m' }), { clusterState: false, clusterQueue: false });
+    assert.deepEqual(keyLayout({ state: 'rediss+cluster://n:1', queue: 'redis://h:1' }), { clusterState: true, clusterQueue: false });
   });
 });
 

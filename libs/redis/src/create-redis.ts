@@ -150,15 +150,3 @@ export function connectPlan(plan: RedisClientPlan): RedisClient {
 export function createRedis(url: string, connectionName: string, logger: LoggerLike, extra: RedisOptions = {}): RedisClient {
   return watchRedis(connectPlan(planRedisClient(parseRedisUrl(url), connectionName, extra)), connectionName, logger);
 }
-
-/**
- * The connection as one server's (standalone or Sentinel-managed): what the apps take until
- * their keys and scripts are slot-aware. A Redis Cluster URL stops start-up naming the role.
- */
-export function singleNode(client: RedisClient, role: string): Redis {
-  if (client instanceof Cluster) {
-    void client.quit().catch(() => undefined);
-    throw new Error(`the ${role} role needs a standalone or Sentinel URL: Redis Cluster is not supported for it yet`);
-  }
-  return client;
-}

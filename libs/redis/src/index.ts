@@ -1,5 +1,5 @@
 export { assertNoEviction, refuseEvictingQueue } from './assert-no-eviction';
-export { bullConnection, bullPrefix, type BullRole } from './bull-connection';
+export { bullConnection, type BullRole, keyLayout } from './bull-connection';
 export {
   CLUSTER_FAILOVER_OPTIONS,
   connectPlan,
@@ -10,10 +10,10 @@ export {
   type RedisClient,
   type RedisClientPlan,
   type RedisClientUse,
-  singleNode,
   splitClusterOptions,
 } from './create-redis';
 export { createSubscriber } from './create-subscriber';
 export { redisOptionsFromUrl } from './redis-options';
 export { describeRedisUrl, parseRedisUrl, type RedisNode, RedisUrlError, type RedisTarget, type RedisTargetKind } from './redis-url';
 export { type LoggerLike, watchRedis } from './watch-redis';
+export { bySlot, execOnSlot, mgetAcrossSlots } from './slots';

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import type Redis from 'ioredis';
 import type { AppConfig } from '@chat/config';
 import type { RedisKeys } from '@chat/contracts';
 import { APP_CONFIG, withTimeout } from '@chat/config';
-import { describeRedisUrl } from '@chat/redis';
+import { describeRedisUrl, type RedisClient } from '@chat/redis';
 import { REDIS, REDIS_KEYS, REDIS_PUB, REDIS_QUEUE, REDIS_SUB, type RedisQueue } from '../repositories/redis.module';
 
 const PROBE_TIMEOUT_MS = 1_500;
@@ -25,10 +24,10 @@ export class RedisHealthIndicator implements OnModuleInit {
 
   constructor(
     private readonly indicators: HealthIndicatorService,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(REDIS_QUEUE) private readonly queue: RedisQueue,
-    @Inject(REDIS_PUB) private readonly pub: Redis,
-    @Inject(REDIS_SUB) private readonly sub: Redis,
+    @Inject(REDIS_PUB) private readonly pub: RedisClient,
+    @Inject(REDIS_SUB) private readonly sub: RedisClient,
     @Inject(REDIS_KEYS) keys: RedisKeys,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
@@ -56,7 +55,7 @@ export class RedisHealthIndicator implements OnModuleInit {
     return this.ping(key, this.queue, this.targets.queue);
   }
 
-  private async ping(key: string, redis: Redis, details: { role: string; target: string }) {
+  private async ping(key: string, redis: RedisClient, details: { role: string; target: string }) {
     const indicator = this.indicators.check(key);
     return withTimeout(redis.ping(), PROBE_TIMEOUT_MS, `PING (${details.role})`)
       .then(() => indicator.up(details))

@@ -3,12 +3,12 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import { createShardedAdapter } from '@socket.io/redis-adapter';
-import type Redis from 'ioredis';
 import type { Server, ServerOptions, Socket } from 'socket.io';
 import type { AppConfig } from '@chat/config';
 import { redisKeys } from '@chat/contracts';
 import { corsOptions } from '../common/http-hardening';
 import { SocketDispatcher } from './socket-dispatcher';
+import type { RedisClient } from '@chat/redis';
 
 /**
  * Socket.IO over the sharded Redis adapter (SSUBSCRIBE/SPUBLISH, Redis ≥ 7). "dynamic" mode gives
@@ -21,8 +21,8 @@ export class RedisIoAdapter extends IoAdapter {
   constructor(
     app: INestApplicationContext,
     private readonly config: AppConfig,
-    private readonly pub: Redis,
-    private readonly sub: Redis,
+    private readonly pub: RedisClient,
+    private readonly sub: RedisClient,
   ) {
     super(app);
   }

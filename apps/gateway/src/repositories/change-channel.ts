@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type Redis from 'ioredis';
+import type { RedisClient } from '@chat/redis';
 
 /**
  * A sharded pub/sub channel on which replicas tell each other that something they cache changed
@@ -10,8 +10,8 @@ export class ChangeChannel {
   private readonly logger: Logger;
 
   constructor(
-    private readonly pub: Redis,
-    private readonly sub: Redis,
+    private readonly pub: RedisClient,
+    private readonly sub: RedisClient,
     private readonly name: string,
     /** What changes, for the log: "membership", "user". */
     private readonly what: string,

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type Redis from 'ioredis';
 import type { RedisKeys } from '@chat/contracts';
 import { REDIS, REDIS_KEYS } from './redis.module';
+import type { RedisClient } from '@chat/redis';
 
 /** A user's join/leave notes in a room closer together than this are stored once. */
 const NOTE_WINDOW_MS = 60_000;
@@ -15,7 +15,7 @@ const NOTE_WINDOW_MS = 60_000;
 @Injectable()
 export class MembershipNoteRepository {
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(REDIS_KEYS) private readonly keys: RedisKeys,
   ) {}
 

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { ErrorCode, type RedisKeys } from '@chat/contracts';
 import { AppError } from '../common/app-error';
 import { ChangeChannel } from './change-channel';
 import { REDIS_KEYS, REDIS_PUB, REDIS_SUB } from './redis.module';
 import { type MembershipRow, RoomsRepository } from './rooms.repository';
+import type { RedisClient } from '@chat/redis';
 
 /** Fresh enough to trust without asking MySQL; changes made through any replica are pushed sooner. */
 const FRESH_MS = 60_000;
@@ -38,8 +38,8 @@ export class MembershipCache implements OnModuleInit {
 
   constructor(
     private readonly repository: RoomsRepository,
-    @Inject(REDIS_PUB) pub: Redis,
-    @Inject(REDIS_SUB) sub: Redis,
+    @Inject(REDIS_PUB) pub: RedisClient,
+    @Inject(REDIS_SUB) sub: RedisClient,
     @Inject(REDIS_KEYS) keys: RedisKeys,
   ) {
     this.changes = new ChangeChannel(pub, sub, keys.membershipChanged, 'membership');

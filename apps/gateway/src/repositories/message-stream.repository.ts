@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { MessageStream, type PersistMessageJob, type RedisKeys } from '@chat/contracts';
+import { execOnSlot } from '@chat/redis';
 import { REDIS_KEYS, REDIS_QUEUE, type RedisQueue } from './redis.module';
 
 /** How long an append waits for REDIS_ACK_REPLICAS replicas before the batch counts as not durable. */
@@ -37,13 +38,11 @@ export class MessageStreamRepository {
     }
     // A pipeline, not MULTI: WAIT is refused inside a transaction; on one connection it still
     // covers the XADD before it.
-    const results = await this.redis
-      .pipeline()
-      .xadd(this.keys.messageStream, '*', MessageStream.field, entry)
-      .wait(this.ackReplicas, REPLICA_ACK_TIMEOUT_MS)
-      .exec();
-    const failed = results?.find(([error]) => error)?.[0];
-    if (!results || failed) throw failed ?? new Error('the message stream append got no reply');
+    const results = await execOnSlot(this.redis, () =>
+      this.redis.pipeline().xadd(this.keys.messageStream, '*', MessageStream.field, entry).wait(this.ackReplicas, REPLICA_ACK_TIMEOUT_MS),
+    );
+    const failed = results.find(([error]) => error)?.[0];
+    if (results.length < 2 || failed) throw failed ?? new Error('the message stream append got no reply');
     const confirmed = Number(results[1]?.[1]);
     if (confirmed < this.ackReplicas) {
       throw new ReplicasBehind(`${confirmed} of ${this.ackReplicas} replicas confirmed the append within ${REPLICA_ACK_TIMEOUT_MS} ms`);

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import type { RedisKeys } from '@chat/contracts';
+import { bySlot } from '@chat/redis';
 import { RealtimeRepository } from './realtime.repository';
 import { REDIS, REDIS_KEYS } from './redis.module';
 import type { ScriptedRedis } from './redis-scripts';
@@ -58,10 +59,19 @@ export class PresenceRepository implements OnModuleInit, OnApplicationShutdown {
   async onlineAmong(userIds: number[]): Promise<Set<number>> {
     if (userIds.length === 0) return new Set();
     const now = Date.now();
-    const pipeline = this.redis.pipeline();
-    for (const id of userIds) pipeline.zcount(this.keys.presence(id), now, '+inf');
-    const results = (await pipeline.exec()) ?? [];
-    return new Set(userIds.filter((_, i) => Number(results[i]?.[1] ?? 0) > 0));
+    const online = new Set<number>();
+    // A pipeline per slot: one in all on one server.
+    await Promise.all(
+      bySlot(this.redis, userIds, (id) => this.keys.presence(id)).map(async (part) => {
+        const pipeline = this.redis.pipeline();
+        for (const id of part) pipeline.zcount(this.keys.presence(id), now, '+inf');
+        const results = (await pipeline.exec()) ?? [];
+        part.forEach((id, i) => {
+          if (Number(results[i]?.[1] ?? 0) > 0) online.add(id);
+        });
+      }),
+    );
+    return online;
   }
 
   private touch(op: 'add' | 'remove', userId: number, socketId: string): Promise<number> {
@@ -70,11 +80,15 @@ export class PresenceRepository implements OnModuleInit, OnApplicationShutdown {
 
   private async refreshLocalSockets(): Promise<void> {
     const expiry = Date.now() + ENTRY_TTL_MS;
-    const pipeline = this.redis.pipeline();
-    for (const socket of this.realtime.localSockets()) {
-      pipeline.zadd(this.keys.presence(socket.data.user.id), 'XX', expiry, socket.id);
-      pipeline.pexpire(this.keys.presence(socket.data.user.id), ENTRY_TTL_MS);
-    }
-    await pipeline.exec().catch((error: Error) => this.logger.warn(`presence refresh failed: ${error.message}`));
+    const sockets = [...this.realtime.localSockets()];
+    const refreshed = bySlot(this.redis, sockets, (socket) => this.keys.presence(socket.data.user.id)).map((part) => {
+      const pipeline = this.redis.pipeline();
+      for (const socket of part) {
+        pipeline.zadd(this.keys.presence(socket.data.user.id), 'XX', expiry, socket.id);
+        pipeline.pexpire(this.keys.presence(socket.data.user.id), ENTRY_TTL_MS);
+      }
+      return pipeline.exec();
+    });
+    await Promise.all(refreshed).catch((error: Error) => this.logger.warn(`presence refresh failed: ${error.message}`));
   }
 }

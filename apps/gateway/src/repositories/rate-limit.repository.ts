@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { BurstyRateLimiter, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { ErrorCode, type RedisKeys } from '@chat/contracts';
 import { REDIS, REDIS_KEYS } from './redis.module';
 import { AppError } from '../common/app-error';
+import type { RedisClient } from '@chat/redis';
 
 /** How long the burst allowance takes to refill. */
 const BURST_WINDOW_SECONDS = 10;
@@ -30,7 +30,7 @@ export class RateLimitRepository {
   private readonly loginFailuresByAccount: RateLimiterRedis;
   private readonly signups: Record<'register' | 'guest', RateLimiterRedis[]>;
 
-  constructor(@Inject(REDIS) redis: Redis, @Inject(REDIS_KEYS) keys: RedisKeys, @Inject(APP_CONFIG) config: AppConfig) {
+  constructor(@Inject(REDIS) redis: RedisClient, @Inject(REDIS_KEYS) keys: RedisKeys, @Inject(APP_CONFIG) config: AppConfig) {
     const { loginPerMinute, registerPerMinute, guestPerMinute, roomActionsPerMinute, eventsPerSecond } = config.rateLimits;
     const limiter = (name: string, points: number, duration: number, inMemoryBlockOnConsumed?: number) =>
       new RateLimiterRedis({

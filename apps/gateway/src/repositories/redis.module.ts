@@ -1,8 +1,7 @@
 import { Inject, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import type Redis from 'ioredis';
 import type { AppConfig } from '@chat/config';
 import { redisKeys } from '@chat/contracts';
-import { createRedis, createSubscriber, refuseEvictingQueue, singleNode } from '@chat/redis';
+import { createRedis, createSubscriber, keyLayout, type RedisClient, refuseEvictingQueue } from '@chat/redis';
 import { APP_CONFIG } from '@chat/config';
 import { withScripts } from './redis-scripts';
 
@@ -10,7 +9,7 @@ import { withScripts } from './redis-scripts';
 export const REDIS = Symbol('REDIS');
 /** The queue role (REDIS_QUEUE_URL): the message stream. */
 export const REDIS_QUEUE = Symbol('REDIS_QUEUE');
-export type RedisQueue = Redis;
+export type RedisQueue = RedisClient;
 /**
  * The pub/sub role (REDIS_PUBSUB_URL): the Socket.IO adapter's publisher and subscriber; the
  * readiness probe and the change channels ride on the same pair. The subscriber only subscribes
@@ -24,7 +23,7 @@ const logger = new Logger('Redis');
 const connect =
   (role: 'state' | 'queue' | 'pubsub', name: string, create = createRedis) =>
   (config: AppConfig) =>
-    singleNode(create(config.redis[role], `${config.gateway.replicaId}:${name}`, logger), role);
+    create(config.redis[role], `${config.gateway.replicaId}:${name}`, logger);
 
 /** The gateway's Redis connections; one instance for the app (RepositoriesModule exports it). */
 @Module({
@@ -36,16 +35,16 @@ const connect =
     { provide: REDIS_QUEUE, inject: [APP_CONFIG], useFactory: connect('queue', 'queue') },
     { provide: REDIS_PUB, inject: [APP_CONFIG], useFactory: connect('pubsub', 'pub') },
     { provide: REDIS_SUB, inject: [APP_CONFIG], useFactory: connect('pubsub', 'sub', createSubscriber) },
-    { provide: REDIS_KEYS, inject: [APP_CONFIG], useFactory: (c: AppConfig) => redisKeys(c.redis.prefix) },
+    { provide: REDIS_KEYS, inject: [APP_CONFIG], useFactory: (c: AppConfig) => redisKeys(c.redis.prefix, keyLayout(c.redis)) },
   ],
   exports: [REDIS, REDIS_QUEUE, REDIS_PUB, REDIS_SUB, REDIS_KEYS],
 })
 export class RedisModule implements OnModuleInit, OnApplicationShutdown {
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(REDIS_QUEUE) private readonly queue: RedisQueue,
-    @Inject(REDIS_PUB) private readonly pub: Redis,
-    @Inject(REDIS_SUB) private readonly sub: Redis,
+    @Inject(REDIS_PUB) private readonly pub: RedisClient,
+    @Inject(REDIS_SUB) private readonly sub: RedisClient,
   ) {}
 
   /** An evicting queue server could drop accepted messages: the gateway does not start on one. */

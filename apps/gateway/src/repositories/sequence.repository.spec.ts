@@ -66,7 +66,7 @@ describe('SequenceRepository (Redis, MariaDB)', () => {
     assert.deepEqual({ id: again.id, createdAt: again.createdAt }, { id: first.id, createdAt: first.createdAt });
     assert.equal(sameRoom(again, retry), true);
     assert.deepEqual(await seqs([request(roomId)]), [original.seq + 1]);
-    const ttl = await services.redis.ttl(services.keys.clientMsg(owner.id, sender.clientMsgId));
+    const ttl = await services.redis.ttl(services.keys.clientMsg(owner.id, sender.clientMsgId, roomId));
     assert.ok(ttl > CLIENT_MSG_ID_TTL_SECONDS - 60 && ttl <= CLIENT_MSG_ID_TTL_SECONDS, `ttl ${ttl}`);
   });
 
@@ -96,7 +96,7 @@ describe('SequenceRepository (Redis, MariaDB)', () => {
     const roomId = await newRoom();
     const clientMsgId = randomUUID();
     const old = { id: randomUUID(), seq: 1, createdAt: new Date().toISOString(), roomId, acked: true };
-    await services.redis.set(services.keys.clientMsg(owner.id, clientMsgId), JSON.stringify(old), 'EX', 60);
+    await services.redis.set(services.keys.clientMsg(owner.id, clientMsgId, roomId), JSON.stringify(old), 'EX', 60);
     const [again] = await reserve([request(roomId, { senderId: owner.id, clientMsgId })]);
     assert.deepEqual(again, { ...old, retry: true, acked: true });
   });

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import type { RedisKeys } from '@chat/contracts';
-import { parseRedisUrl } from '@chat/redis';
+import { bySlot, execOnSlot, parseRedisUrl } from '@chat/redis';
 import { ReplicasBehind } from './message-stream.repository';
 import { REDIS, REDIS_KEYS } from './redis.module';
-import type { ScriptedRedis } from './redis-scripts';
+import type { ScriptedPipeline, ScriptedRedis } from './redis-scripts';
 import { RoomsRepository } from './rooms.repository';
 
 /** How long a clientMsgId is remembered: a retry within this window returns the first ack. */
@@ -62,9 +62,10 @@ export class SequenceRepository {
   private readonly intervalMs: number;
   private readonly burst: number;
   /**
-   * Replicas an admission waits for: REDIS_ACK_REPLICAS when the state role is replicated on a
-   * server of its own. On the queue's server, the stream append's WAIT covers the admission
-   * already (one replication stream, and the admission comes first).
+   * Replicas an admission waits for: REDIS_ACK_REPLICAS on a Redis Cluster (a room's slot is on
+   * another master than the stream) and on a replicated state server of its own. On the queue's
+   * own server, the stream append's WAIT covers the admission already (one replication stream,
+   * and the admission comes first).
    */
   private readonly ackReplicas: number;
 
@@ -77,14 +78,37 @@ export class SequenceRepository {
     this.intervalMs = Math.ceil(1000 / config.rateLimits.sendPerSecond);
     this.burst = config.rateLimits.sendBurst;
     const { state, queue, ackReplicas } = config.redis;
-    this.ackReplicas = state !== queue && parseRedisUrl(state).kind !== 'standalone' ? ackReplicas : 0;
+    const kind = parseRedisUrl(state).kind;
+    this.ackReplicas = kind === 'cluster' || (kind === 'sentinel' && state !== queue) ? ackReplicas : 0;
   }
 
   /**
-   * One admission per request, in order (see the admit script): one round trip, or two when a
-   * room's counter has to be restarted from MySQL's last seq.
+   * One admission per request, in order (see the admit script). On one server: one round trip,
+   * or two when a room's counter has to be restarted from MySQL's last seq. On a Redis Cluster the
+   * budgets are drawn first (a call per slot of senders), then each room's messages are admitted
+   * in its own slot (a call per slot of rooms, all at once); a room's messages keep their order.
    */
   async reserve(requests: SeqRequest[]): Promise<Admission[]> {
+    if (!this.redis.isCluster) return this.admit(requests);
+    const admissions: Admission[] = new Array<Admission>(requests.length);
+    const waits = await this.drawBudgets(requests);
+    const admitted = requests.flatMap((request, index) => {
+      const wait = waits.get(index);
+      if (wait === undefined) return [{ request: { ...request, budgeted: false }, index }];
+      admissions[index] = { refused: true, retryAfterMs: wait };
+      return [];
+    });
+    await Promise.all(
+      bySlot(this.redis, admitted, (a) => this.keys.roomSeq(a.request.roomId)).map(async (part) => {
+        const results = await this.admit(part.map((a) => a.request));
+        part.forEach((a, i) => (admissions[a.index] = results[i]));
+      }),
+    );
+    return admissions;
+  }
+
+  /** The single-slot admission: the whole batch in one script call (plus a re-run for restarted counters). */
+  private async admit(requests: SeqRequest[]): Promise<Admission[]> {
     const records = await this.run(requests, false);
     const unnumbered = records.flatMap((record, i) => (record === '' ? [i] : []));
     if (unnumbered.length > 0) {
@@ -98,17 +122,34 @@ export class SequenceRepository {
     return records.map(parseAdmission);
   }
 
+  /** Cluster only: the budgeted requests' draws, one script call per slot; returns index → ms to wait for those refused. */
+  private async drawBudgets(requests: SeqRequest[]): Promise<Map<number, number>> {
+    const budgeted = requests.flatMap((request, index) =>
+      request.budgeted && request.senderId !== undefined ? [{ key: this.keys.sendBudget(request.senderId), index }] : [],
+    );
+    const waits = new Map<number, number>();
+    await Promise.all(
+      bySlot(this.redis, budgeted, (b) => b.key).map(async (part) => {
+        const results = await this.redis.chatBudget(part.length, ...part.map((b) => b.key), Date.now(), this.intervalMs, this.burst);
+        part.forEach((b, i) => {
+          if (results[i]) waits.set(b.index, Number(results[i]));
+        });
+      }),
+    );
+    return waits;
+  }
+
   private async run(requests: SeqRequest[], freshFloors: boolean): Promise<string[]> {
-    const keys = requests.flatMap((r) => [
-      this.keys.roomSeq(r.roomId),
-      r.senderId !== undefined && r.clientMsgId ? this.keys.clientMsg(r.senderId, r.clientMsgId) : '',
-      r.senderId !== undefined && r.budgeted ? this.keys.sendBudget(r.senderId) : '',
-      this.keys.recentMessages(r.roomId),
-    ]);
-    const args = requests.flatMap((r) => [r.floor, r.id, r.createdAt, r.roomId]);
-    const records = await this.redis.chatAdmit(
-      keys.length,
-      ...keys,
+    const keys = requests.flatMap((r) => {
+      const seqKey = this.keys.roomSeq(r.roomId);
+      return [
+        seqKey,
+        r.senderId !== undefined && r.clientMsgId ? this.keys.clientMsg(r.senderId, r.clientMsgId, r.roomId) : seqKey,
+        r.senderId !== undefined && r.budgeted ? this.keys.sendBudget(r.senderId) : seqKey,
+        this.keys.recentMessages(r.roomId),
+      ];
+    });
+    const args = [
       CLIENT_MSG_ID_TTL_SECONDS,
       freshFloors ? '1' : '0',
       Date.now(),
@@ -116,14 +157,27 @@ export class SequenceRepository {
       this.burst,
       RECENT_CAP,
       RECENT_TTL_SECONDS,
-      ...args,
+      ...requests.flatMap((r) => [
+        r.floor,
+        r.id,
+        r.createdAt,
+        r.roomId,
+        r.senderId !== undefined && r.clientMsgId ? '1' : '0',
+        r.senderId !== undefined && r.budgeted ? '1' : '0',
+      ]),
+    ];
+    if (this.ackReplicas === 0) return this.redis.chatAdmit(keys.length, ...keys, ...args);
+    // In one pipeline, so that WAIT reaches the node that ran the script (on a Cluster too).
+    const results = await execOnSlot(this.redis, () =>
+      (this.redis.pipeline() as ScriptedPipeline).chatAdmit(keys.length, ...keys, ...args).wait(this.ackReplicas, REPLICA_ACK_TIMEOUT_MS),
     );
-    if (this.ackReplicas > 0) {
-      const confirmed = await this.redis.wait(this.ackReplicas, REPLICA_ACK_TIMEOUT_MS);
-      if (confirmed < this.ackReplicas)
-        throw new ReplicasBehind(`${confirmed} of ${this.ackReplicas} state replicas confirmed the admission`);
+    const [admitted, waited] = results;
+    const failed = admitted?.[0] ?? waited?.[0];
+    if (!admitted || !waited || failed) throw failed ?? new Error('the admission got no reply');
+    if (Number(waited[1]) < this.ackReplicas) {
+      throw new ReplicasBehind(`${String(waited[1])} of ${this.ackReplicas} state replicas confirmed the admission`);
     }
-    return records;
+    return admitted[1] as string[];
   }
 
   async current(roomId: number, floor: number): Promise<number> {

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { ErrorCode, type RedisKeys } from '@chat/contracts';
 import { AppError } from '../common/app-error';
 import { REDIS, REDIS_KEYS } from './redis.module';
 import type { AuthUser } from '../common/auth-user';
+import { mgetAcrossSlots, type RedisClient } from '@chat/redis';
 
 type RevocableToken = Pick<AuthUser, 'id' | 'jti' | 'issuedAtMs'>;
 
@@ -18,7 +18,7 @@ const MS_EPOCH_FLOOR = 1e12;
 @Injectable()
 export class SessionRepository {
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(REDIS_KEYS) private readonly keys: RedisKeys,
   ) {}
 
@@ -51,7 +51,7 @@ export class SessionRepository {
   async revokedAmong(tokens: RevocableToken[]): Promise<boolean[]> {
     if (tokens.length === 0) return [];
     const keys = tokens.flatMap((token) => [this.keys.revokedToken(token.jti), this.keys.tokensNotBefore(token.id)]);
-    const values = await this.redis.mget(...keys).catch(() => {
+    const values = await mgetAcrossSlots(this.redis, keys).catch(() => {
       throw new AppError(ErrorCode.Unavailable, 'Sessions cannot be checked right now; retry shortly');
     });
     return tokens.map((token, i) => {

@@ -1,10 +1,10 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import type Redis from 'ioredis';
 import type { RedisKeys } from '@chat/contracts';
 import type { UserEntity } from '@chat/database';
 import { ChangeChannel } from './change-channel';
 import { REDIS_KEYS, REDIS_PUB, REDIS_SUB } from './redis.module';
 import { UsersRepository } from './users.repository';
+import type { RedisClient } from '@chat/redis';
 
 /** A change made through any replica is pushed sooner; this bounds what a lost announcement (or a change made in SQL by hand) costs. */
 const FRESH_MS = 30_000;
@@ -22,8 +22,8 @@ export class UserCache implements OnModuleInit {
 
   constructor(
     private readonly users: UsersRepository,
-    @Inject(REDIS_PUB) pub: Redis,
-    @Inject(REDIS_SUB) sub: Redis,
+    @Inject(REDIS_PUB) pub: RedisClient,
+    @Inject(REDIS_SUB) sub: RedisClient,
     @Inject(REDIS_KEYS) keys: RedisKeys,
   ) {
     this.changes = new ChangeChannel(pub, sub, keys.userChanged, 'user');

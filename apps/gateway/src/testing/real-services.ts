@@ -2,12 +2,11 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { type AppConfig, envSchema, loadConfig } from '@chat/config';
 import { type RedisKeys, redisKeys } from '@chat/contracts';
 import { dataSourceOptions } from '@chat/database';
-import { createRedis, createSubscriber, singleNode } from '@chat/redis';
+import { createRedis, createSubscriber, type RedisClient } from '@chat/redis';
 import { type ScriptedRedis, withScripts } from '../repositories/redis-scripts';
 
 /** The servers `deploy/local/test.mjs` makes reachable before any suite runs. */
@@ -26,11 +25,11 @@ export interface RealServices {
   /** The command connection, with the gateway's Lua scripts (REDIS). */
   redis: ScriptedRedis;
   /** A publisher and a subscriber (REDIS_PUB, REDIS_SUB), for the caches' change channels. */
-  pub: Redis;
-  sub: Redis;
+  pub: RedisClient;
+  sub: RedisClient;
   keys: RedisKeys;
   /** Another connection to the same Redis, closed at teardown (a second replica's subscriber, say). */
-  connectRedis(name: string): Redis;
+  connectRedis(name: string): RedisClient;
   /** Runs at teardown, latest first, before the connections close (a queue, a Socket.IO server). */
   onClose(cleanup: () => unknown): void;
   close(): Promise<void>;
@@ -64,9 +63,9 @@ export async function startRealServices(options: RealServicesOptions = {}): Prom
   // The e2e tier's own set-up, so both tiers load the schema the same way.
   const { prepareDatabase, dropDatabase } = await import('../../../../deploy/local/services.mjs');
   const cleanups: (() => unknown)[] = [];
-  const connections: Redis[] = [];
+  const connections: RedisClient[] = [];
   const connectRedis = (name: string, subscriber = false) => {
-    const connection = singleNode((subscriber ? createSubscriber : createRedis)(config.redis.url, `medium-${id}:${name}`, logger), name);
+    const connection = (subscriber ? createSubscriber : createRedis)(config.redis.url, `medium-${id}:${name}`, logger);
     connections.push(connection);
     return connection;
   };
@@ -104,7 +103,7 @@ export async function startRealServices(options: RealServicesOptions = {}): Prom
 }
 
 /** SCAN, not KEYS: the Redis is shared with other runs, and KEYS blocks it. */
-async function unlinkPrefixed(redis: Redis, prefix: string): Promise<void> {
+async function unlinkPrefixed(redis: RedisClient, prefix: string): Promise<void> {
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);

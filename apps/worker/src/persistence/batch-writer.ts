@@ -5,6 +5,7 @@ import { Counter, Histogram } from 'prom-client';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { type PersistMessageJob, type RedisKeys } from '@chat/contracts';
 import { writeMessages } from '@chat/database';
+import { bySlot } from '@chat/redis';
 import { WORKER_REDIS, WORKER_REDIS_KEYS, type WorkerRedis } from '../redis.providers';
 
 /**
@@ -135,11 +136,15 @@ export class BatchWriter implements OnApplicationShutdown {
     if (this.committed.size === 0) return;
     const committed = this.committed;
     this.committed = new Map();
-    const pipeline = this.redis.pipeline();
-    for (const [roomId, seqs] of committed) {
-      for (const [from, to] of runs(seqs)) pipeline.zremrangebyscore(this.keys.recentMessages(roomId), from, to);
-    }
-    await pipeline.exec().catch((error: Error) => this.logger.warn(`recent-message cleanup failed: ${error.message}`));
+    // A pipeline per slot: one in all on one server.
+    const cleared = bySlot(this.redis, [...committed], ([roomId]) => this.keys.recentMessages(roomId)).map((part) => {
+      const pipeline = this.redis.pipeline();
+      for (const [roomId, seqs] of part) {
+        for (const [from, to] of runs(seqs)) pipeline.zremrangebyscore(this.keys.recentMessages(roomId), from, to);
+      }
+      return pipeline.exec();
+    });
+    await Promise.all(cleared).catch((error: Error) => this.logger.warn(`recent-message cleanup failed: ${error.message}`));
   }
 }
 

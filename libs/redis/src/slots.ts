@@ -1,0 +1,60 @@
+import calculateSlot from 'cluster-key-slot';
+import type { ChainableCommander, Cluster } from 'ioredis';
+import type { RedisClient } from './create-redis';
+
+/**
+ * `items` split so that each part's keys share a Redis Cluster slot (parts in the order their
+ * first item came, items in their order): one script call or pipeline per part. On one server,
+ * or a Sentinel-managed one, everything is one part.
+ */
+export function bySlot<T>(client: RedisClient, items: T[], keyOf: (item: T) => string): T[][] {
+  if (!client.isCluster) return items.length > 0 ? [items] : [];
+  const parts = new Map<number, T[]>();
+  for (const item of items) {
+    const slot = calculateSlot(keyOf(item));
+    const part = parts.get(slot);
+    if (part) part.push(item);
+    else parts.set(slot, [item]);
+  }
+  return [...parts.values()];
+}
+
+/** MGET over keys that may live in different slots: one MGET per slot, values in the keys' order. */
+export async function mgetAcrossSlots(client: RedisClient, keys: string[]): Promise<(string | null)[]> {
+  const indexed = keys.map((key, index) => ({ key, index }));
+  const values: (string | null)[] = new Array<string | null>(keys.length).fill(null);
+  await Promise.all(
+    bySlot(client, indexed, (k) => k.key).map(async (part) => {
+      const found = await client.mget(...part.map((k) => k.key));
+      part.forEach((k, i) => (values[k.index] = found[i] ?? null));
+    }),
+  );
+  return values;
+}
+
+/** What a pipeline answers: per command, its error or its reply. */
+type PipelineResults = [error: Error | null, result: unknown][];
+
+/** Redirections and cluster states after which a command was not run and may be sent again. */
+const NOT_RUN = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN) /;
+const REDIRECT_ATTEMPTS = 8;
+const REDIRECT_PAUSE_MS = 100;
+
+/**
+ * Runs a pipeline whose keyed commands share a slot, with a keyless command after them for the
+ * same node (WAIT): so that it reaches the node that ran them, it cannot be a command of its own.
+ * ioredis re-sends a Cluster pipeline after MOVED only when every command failed alike, and a WAIT
+ * sent to a demoted master fails otherwise; so a pipeline whose first command was refused with a
+ * redirection (it did not run) is built and sent again once the slot map is refreshed. Workaround
+ * for ioredis's Pipeline retry rule (lib/Pipeline.ts, "retriable"): it can go if ioredis follows
+ * MOVED for mixed pipelines. On one server it is a plain exec.
+ */
+export async function execOnSlot(client: RedisClient, build: () => ChainableCommander): Promise<PipelineResults> {
+  for (let attempt = 1; ; attempt++) {
+    const results = ((await build().exec()) ?? []) as PipelineResults;
+    const refused = results[0]?.[0];
+    if (!client.isCluster || !refused || !NOT_RUN.test(refused.message) || attempt >= REDIRECT_ATTEMPTS) return results;
+    await new Promise<void>((resolve) => (client as Cluster).refreshSlotsCache(() => resolve()));
+    await new Promise((resolve) => setTimeout(resolve, REDIRECT_PAUSE_MS));
+  }
+}
