@@ -3,6 +3,9 @@
 // if missing, makes MySQL/MariaDB and Redis reachable, creates the database from init.sql and
 // the demo accounts from demo-seed.sql, builds, then runs 3 gateway replicas, the worker and
 // nginx at http://localhost:8080, every one of them listening on loopback only.
+// Redis: REDIS_URL, and REDIS_PUBSUB_URL / REDIS_QUEUE_URL / REDIS_STATE_URL for a role of its own,
+// are handed to the apps as given; only a plain redis:// URL on loopback where nothing answers gets a
+// redis-server started here. Sentinel, Cluster, TLS and remote URLs never start anything.
 // With a Docker engine (and nothing already listening), it runs docker-compose.yml instead.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -43,8 +46,47 @@ function settings(env = process.env) {
     metricsBasePort: int('METRICS_BASE_PORT', 9464),
     workerHealthPort: int('WORKER_HEALTH_PORT', 3100),
     databaseUrl: env.DATABASE_URL || 'mysql://root@127.0.0.1:3306/chat',
-    redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
   };
+}
+
+/**
+ * The Redis variables, checked: a malformed one stops start-up naming it (its password masked).
+ * @param {typeof import('./services.mjs')} services
+ */
+function redisSettingsOrExit(services, env = process.env) {
+  try {
+    return services.redisSettings(env);
+  } catch (error) {
+    if (!(error instanceof services.RedisEnvError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(78);
+  }
+}
+
+/**
+ * The environment for `docker compose up`: the caller's, less any Redis variable that names this
+ * machine's loopback (a container cannot reach it; compose's own `redis` serves that role instead).
+ * The others reach the apps through docker-compose.yml's ${REDIS_…} substitutions.
+ * @param {typeof import('./services.mjs')} services
+ */
+function composeRedisEnv(services, env = process.env) {
+  const composeEnv = { ...env };
+  for (const variable of ['REDIS_URL', ...Object.values(services.REDIS_ROLE_VARIABLES)]) {
+    const value = env[variable];
+    if (!value) continue; // unset: compose's default
+    const target = services.inspectRedisUrl(value); // checked already (redisSettingsOrExit)
+    if (target.local) {
+      delete composeEnv[variable];
+      log(`${variable}=${target.shown} is this machine's loopback, which the containers cannot reach: compose's redis instead`);
+    } else {
+      const hint =
+        target.nodes.some((n) => n.host.startsWith('redis-sentinel-')) && !/\bsentinel\b/.test(env.COMPOSE_PROFILES ?? '')
+          ? " (COMPOSE_PROFILES=sentinel runs compose's Sentinels)"
+          : '';
+      log(`${variable}=${target.shown}: the containers use it as given${hint}`);
+    }
+  }
+  return composeEnv;
 }
 
 /**
@@ -81,7 +123,9 @@ function dockerEngineAnswers() {
 
 async function main() {
   const s = settings();
-  const { ensureMysql, ensureRedis, installDependencies, prepareDatabase, tcpReachable } = await import('./services.mjs');
+  const services = await import('./services.mjs');
+  const { ensureMysql, ensureRedisRoles, installDependencies, prepareDatabase, tcpReachable } = services;
+  const redisSettings = redisSettingsOrExit(services);
   installDependencies(root, log);
   const runDir = join(root, '.run');
   const jwtSecret = process.env.JWT_SECRET || checkoutSecret(runDir, 'jwt-secret', 48);
@@ -93,7 +137,7 @@ async function main() {
       cwd: root,
       stdio: 'inherit',
       env: {
-        ...process.env,
+        ...composeRedisEnv(services),
         JWT_SECRET: jwtSecret,
         MYSQL_PASSWORD: process.env.MYSQL_PASSWORD || checkoutSecret(runDir, 'mysql-password', 16),
       },
@@ -104,7 +148,7 @@ async function main() {
   }
 
   const mysql = await ensureMysql(s.databaseUrl, { runDir, log });
-  const redis = await ensureRedis(s.redisUrl, { runDir, log });
+  const redis = await ensureRedisRoles(redisSettings, { runDir, log });
   await prepareDatabase(s.databaseUrl, [join(root, 'init.sql'), join(root, 'demo-seed.sql')]);
   log('building (tsc -b)');
   run('npm', ['run', 'build', '--silent']);
@@ -121,7 +165,8 @@ async function main() {
     workerHealthPort: s.workerHealthPort,
     env: {
       DATABASE_URL: s.databaseUrl,
-      REDIS_URL: s.redisUrl,
+      // REDIS_URL, and each of REDIS_PUBSUB_URL, REDIS_QUEUE_URL, REDIS_STATE_URL, REDIS_ACK_REPLICAS that is set.
+      ...redisSettings.env,
       LOG_FORMAT: process.env.LOG_FORMAT ?? 'pretty',
       // Tokens are signed with this checkout's own secret (or the one given), never a published one.
       JWT_SECRET: jwtSecret,
@@ -138,7 +183,7 @@ async function main() {
     log(`${signal}: stopping`);
     await cluster.stop();
     mysql.stop?.();
-    redis.stop?.();
+    redis.stop();
     log('stopped');
     process.exit(0);
   };

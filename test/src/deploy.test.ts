@@ -25,6 +25,39 @@ function services(config: string): Map<string, string> {
   return new Map(parts.map((part) => [part.slice(0, part.indexOf(':')), part]));
 }
 
+/** The profiles a service of `docker-compose config`'s YAML belongs to; none: it always starts. */
+function profiles(service: string): string[] {
+  const list = /^ {4}profiles:\n((?: {4}- .*\n)+)/m.exec(service)?.[1] ?? '';
+  return [...list.matchAll(/- (\S+)/g)].map((m) => m[1]);
+}
+
+/** A service's bind mounts, container path → host file, from `docker-compose config`'s YAML. */
+function bindMounts(service: string): Map<string, string> {
+  return new Map([...service.matchAll(/^ {4}- (\/\S+?):(\/\S+?)(?::ro|:rw)?$/gm)].map((m) => [m[2], m[1]]));
+}
+
+/**
+ * A Redis or Sentinel configuration file as the container reads it: `include`s of mounted files
+ * expanded in place, comments and blank lines dropped.
+ */
+function redisConfig(containerPath: string, mounts: Map<string, string>): string[] {
+  const file = mounts.get(containerPath);
+  assert.ok(file, `${containerPath} is mounted`);
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .flatMap((line) => (line.startsWith('include ') ? redisConfig(line.slice('include '.length), mounts) : [line]));
+}
+
+/** The value of a configuration directive: the last line that sets it wins, as in Redis. */
+function directive(config: string[], name: string): string | undefined {
+  return config
+    .filter((line) => line.startsWith(`${name} `))
+    .map((line) => line.slice(name.length + 1))
+    .at(-1);
+}
+
 /** The container paths of the init scripts mounted into MySQL, from `docker-compose config`'s YAML. */
 function initdbMounts(config: string): string[] {
   return [...config.matchAll(/\S+:(\/docker-entrypoint-initdb\.d\/\S+?)(?::ro)?$/gm)].map((m) => m[1]);
@@ -69,6 +102,206 @@ describe('deployment files', () => {
     assert.deepEqual(trusted, [address, address, address], 'every gateway trusts exactly nginx');
     assert.equal([...result.stdout.matchAll(/METRICS_PORT: '9464'/g)].length, 3, 'each gateway has an (unpublished) metrics port');
     assert.doesNotMatch(result.stdout, /published: 9464/);
+  });
+
+  it('docker-compose.yml runs one Redis by default (AOF, noeviction), the apps on it unless REDIS_URL says otherwise', () => {
+    const result = composeConfig(['docker-compose.yml'], secrets);
+    assert.equal(result.status, 0, result.stderr);
+    const always = [...services(result.stdout)].filter(([, text]) => profiles(text).length === 0);
+    const redis = always.filter(([, text]) => /^ {4}image: redis:/m.test(text));
+    assert.deepEqual(
+      redis.map(([name]) => name),
+      ['redis'],
+      'one Redis without a profile',
+    );
+    const command = (/^ {4}command: (.*(?:\n {6}.*)*)/m.exec(redis[0][1])?.[1] ?? '').replace(/\s+/g, ' ');
+    assert.match(command, /--appendonly yes/);
+    assert.match(command, /--maxmemory-policy noeviction/);
+    const profiled = new Set([...services(result.stdout)].filter(([, text]) => profiles(text).length > 0).map(([name]) => name));
+    for (const [name, text] of always) {
+      const needs = [...(/^ {4}depends_on:\n((?: {6}.*\n)+)/m.exec(text)?.[1] ?? '').matchAll(/^ {6}(\S+):$/gm)].map((m) => m[1]);
+      assert.deepEqual(
+        needs.filter((n) => profiled.has(n)),
+        [],
+        `${name} depends on no service of a profile`,
+      );
+    }
+    assert.deepEqual(
+      [...result.stdout.matchAll(/^ {6}REDIS_URL: (.*)$/gm)].map((m) => m[1]),
+      Array(4).fill('redis://redis:6379'),
+      'three gateways and the worker',
+    );
+    for (const role of ['PUBSUB', 'QUEUE', 'STATE']) {
+      assert.equal(
+        [...result.stdout.matchAll(new RegExp(`^ {6}REDIS_${role}_URL: ''$`, 'gm'))].length,
+        4,
+        `REDIS_${role}_URL empty: REDIS_URL`,
+      );
+    }
+    const sentinelUrl = 'redis+sentinel://redis-sentinel-1:26379,redis-sentinel-2:26379,redis-sentinel-3:26379/chat';
+    const pointed = composeConfig(['docker-compose.yml'], { ...secrets, REDIS_URL: sentinelUrl, REDIS_ACK_REPLICAS: '1' });
+    assert.equal(pointed.status, 0, pointed.stderr);
+    assert.equal([...pointed.stdout.matchAll(/^ {6}REDIS_URL: (.*)$/gm)].filter((m) => m[1] === sentinelUrl).length, 4);
+    assert.equal([...pointed.stdout.matchAll(/^ {6}REDIS_ACK_REPLICAS: '1'$/gm)].length, 4);
+  });
+
+  it('docker-compose.yml’s `sentinel` profile: a primary, a replica and three Sentinels, noeviction and AOF, as its comment says', () => {
+    const result = composeConfig(['docker-compose.yml'], { ...secrets, COMPOSE_PROFILES: 'sentinel' });
+    assert.equal(result.status, 0, result.stderr);
+    const flagged = spawnSync('docker-compose', ['-f', join(repoRoot, 'docker-compose.yml'), '--profile', 'sentinel', 'config', '-q'], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...secrets },
+    });
+    assert.equal(flagged.status, 0, flagged.stderr);
+    const sentinelProfile = [...services(result.stdout)].filter(([, text]) => profiles(text).includes('sentinel'));
+    for (const [name, text] of sentinelProfile) {
+      assert.match(text, /^ {4}image: redis:7(\.\d+)*$/m, `${name} runs Redis 7`);
+      assert.doesNotMatch(text, /^ {4}ports:$/m, `${name} publishes no port`);
+    }
+    const env = (text: string, name: string) => new RegExp(`^ {6}${name}: (\\S+)$`, 'm').exec(text)?.[1];
+
+    // The data nodes: each runs its primary.conf or replica.conf (which include redis.conf).
+    const nodes = sentinelProfile
+      .filter(([, text]) => env(text, 'NODE_CONF'))
+      .map(([name, text]) => {
+        assert.match(
+          text.replace(/\s+/g, ' '),
+          /cp "\/usr\/local\/etc\/redis\/\$\$NODE_CONF" \/data\/redis\.conf; exec docker-entrypoint\.sh redis-server \/data\/redis\.conf'/,
+        );
+        return { name, config: redisConfig(`/usr/local/etc/redis/${env(text, 'NODE_CONF')}`, bindMounts(text)) };
+      });
+    const primaries = nodes.filter((n) => directive(n.config, 'replicaof') === undefined);
+    const replicas = nodes.filter((n) => directive(n.config, 'replicaof') !== undefined);
+    assert.equal(primaries.length, 1, 'one primary');
+    assert.equal(replicas.length, 1, 'one replica');
+    const primary = primaries[0].name;
+    assert.equal(directive(replicas[0].config, 'replicaof'), `${primary} 6379`);
+    for (const { name, config } of nodes) {
+      assert.equal(directive(config, 'maxmemory-policy'), 'noeviction', `${name}: the queue role needs noeviction`);
+      assert.equal(directive(config, 'appendonly'), 'yes', `${name}: AOF`);
+      assert.equal(directive(config, 'appendfsync'), 'everysec', name);
+      assert.equal(directive(config, 'replica-announce-ip'), name, `${name} announces its service name`);
+    }
+
+    // The Sentinels: each from sentinel.conf, announcing its own service name.
+    const sentinels = sentinelProfile
+      .filter(([, text]) => /--sentinel'/.test(text.replace(/\s+/g, ' ')))
+      .map(([name, text]) => ({ name, text, config: redisConfig('/usr/local/etc/redis/sentinel.conf', bindMounts(text)) }));
+    assert.equal(sentinels.length, 3, 'three Sentinels');
+    assert.equal(sentinelProfile.length, 5, 'nothing else in the profile');
+    for (const { name, text, config } of sentinels) {
+      assert.equal(env(text, 'ANNOUNCE_HOSTNAME'), name, `${name} announces its service name`);
+      assert.equal(directive(config, 'sentinel resolve-hostnames'), 'yes', name);
+      assert.equal(directive(config, 'sentinel announce-hostnames'), 'yes', name);
+      assert.ok(
+        config.indexOf('sentinel resolve-hostnames yes') < config.findIndex((l) => l.startsWith('sentinel monitor ')),
+        'hostnames resolved before `sentinel monitor` names one',
+      );
+      assert.equal(directive(config, 'sentinel monitor'), `chat ${primary} 6379 2`, `${name} watches the primary, quorum 2`);
+      assert.match(text, new RegExp(`^ {6}${primary}:\\n {8}condition: service_healthy$`, 'm'), `${name} starts once ${primary} resolves`);
+    }
+
+    // The comment's way of pointing the apps at it names exactly these Sentinels and master.
+    const documented = /REDIS_URL=(redis\+sentinel:\/\/\S+)/.exec(readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8'))?.[1] ?? '';
+    const [hosts, master] = documented.slice('redis+sentinel://'.length).split('/');
+    assert.deepEqual(
+      hosts.split(','),
+      sentinels.map((s) => `${s.name}:26379`),
+    );
+    assert.equal(master, 'chat');
+    assert.match(readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8'), /REDIS_ACK_REPLICAS=1/);
+
+    // More containers start before nginx now: none may be given its fixed address.
+    const ip = (address: string) => address.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+    const range = /ip_range: ([\d.]+)\/(\d+)/.exec(result.stdout);
+    const nginx = /ipv4_address: ([\d.]+)/.exec(services(result.stdout).get('nginx') ?? '')?.[1];
+    assert.ok(range && nginx, 'a range for the other containers, and nginx’s fixed address');
+    const [first, size] = [ip(range[1]), 2 ** (32 - Number(range[2]))];
+    assert.ok(ip(nginx) < first || ip(nginx) >= first + size, 'nginx’s address lies outside the range the others get theirs from');
+  });
+
+  it('the launcher hands every Redis variable to the apps, starts a redis-server for a loopback redis:// URL only, and masks passwords', async () => {
+    const { redisSettings, ensureRedis, ensureRedisRoles, RedisEnvError } = await import('../../deploy/local/services.mjs');
+    const byDefault = redisSettings({});
+    assert.deepEqual(byDefault.env, { REDIS_URL: 'redis://127.0.0.1:6379' });
+    assert.deepEqual(
+      byDefault.roles.map((r) => [r.role, r.variable, r.target.local]),
+      [
+        ['pubsub', 'REDIS_URL', true],
+        ['queue', 'REDIS_URL', true],
+        ['state', 'REDIS_URL', true],
+      ],
+    );
+
+    const given = {
+      REDIS_URL: 'redis+sentinel://app:hunter2@s1:26379,s2:26379,s3:26379/chat',
+      REDIS_PUBSUB_URL: 'rediss://:hunter3@cache.example.com:6380/1',
+      REDIS_QUEUE_URL: '',
+      REDIS_STATE_URL: 'redis+cluster://n1:7000,n2:7000',
+      REDIS_ACK_REPLICAS: '1',
+    };
+    const settings = redisSettings(given);
+    assert.deepEqual(settings.env, {
+      REDIS_URL: given.REDIS_URL,
+      REDIS_PUBSUB_URL: given.REDIS_PUBSUB_URL,
+      REDIS_STATE_URL: given.REDIS_STATE_URL,
+      REDIS_ACK_REPLICAS: '1',
+    });
+    assert.deepEqual(
+      settings.roles.map((r) => [r.role, r.variable, r.target.kind, r.target.local]),
+      [
+        ['pubsub', 'REDIS_PUBSUB_URL', 'standalone', false],
+        ['queue', 'REDIS_URL', 'sentinel', false],
+        ['state', 'REDIS_STATE_URL', 'cluster', false],
+      ],
+    );
+    // Nothing to start or probe for any of them: this returns without a network round trip.
+    const lines: string[] = [];
+    const runDir = mkdtempSync(join(tmpdir(), 'launcher-redis-'));
+    try {
+      (await ensureRedisRoles(settings, { runDir, log: (line) => lines.push(line) })).stop();
+      assert.deepEqual(await ensureRedis(given.REDIS_URL, { runDir, log: (line) => lines.push(line) }), { started: false });
+    } finally {
+      rmSync(runDir, { recursive: true, force: true });
+    }
+    assert.deepEqual(lines, [
+      'Redis pub/sub: rediss://:***@cache.example.com:6380/1 (REDIS_PUBSUB_URL; TLS, used as given)',
+      'Redis queue: redis+sentinel://app:***@s1:26379,s2:26379,s3:26379/chat (REDIS_URL; Sentinel, used as given)',
+      'Redis state: redis+cluster://n1:7000,n2:7000 (REDIS_STATE_URL; Redis Cluster, used as given)',
+    ]);
+    assert.equal(redisSettings({ REDIS_URL: 'redis://10.0.0.5:6379' }).roles[0].target.local, false, 'another host: never started');
+    assert.equal(redisSettings({ REDIS_URL: 'redis://localhost:6380/2' }).roles[0].target.local, true);
+
+    for (const [variable, value, reason] of [
+      ['REDIS_QUEUE_URL', 'redis+sentinel://app:hunter2@s1:26379,s2:26379', /needs a master name/],
+      ['REDIS_URL', 'http://user:hunter2@x', /unknown scheme/],
+      ['REDIS_STATE_URL', 'redis://:hunter2@a:1,b:2', /takes one host/],
+      ['REDIS_PUBSUB_URL', 'redis+cluster://:hunter2@n1:7000/1', /no path/],
+      ['REDIS_ACK_REPLICAS', '-1', /non-negative integer/],
+    ] as const) {
+      assert.throws(
+        () => redisSettings({ [variable]: value }),
+        (error: Error) => {
+          assert.ok(error instanceof RedisEnvError);
+          assert.match(error.message, new RegExp(`^Invalid environment: ${variable}=`));
+          assert.match(error.message, reason);
+          assert.doesNotMatch(error.message, /hunter2/);
+          return true;
+        },
+      );
+    }
+  });
+
+  it('`npm start` stops on a malformed Redis URL before anything else, naming the variable', () => {
+    const result = spawnSync(process.execPath, [join(repoRoot, 'deploy/local/start.mjs')], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', REDIS_STATE_URL: 'redis+sentinel://app:hunter2@s1:26379' },
+      timeout: 10_000,
+    });
+    assert.equal(result.status, 78, result.stderr);
+    assert.match(result.stderr, /^Invalid environment: REDIS_STATE_URL="redis\+sentinel:\/\/app:\*\*\*@s1:26379": .*master name/);
+    assert.doesNotMatch(result.stderr + result.stdout, /hunter2/);
+    assert.equal(result.stdout, '', 'nothing installed, started or built');
   });
 
   it('docker-compose.demo.yml adds the demo seed after the schema, in development mode', () => {
