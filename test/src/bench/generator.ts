@@ -60,6 +60,9 @@ export interface StepResult {
   rate: number;
   /** Achieved send rate in the measurement window. */
   sentRate: number;
+  /** Messages sent in the measurement window (the CPU figures' window). */
+  sentInWindow: number;
+  /** Messages sent in the whole step, warm-up included (the counters' window). */
   sent: number;
   acked: number;
   ackErrors: Record<string, number>;
@@ -317,6 +320,7 @@ export class Fleet {
     return {
       rate,
       sentRate: sentInWindow / windowSeconds,
+      sentInWindow,
       sent: s.sent,
       acked: s.acked,
       ackErrors: s.ackErrors,
@@ -391,7 +395,11 @@ async function connectMany(
   try {
     for (let from = 0; from < tokens.length; from += CONNECT_BATCH) {
       const batch = tokens.slice(from, from + CONNECT_BATCH);
-      sockets.push(...(await Promise.all(batch.map((token, i) => connectOne(target, token, (socket) => onCreate(socket, from + i))))));
+      sockets.push(
+        ...(await Promise.all(
+          batch.map((token, i) => connectOne(socketUrl(target, from + i), target, token, (socket) => onCreate(socket, from + i))),
+        )),
+      );
     }
   } catch (error) {
     for (const socket of sockets) socket.close();
@@ -400,8 +408,14 @@ async function connectMany(
   return sockets;
 }
 
-function connectOne(target: Target, token: string | undefined, onCreate: (socket: Socket) => void): Promise<Socket> {
-  const socket = io(target.url, {
+/** The origin socket `index` connects to: the target's one origin, or its servers' round-robin (ceiling-direct). */
+function socketUrl(target: Target, index: number): string {
+  const urls = target.socketUrls;
+  return urls && urls.length > 0 ? (urls[index % urls.length] ?? target.url) : target.url;
+}
+
+function connectOne(url: string, target: Target, token: string | undefined, onCreate: (socket: Socket) => void): Promise<Socket> {
+  const socket = io(url, {
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,

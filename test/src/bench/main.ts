@@ -1,6 +1,6 @@
 // `npm run bench`: measures the cluster's max sustainable message rate next to a bare Socket.IO
-// ceiling and the naive write-then-broadcast design, on the same machine and the same shape,
-// and writes the report to docs/BENCHMARKS.md. `--help` lists the options.
+// ceiling (behind nginx, and reached directly) and the naive write-then-broadcast design, on the
+// same machine and the same shape, and writes the report to docs/BENCHMARKS.md. `--help` lists the options.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
@@ -32,7 +32,8 @@ const QUIET_CORES = 0.25;
 const QUIESCE_MAX_MS = 20_000;
 /** What a system costs at least (start-up, users, sockets, two steps), kept free for the systems still to run. */
 const MIN_SYSTEM_MS = { quick: { ceiling: 15_000, chat: 35_000 }, full: { ceiling: 25_000, chat: 75_000 } };
-const SYSTEMS: SystemName[] = ['ceiling', 'cluster', 'naive'];
+const SYSTEMS: SystemName[] = ['ceiling', 'ceiling-direct', 'cluster', 'naive'];
+const isCeiling = (system: SystemName) => system === 'ceiling' || system === 'ceiling-direct';
 
 interface Options {
   url?: string;
@@ -59,8 +60,9 @@ const HELP = `npm run bench -- [options]
   --url <origin>            target a running deployment instead of starting the cluster
   --database-url <url>      with --url: its MySQL, to check that every acked message is stored
   --worker-metrics-url <u>  with --url: the worker's health/metrics origin (persistence lag)
-  --systems <list>          of ceiling,cluster,naive (default: all; with --url: cluster)
-  --replicas <n>            gateway / ceiling processes (default 3)
+  --systems <list>          of ceiling,ceiling-direct,cluster,naive (default: all; with --url: cluster)
+  --replicas <n>            gateway / ceiling processes (default 3); ceiling-direct: the
+                            generator's sockets go round-robin to the ceiling processes' ports
   --rooms <n> --members <n> shape (default 100 × 10; --quick 20 × 5)
   --rates <list|auto>       e.g. 500,1000,2000 (default auto: a ramp per system)
   --step-seconds <s>        measured seconds per step (default 5; --quick 2)
@@ -105,7 +107,7 @@ function parseOptions(argv: string[]): Options {
     return n;
   };
   const systems = (values.systems ?? (values.url ? 'cluster' : SYSTEMS.join(','))).split(',').map((s) => s.trim()) as SystemName[];
-  for (const s of systems) if (!SYSTEMS.includes(s)) throw new Error(`unknown system ${s} (ceiling, cluster, naive)`);
+  for (const s of systems) if (!SYSTEMS.includes(s)) throw new Error(`unknown system ${s} (${SYSTEMS.join(', ')})`);
   if (values.url && systems.includes('naive'))
     throw new Error('--url measures that deployment as `cluster`; naive needs a cluster started here');
   const members = num(values.members, quick ? 5 : 10, 'members');
@@ -171,7 +173,7 @@ function ladderFor(system: SystemName, options: Options, cap: number): number[] 
 }
 
 function startTarget(system: SystemName, options: Options): Promise<Target> {
-  if (system === 'ceiling') return startCeiling(options.replicas);
+  if (system === 'ceiling' || system === 'ceiling-direct') return startCeiling(system, options.replicas);
   if (system === 'cluster' && options.url)
     return Promise.resolve(externalTarget(options.url, options.databaseUrl, options.workerMetricsUrl));
   return startChatCluster(system, options.replicas);
@@ -189,7 +191,11 @@ async function runSystem(run: SystemRun): Promise<SystemReport> {
   const { system, options } = run;
   const startedAt = performance.now();
   const report: SystemReport = { system, steps: [], stoppedBy: 'not run', setupSeconds: 0 };
-  log(options.url && system === 'cluster' ? `${system}: ${options.url}` : `${system}: starting ${options.replicas} replicas`);
+  log(
+    options.url && system === 'cluster'
+      ? `${system}: ${options.url}`
+      : `${system}: starting ${options.replicas} replicas${isCeiling(system) ? '' : ' on three Redis servers (pubsub, queue, state)'}`,
+  );
   const pending = startTarget(system, options);
   // On Ctrl-C during start-up, the system is stopped as soon as it is up.
   const release = run.cleanup.add(async () => (await pending.catch(() => undefined))?.stop());
@@ -209,7 +215,7 @@ async function runSystem(run: SystemRun): Promise<SystemReport> {
     log(`${system}: opening ${population.members.length} sockets`);
     // Set-up may take what leaves room for two steps.
     const setupDeadline = run.deadline - 2 * stepMillis(options);
-    fleet = await Fleet.open(target, population, `${run.runId}${system[0]}`, options.members, setupDeadline);
+    fleet = await Fleet.open(target, population, `${run.runId}${SYSTEMS.indexOf(system)}`, options.members, setupDeadline);
     const openFleet = fleet;
     run.cleanup.add(() => Promise.resolve(openFleet.close()));
     report.setupSeconds = (performance.now() - startedAt) / 1000;
@@ -338,7 +344,6 @@ async function runStep(run: SystemRun, target: Target, fleet: Fleet, rate: numbe
   return step;
 }
 
-/** The repository checks every file with prettier, the report included: it is written already formatted. */
 /** The report's hand-written tail (the optimisation log), carried over from the file being replaced. */
 const KEPT_HEADING = '## Optimisations and their measured effect';
 
@@ -349,6 +354,7 @@ function keptSection(path: string | undefined): string {
   return start === -1 ? '' : `\n${previous.slice(start)}`;
 }
 
+/** The repository checks every file with prettier, the report included: it is written already formatted. */
 async function formatMarkdown(markdown: string, path: string | undefined): Promise<string> {
   try {
     const prettier = await import('prettier');
@@ -368,9 +374,21 @@ function notesFor(options: Options): string[] {
   );
   if (!options.rates) {
     notes.push(
-      `Auto ramp: ${(options.quick ? QUICK_LADDER : LADDER).join(', ')} msg/s for the ceiling and the cluster; ${(options.quick ? QUICK_NAIVE_LADDER : NAIVE_LADDER).join(', ')} msg/s for the naive design.`,
+      `Auto ramp: ${(options.quick ? QUICK_LADDER : LADDER).join(', ')} msg/s for the ceilings and the cluster; ${(options.quick ? QUICK_NAIVE_LADDER : NAIVE_LADDER).join(', ')} msg/s for the naive design.`,
     );
   }
+  if (options.systems.includes('ceiling-direct'))
+    notes.push(
+      '`ceiling-direct` runs the same ceiling-server processes as `ceiling`, on its own Redis, with no nginx: each socket connects to one server’s port (socket i to server i mod N), WebSocket only. The gap between the two ceilings is what the load balancer costs (its CPU and its hop); the cluster’s targets compare with `ceiling`, which, like the cluster, is behind nginx.',
+    );
+  if (options.systems.some((s) => s === 'cluster' || s === 'naive'))
+    notes.push(
+      'The cluster systems run on three private redis-servers, one per role (`REDIS_PUBSUB_URL`: adapter and change channels; `REDIS_QUEUE_URL`: the message stream and BullMQ; `REDIS_STATE_URL`: seqs, budgets, caches, sessions, presence), started with the flags the project starts Redis with; the ceilings have one, the pub/sub role. The `Redis cmds / msg` and `Redis CPU µs / msg` columns are their total, as in reports from before the split; the per-role columns list pubsub / queue / state.',
+    );
+  if (options.systems.some((s) => s === 'cluster' || s === 'naive') && !options.url)
+    notes.push(
+      '`MariaDB CPU µs / msg` is the CPU of the shared MariaDB server over the measured window divided by the messages sent in it: other suites’ or users’ queries on the same server count too, so it is an upper bound of what the system costs it.',
+    );
   if (options.quick) notes.push('`--quick`: a smoke run with a small shape and short steps; its figures are not the benchmark.');
   if (options.url) notes.push(`The cluster was a running deployment (${options.url}): server-side CPU and memory are not measured.`);
   return notes;
@@ -391,7 +409,7 @@ async function main(): Promise<void> {
   for (const [i, system] of options.systems.entries()) {
     // A system may use what the ones after it do not need at least, so none of them is starved.
     const minimum = MIN_SYSTEM_MS[options.quick ? 'quick' : 'full'];
-    const reserved = options.systems.slice(i + 1).reduce((sum, s) => sum + (s === 'ceiling' ? minimum.ceiling : minimum.chat), 0);
+    const reserved = options.systems.slice(i + 1).reduce((sum, s) => sum + (isCeiling(s) ? minimum.ceiling : minimum.chat), 0);
     systems.push(await runSystem({ system, options, runId, deadline: deadline - reserved, cleanup }));
   }
 
@@ -419,7 +437,9 @@ async function main(): Promise<void> {
     log(`report written to ${options.out}`);
   }
   for (const check of targetChecks(report))
-    log(`target: ${check.target}: ${check.measured} → ${check.holds === undefined ? 'n/a' : check.holds ? 'holds' : 'does not hold'}`);
+    log(
+      `${check.reference ? 'reference' : 'target'}: ${check.target}: ${check.measured}${check.reference ? '' : ` → ${check.holds === undefined ? 'n/a' : check.holds ? 'holds' : 'does not hold'}`}`,
+    );
 }
 
 main().then(

@@ -1,18 +1,24 @@
 import Redis from 'ioredis';
-import type { Target } from './targets';
+import type { RedisRole, Target } from './targets';
 
 /** A Prometheus histogram's cumulative bucket counts, by upper bound (`+Inf` as Infinity). */
 export type Buckets = Map<number, number>;
+
+/** One Redis server's counters (INFO stats, cpu and commandstats); a field is absent when it could not be read. */
+export interface RedisCounters {
+  commands?: number;
+  /** Redis's own CPU (used_cpu_sys + used_cpu_user), seconds. */
+  cpuSeconds?: number;
+  /** Calls per command (INFO commandstats; a script's own commands are counted too). */
+  calls?: Map<string, number>;
+}
 
 /** The snapshot of the counters a step is judged by, taken before and after it. */
 export interface MetricsSnapshot {
   lag?: Buckets;
   dbQueries?: number;
-  redisCommands?: number;
-  /** Redis's own CPU (used_cpu_sys + used_cpu_user), seconds. */
-  redisCpuSeconds?: number;
-  /** Calls per command (INFO commandstats; a script's own commands are counted too). */
-  redisCalls?: Map<string, number>;
+  /** Per Redis role, in the target's order (for the ceiling: its one Redis, the pub/sub role). */
+  redis: { role: RedisRole; counters: RedisCounters }[];
 }
 
 /** The text a Prometheus endpoint answers (`url` ends in its path, e.g. `/metrics`). */
@@ -40,23 +46,31 @@ export function parseCounter(text: string, name: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
-/** The worker's persistence lag histogram, the gateways' SQL statement count (summed) and Redis's command count. */
-export async function snapshot(target: Pick<Target, 'workerMetricsUrl' | 'gatewayMetricsUrls' | 'redisUrl'>): Promise<MetricsSnapshot> {
-  const [worker, redis, ...gateways] = await Promise.all([
+/** The worker's persistence lag histogram, the gateways' SQL statement count (summed) and each Redis's counters. */
+export async function snapshot(target: Pick<Target, 'workerMetricsUrl' | 'gatewayMetricsUrls' | 'redis'>): Promise<MetricsSnapshot> {
+  const [worker, redis, gateways] = await Promise.all([
     target.workerMetricsUrl ? scrape(target.workerMetricsUrl) : undefined,
-    target.redisUrl ? redisInfo(target.redisUrl, 'stats', 'cpu', 'commandstats') : undefined,
-    ...target.gatewayMetricsUrls.map(scrape),
+    Promise.all(
+      target.redis.map(async ({ role, url }) => ({ role, counters: redisCounters(await redisInfo(url, 'stats', 'cpu', 'commandstats')) })),
+    ),
+    Promise.all(target.gatewayMetricsUrls.map(scrape)),
   ]);
-  const field = (name: string) => (redis === undefined ? undefined : infoField(redis, name));
-  const sys = field('used_cpu_sys');
-  const user = field('used_cpu_user');
   const queries = gateways.map((text) => (text ? parseCounter(text, 'chat_db_queries_total') : undefined));
   return {
     lag: worker ? parseBuckets(worker, 'chat_persistence_lag_seconds') : undefined,
     dbQueries: queries.length > 0 && queries.every((q) => q !== undefined) ? queries.reduce((a, b) => (a ?? 0) + (b ?? 0), 0) : undefined,
-    redisCommands: field('total_commands_processed'),
-    redisCpuSeconds: sys !== undefined && user !== undefined ? sys + user : undefined,
-    redisCalls: redis === undefined ? undefined : commandCalls(redis),
+    redis,
+  };
+}
+
+function redisCounters(info: string | undefined): RedisCounters {
+  if (info === undefined) return {};
+  const sys = infoField(info, 'used_cpu_sys');
+  const user = infoField(info, 'used_cpu_user');
+  return {
+    commands: infoField(info, 'total_commands_processed'),
+    cpuSeconds: sys !== undefined && user !== undefined ? sys + user : undefined,
+    calls: commandCalls(info),
   };
 }
 

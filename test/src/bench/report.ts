@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import type { IdleMemory } from './generator';
 import { cpuByGroup } from './process-stats';
-import { describeSystem, type SystemName } from './targets';
-import { CRITERIA, type StepReport } from './verdict';
+import { describeSystem, REDIS_ROLES, type SystemName } from './targets';
+import { CRITERIA, type RedisRoleFigures, type StepReport } from './verdict';
 
 export interface SystemReport {
   system: SystemName;
@@ -100,7 +100,9 @@ function methodSection(run: RunReport): string[] {
     '## Method',
     '',
     `- Shape: ${run.rooms} rooms × ${run.members} members = ${run.rooms * run.members} users, one socket each, every socket joined to its room; a message is delivered to all ${run.members} members (the sender included), so deliveries/s ≈ ${run.members} × msg/s. Senders take turns round-robin across rooms, so each user sends rate / ${run.rooms * run.members} msg/s, within the default limit of 10/s (burst 20).`,
-    `- Clients: one Node process (socket.io-client, WebSocket transport only), connecting through ${run.target}. Every system is reached the same way: through nginx rendered by \`renderNginxConf\` (least_conn for new connections), ${run.replicas} server processes behind it.`,
+    `- Clients: one Node process (socket.io-client, WebSocket transport only), connecting through ${run.target}. Every system but \`ceiling-direct\` is reached the same way: through nginx rendered by \`renderNginxConf\` (least_conn for new connections), ${run.replicas} server processes behind it; \`ceiling-direct\` is the same ${run.replicas} ceiling processes with no load balancer, socket i connecting to process i mod ${run.replicas}.`,
+    '- Redis: every system starts its own redis-servers with the flags the project starts Redis with (AOF everysec, noeviction). The cluster systems get one per role (`REDIS_PUBSUB_URL`, `REDIS_QUEUE_URL`, `REDIS_STATE_URL`), the ceilings one (pub/sub). Commands and Redis CPU per message are `INFO commandstats` / `INFO cpu` deltas from before the step’s warm-up to after its settle wait, divided by the messages sent in it; the totals are summed over the roles. A server’s CPU includes its background work (serverCron, the AOF’s fsync), a fixed cost per second that weighs more at low rates, and three times over for the three role servers.',
+    '- MariaDB CPU per message: the shared MariaDB server’s utime+stime over the measured window, divided by the messages sent in the window; everyone’s queries on that server count, not only this system’s.',
     `- Before the ramp, a few seconds of unmeasured traffic at half the first rate warm up JIT, pools and caches. Each step: ${run.warmupSeconds} s warm-up, ${run.measureSeconds} s measured, then a bounded wait for outstanding acks and deliveries and, for the cluster systems, for MySQL to hold every acked message (\`COUNT(*)\` of the run's chat rows).`,
     `- A step passes if send→receive p99 < ${CRITERIA.p99Ms} ms, missing deliveries < ${CRITERIA.missingRatio * 100} %, no duplicate, no send error and every acked message is in MySQL. The max sustainable rate is the highest passing step; the ramp stops at the first failing one (if that is the very first rate, it halves the rate until one passes), then bisects twice between the last pass and the first failure (\`refine\`); before a step that follows a failure, it waits for the servers to go quiet. For the cluster, one more step at half its max measures the persistence lag (\`half-max\`).`,
     '- Latency is measured in the generator (send timestamp → `message` event), so it includes the generator’s own queueing. Persistence lag is the worker’s `chat_persistence_lag_seconds` histogram (message accepted → row committed), bucketed, read as a delta over the step. CPU is utime+stime from /proc over the measured window; “machine” is every process on the host, other people’s included.',
@@ -149,12 +151,15 @@ interface TargetCheck {
   target: string;
   measured: string;
   holds: boolean | undefined;
+  /** A comparison to read, with no target to hold (ceiling vs ceiling-direct: what the load balancer costs). */
+  reference?: boolean;
 }
 
 export function targetChecks(run: RunReport): TargetCheck[] {
   const get = (name: SystemName) => run.systems.find((s) => s.system === name);
   const cluster = get('cluster');
   const ceiling = get('ceiling');
+  const direct = get('ceiling-direct');
   const naive = get('naive');
   const checks: TargetCheck[] = [];
   // A negative memory figure is noise (see perConnection), not a ratio to judge.
@@ -176,7 +181,6 @@ export function targetChecks(run: RunReport): TargetCheck[] {
       vsNaive === undefined ? 'n/a' : `${vsNaive.toFixed(1)} × (${int(cluster?.maxSustainable)} vs ${int(naive?.maxSustainable)} msg/s)`,
     holds: vsNaive === undefined ? undefined : vsNaive >= 20,
   });
-  const at1000 = (s?: SystemReport) => s?.steps.find((step) => step.rate === 1000 && step.purpose !== 'half-max');
   const c1000 = at1000(cluster);
   const k1000 = at1000(ceiling);
   const neverReached = !c1000 && cluster?.maxSustainable !== undefined && cluster.maxSustainable < 1000 && k1000 !== undefined;
@@ -207,7 +211,75 @@ export function targetChecks(run: RunReport): TargetCheck[] {
         : `${mem.toFixed(2)} × (${kib(cluster?.memory?.perConnectionBytes)} vs ${kib(ceiling?.memory?.perConnectionBytes)})`,
     holds: mem === undefined ? undefined : mem <= 1.2,
   });
+  if (direct) checks.push(...directChecks(cluster, ceiling, direct, ratio));
   return checks;
+}
+
+/**
+ * ceiling-direct next to the two systems behind nginx: what the load balancer costs the ceiling
+ * (rate, latency, CPU), and where the cluster stands against a ceiling without one. References
+ * only: the targets above compare like with like (both behind nginx).
+ */
+function directChecks(
+  cluster: SystemReport | undefined,
+  ceiling: SystemReport | undefined,
+  direct: SystemReport,
+  ratio: (a?: number, b?: number) => number | undefined,
+): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const vsDirect = (name: string, s: SystemReport | undefined) => {
+    const r = ratio(s?.maxSustainable, direct.maxSustainable);
+    checks.push({
+      target: `${name} max sustainable vs ceiling-direct’s`,
+      measured: r === undefined ? 'n/a' : `${r.toFixed(2)} × (${int(s?.maxSustainable)} vs ${int(direct.maxSustainable)} msg/s)`,
+      holds: undefined,
+      reference: true,
+    });
+  };
+  if (ceiling) vsDirect('ceiling (behind nginx)', ceiling);
+  if (cluster) vsDirect('cluster', cluster);
+  const k1000 = at1000(ceiling);
+  const d1000 = at1000(direct);
+  if (ceiling) {
+    checks.push({
+      target: 'ceiling’s p99 at 1,000 msg/s vs ceiling-direct’s',
+      measured:
+        k1000 && d1000
+          ? `${ms(k1000.latency.p99)} ms vs ${ms(d1000.latency.p99)} ms (${(k1000.latency.p99 / d1000.latency.p99).toFixed(2)} ×)`
+          : 'n/a (no 1,000 msg/s step in both)',
+      holds: undefined,
+      reference: true,
+    });
+    checks.push({
+      target: 'server-side CPU at 1,000 msg/s: ceiling vs ceiling-direct',
+      measured:
+        k1000 && d1000
+          ? `${serverCores(k1000).toFixed(2)} vs ${serverCores(d1000).toFixed(2)} cores (of which nginx ${groupCores(k1000, 'nginx').toFixed(2)})`
+          : 'n/a (no 1,000 msg/s step in both)',
+      holds: undefined,
+      reference: true,
+    });
+  }
+  return checks;
+}
+
+/** A system's ramp step at 1,000 msg/s, if it ran one. */
+function at1000(s?: SystemReport): StepReport | undefined {
+  return s?.steps.find((step) => step.rate === 1000 && step.purpose !== 'half-max');
+}
+
+/** Cores busy in a process group over the step's window. */
+function groupCores(step: StepReport, group: string): number {
+  return (cpuByGroup(step.cpu).get(group) ?? 0) / Math.max(step.cpu.wallSeconds, 1e-3);
+}
+
+/** The system's own processes, the generator and the shared MariaDB left out. */
+function serverCores(step: StepReport): number {
+  return (
+    [...cpuByGroup(step.cpu)]
+      .filter(([group]) => group !== 'generator' && group !== 'mariadb')
+      .reduce((sum, [, seconds]) => sum + seconds, 0) / Math.max(step.cpu.wallSeconds, 1e-3)
+  );
 }
 
 function targetsSection(run: RunReport): string[] {
@@ -217,34 +289,59 @@ function targetsSection(run: RunReport): string[] {
     '',
     table(
       ['target', 'measured', 'holds'],
-      checks.map((c) => [c.target, c.measured, c.holds === undefined ? '–' : c.holds ? 'yes' : '**no**']),
+      checks.map((c) => [c.target, c.measured, c.reference ? 'reference' : c.holds === undefined ? '–' : c.holds ? 'yes' : '**no**']),
     ),
     '',
+    ...(checks.some((c) => c.reference)
+      ? ['Rows marked `reference` have no target: they say what the load balancer costs (ceiling vs ceiling-direct).', '']
+      : []),
   ];
 }
 
-/** What Redis does per message at each system's max sustainable step: its CPU and the commands it ran, most first. */
+/**
+ * What Redis does per message at each system's max sustainable step: its CPU and the commands it
+ * ran, most first, in total and, for a system with one Redis per role, per role.
+ */
 function redisSection(run: RunReport): string[] {
   const lines = run.systems.flatMap((s) => {
     const passing = s.steps.filter((st) => st.pass && st.redisTopCommands);
     const step = passing.reduce<(typeof passing)[number] | undefined>((best, st) => (!best || st.rate > best.rate ? st : best), undefined);
     if (!step?.redisTopCommands) return [];
-    const top = step.redisTopCommands.slice(0, 12).map(([command, n]) => `${command} ${n.toFixed(2)}`);
-    const cpu = step.redisCpuMicrosPerMessage === undefined ? '' : `, ${step.redisCpuMicrosPerMessage.toFixed(0)} µs of Redis CPU`;
-    return [
-      `- **${s.system}** @ ${int(step.rate)} msg/s: ${(step.redisCommandsPerMessage ?? 0).toFixed(1)} commands${cpu} per message: ${top.join(', ')}`,
-    ];
+    const roles = step.redisByRole ?? [];
+    const oneRole = roles.length === 1 ? ` (one Redis, the ${roles[0]?.role} role)` : '';
+    const head = `- **${s.system}** @ ${int(step.rate)} msg/s${oneRole}: ${redisLine({
+      commandsPerMessage: step.redisCommandsPerMessage,
+      cpuMicrosPerMessage: step.redisCpuMicrosPerMessage,
+      topCommands: step.redisTopCommands,
+    })}`;
+    return [head, ...(roles.length > 1 ? roles.map((r) => `  - ${r.role}: ${redisLine(r)}`) : [])];
   });
   return lines.length > 0
     ? [
         '## Redis per message',
         '',
-        'From `INFO commandstats` and `INFO cpu` deltas over the step (a script counts once as EVALSHA and once per command it runs).',
+        'From `INFO commandstats` and `INFO cpu` deltas over the step (a script counts once as EVALSHA and once per command it runs), in total and, for the cluster systems, per role (pubsub, queue, state: one redis-server each).',
         '',
         ...lines,
         '',
       ]
     : [];
+}
+
+function redisLine(figures: Omit<RedisRoleFigures, 'role'>): string {
+  const top = (figures.topCommands ?? []).slice(0, 12).map(([command, n]) => `${command} ${n.toFixed(2)}`);
+  const cpu = figures.cpuMicrosPerMessage === undefined ? '' : `, ${figures.cpuMicrosPerMessage.toFixed(0)} µs of Redis CPU`;
+  return `${(figures.commandsPerMessage ?? 0).toFixed(1)} commands${cpu} per message${top.length > 0 ? `: ${top.join(', ')}` : ''}`;
+}
+
+/** "0.9 / 3.1 / 8.2": a figure per role, pubsub / queue / state, `–` for a role the system does not have. */
+function perRole(step: StepReport, pick: (r: RedisRoleFigures) => number | undefined, digits: number): string {
+  if (!step.redisByRole) return '–';
+  return REDIS_ROLES.map((role) => {
+    const figure = step.redisByRole?.find((r) => r.role === role);
+    const value = figure ? pick(figure) : undefined;
+    return value === undefined ? '–' : value.toFixed(digits);
+  }).join(' / ');
 }
 
 function stepsSection(s: SystemReport): string[] {
@@ -261,6 +358,9 @@ function stepsSection(s: SystemReport): string[] {
     step.dbQueriesPerMessage !== undefined ? step.dbQueriesPerMessage.toFixed(2) : '–',
     step.redisCommandsPerMessage !== undefined ? step.redisCommandsPerMessage.toFixed(1) : '–',
     step.redisCpuMicrosPerMessage !== undefined ? step.redisCpuMicrosPerMessage.toFixed(0) : '–',
+    perRole(step, (r) => r.commandsPerMessage, 1),
+    perRole(step, (r) => r.cpuMicrosPerMessage, 0),
+    step.mariadbCpuMicrosPerMessage !== undefined ? step.mariadbCpuMicrosPerMessage.toFixed(0) : '–',
     `${(step.cpu.generator / step.cpu.wallSeconds).toFixed(2)}${step.generatorBound ? ' ⚠' : ''}`,
     `${ourCores(step).toFixed(2)} / ${step.cpu.machineCores.toFixed(2)}`,
     step.pass ? 'pass' : `**fail**: ${step.failures.join('; ')}`,
@@ -288,6 +388,9 @@ function stepsTable(rows: string[][]): string {
       'gateway SQL / msg',
       'Redis cmds / msg',
       'Redis CPU µs / msg',
+      'Redis cmds / msg pubsub / queue / state',
+      'Redis CPU µs / msg pubsub / queue / state',
+      'MariaDB CPU µs / msg (shared)',
       'generator cores',
       'cores ours / machine',
       'verdict',
@@ -323,7 +426,7 @@ function cpuSection(run: RunReport): string[] {
   return [
     '## CPU per 1,000 deliveries',
     '',
-    'CPU milliseconds per 1,000 deliveries at each system’s max sustainable step, per process group (in parentheses: cores busy). `gateways` are the ceiling-server processes for the ceiling; `mariadb` is the shared server, so other suites’ queries land in it too.',
+    'CPU milliseconds per 1,000 deliveries at each system’s max sustainable step, per process group (in parentheses: cores busy). `gateways` are the ceiling-server processes for the ceilings; `redis` is every Redis of the system (the three role servers for the cluster systems); `mariadb` is the shared server, so other suites’ queries land in it too.',
     '',
     table(['system', ...GROUPS, 'total'], rows),
     '',

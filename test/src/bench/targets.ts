@@ -1,22 +1,34 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPool, type Pool } from 'mysql2/promise';
-import { freePort } from '../support/ports';
+import { freePort, freePortRange } from '../support/ports';
 import { fetchRedisPing, startTestCluster } from '../support/test-cluster';
 import { eventually } from '../support/wait';
-import { redisInfoNumber } from './metrics';
 import { mariadbPid, nginxProcs, type ProcLister, type ProcRef } from './process-stats';
 
-export type SystemName = 'ceiling' | 'cluster' | 'naive';
+export type SystemName = 'ceiling' | 'ceiling-direct' | 'cluster' | 'naive';
+
+/** The product's Redis roles, each on its own URL (REDIS_PUBSUB_URL, REDIS_QUEUE_URL, REDIS_STATE_URL). */
+export type RedisRole = 'pubsub' | 'queue' | 'state';
+export const REDIS_ROLES: readonly RedisRole[] = ['pubsub', 'queue', 'state'];
+
+/** One Redis a system runs on, and the role it plays there. */
+export interface RedisEndpoint {
+  role: RedisRole;
+  url: string;
+}
 
 /** `chat`: the contract (token, join_room); `bare`: the ceiling's minimal events (join). */
 export type Protocol = 'chat' | 'bare';
 
 export interface Target {
   system: SystemName;
+  /** The origin the API and, unless `socketUrls` says otherwise, the sockets use. */
   url: string;
+  /** Where the sockets connect instead of `url`, round-robin (socket i → socketUrls[i mod n]): each server's own port, for ceiling-direct. */
+  socketUrls?: string[];
   protocol: Protocol;
   /** `queue`: rows appear after the ack; `direct`: before it; `none`: nothing is stored. */
   persistence: 'queue' | 'direct' | 'none';
@@ -26,8 +38,8 @@ export interface Target {
   workerMetricsUrl?: string;
   /** Each gateway's Prometheus endpoint on its own metrics port (SQL statements per message). */
   gatewayMetricsUrls: string[];
-  /** The system's own Redis, for its command count (Redis commands per message). */
-  redisUrl?: string;
+  /** The system's own Redis servers, one per role, for their commands and CPU per message (empty: not measured). */
+  redis: RedisEndpoint[];
   /** The processes that hold client connections, for memory per connection (empty: not measured). */
   serverPids(): number[];
   procs: ProcLister;
@@ -35,17 +47,38 @@ export interface Target {
 }
 
 export const describeSystem: Record<SystemName, string> = {
-  ceiling: 'bare Socket.IO + sharded Redis adapter (no auth, no checks, no persistence)',
+  ceiling: 'bare Socket.IO + sharded Redis adapter (no auth, no checks, no persistence), behind nginx',
+  'ceiling-direct':
+    'the same bare Socket.IO servers without a load balancer: the generator spreads its sockets round-robin over their ports (WebSocket only)',
   cluster: 'the gateway cluster, PERSISTENCE_MODE=queue (BullMQ worker, group commit)',
   naive: 'the gateway cluster, PERSISTENCE_MODE=direct (one MySQL transaction per message before the broadcast)',
 };
 
-/** The gateways + worker as `npm start` runs them, in queue mode (`cluster`) or direct mode (`naive`). */
+/**
+ * The gateways + worker as `npm start` runs them, in queue mode (`cluster`) or direct mode
+ * (`naive`), on three private redis-servers, one per role (REDIS_PUBSUB_URL, REDIS_QUEUE_URL,
+ * REDIS_STATE_URL), so each role's commands and CPU are measured apart. The test cluster's own
+ * Redis (REDIS_URL) still runs, but no role points at it.
+ */
 export async function startChatCluster(system: 'cluster' | 'naive', replicas: number): Promise<Target> {
   const persistence = system === 'naive' ? 'direct' : 'queue';
-  const test = await startTestCluster({ gateways: replicas, env: { PERSISTENCE_MODE: persistence } });
+  const redis = await startRedisServers(REDIS_ROLES, 'chat-bench-redis-');
+  let test: Awaited<ReturnType<typeof startTestCluster>>;
+  try {
+    test = await startTestCluster({
+      gateways: replicas,
+      env: {
+        PERSISTENCE_MODE: persistence,
+        REDIS_PUBSUB_URL: redis.url('pubsub'),
+        REDIS_QUEUE_URL: redis.url('queue'),
+        REDIS_STATE_URL: redis.url('state'),
+      },
+    });
+  } catch (error) {
+    await redis.stop();
+    throw error;
+  }
   const { supervisor, replicas: gateways } = test.cluster;
-  const redisPid = await redisInfoNumber(test.redisUrl, 'server', 'process_id');
   const dbPid = await mariadbPid(test.db);
   const gatewayPids = () => gateways.map((r) => supervisor.pid(r.name)).filter((pid): pid is number => pid !== undefined);
   return {
@@ -56,7 +89,7 @@ export async function startChatCluster(system: 'cluster' | 'naive', replicas: nu
     db: test.db,
     workerMetricsUrl: `${test.cluster.workerHealthUrl}/metrics`,
     gatewayMetricsUrls: test.metricsUrls,
-    redisUrl: test.redisUrl,
+    redis: redis.endpoints,
     serverPids: gatewayPids,
     procs: () =>
       Promise.resolve(
@@ -64,11 +97,64 @@ export async function startChatCluster(system: 'cluster' | 'naive', replicas: nu
           ...gateways.map((r) => ref('gateways', r.name, supervisor.pid(r.name))),
           ref('worker', 'worker', supervisor.pid('worker')),
           ...nginxProcs(supervisor.pid('nginx')),
-          ref('redis', 'redis-server', redisPid),
+          ...redis.procs(),
           ref('mariadb', 'mariadbd (shared)', dbPid),
         ]),
       ),
-    stop: () => test.stop(),
+    stop: async () => {
+      try {
+        await test.stop();
+      } finally {
+        await redis.stop();
+      }
+    },
+  };
+}
+
+interface RedisServers {
+  endpoints: RedisEndpoint[];
+  url(role: RedisRole): string;
+  /** Every server in the `redis` group (the CPU tables' total), named by its role. */
+  procs(): ProcRef[];
+  /** Stops every server and removes their directories; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * One private redis-server per role, on consecutive spare loopback ports, each in its own
+ * directory, with the flags the project starts its Redis with (redisArgs: AOF, noeviction).
+ */
+async function startRedisServers(roles: readonly RedisRole[], dirPrefix: string): Promise<RedisServers> {
+  const dir = mkdtempSync(join(tmpdir(), dirPrefix));
+  const servers: { role: RedisRole; port: number; child: Child }[] = [];
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      await Promise.all(servers.map((server) => server.child.stop()));
+      rmSync(dir, { recursive: true, force: true });
+    })());
+  try {
+    const { redisArgs, findBinary } = await import('../../../deploy/local/services.mjs');
+    const binary = findBinary('redis-server') ?? 'redis-server';
+    const base = await freePortRange(roles.length);
+    for (const [i, role] of roles.entries()) {
+      const port = base + i;
+      const roleDir = join(dir, role);
+      mkdirSync(roleDir);
+      servers.push({ role, port, child: startChild(`redis-${role}`, binary, redisArgs(port, roleDir, false)) });
+    }
+    for (const server of servers) await eventually(`redis (${server.role}) to start`, () => fetchRedisPing(server.port), 10_000);
+  } catch (error) {
+    for (const server of servers) process.stderr.write(server.child.output());
+    await stop();
+    throw error;
+  }
+  const endpoints = servers.map((s) => ({ role: s.role, url: `redis://127.0.0.1:${s.port}` }));
+  return {
+    endpoints,
+    url: (role) => endpoints.find((e) => e.role === role)?.url ?? '',
+    procs: () => servers.map((s) => ({ group: 'redis', name: `redis-server (${s.role})`, pid: s.child.pid })),
+    stop,
   };
 }
 
@@ -86,6 +172,7 @@ export function externalTarget(url: string, databaseUrl?: string, workerOrigin?:
     db,
     workerMetricsUrl: workerOrigin ? `${workerOrigin.replace(/\/$/, '')}/metrics` : undefined,
     gatewayMetricsUrls: [],
+    redis: [],
     serverPids: () => [],
     procs: () => Promise.resolve([]),
     stop: async () => {
@@ -95,29 +182,30 @@ export function externalTarget(url: string, databaseUrl?: string, workerOrigin?:
 }
 
 /**
- * The ceiling: N ceiling-server processes behind the same nginx configuration as the cluster
- * (rendered by renderNginxConf), on a private redis-server started with the cluster's flags.
+ * The ceiling: N ceiling-server processes on a private redis-server started with the cluster's
+ * flags (its only role is pub/sub), behind the same nginx configuration as the cluster (rendered by
+ * renderNginxConf), or, for `ceiling-direct`, without a load balancer: the generator connects to
+ * the servers' own ports, round-robin.
  */
-export async function startCeiling(replicas: number): Promise<Target> {
-  const dir = mkdtempSync(join(tmpdir(), 'chat-bench-ceiling-'));
+export async function startCeiling(system: 'ceiling' | 'ceiling-direct', replicas: number): Promise<Target> {
+  const direct = system === 'ceiling-direct';
+  const dir = mkdtempSync(join(tmpdir(), `chat-bench-${system}-`));
   const children: Child[] = [];
+  let redis: RedisServers | undefined;
   const stop = async () => {
     await Promise.all(children.reverse().map((child) => child.stop()));
+    await redis?.stop();
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const { redisArgs, findBinary } = await import('../../../deploy/local/services.mjs');
-    const redisPort = await freePort();
-    const redis = startChild('redis-server', findBinary('redis-server') ?? 'redis-server', redisArgs(redisPort, dir, false));
-    children.push(redis);
-    await eventually('ceiling redis', () => fetchRedisPing(redisPort), 10_000);
+    redis = await startRedisServers(['pubsub'], `chat-bench-${system}-redis-`);
 
     const servers: { id: string; port: number; child: Child }[] = [];
     for (let i = 1; i <= replicas; i++) {
       const port = await freePort();
       const child = startChild(`ceiling-${i}`, process.execPath, [join(__dirname, 'ceiling-server.js')], {
         PORT: String(port),
-        REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+        REDIS_URL: redis.url('pubsub'),
       });
       children.push(child);
       servers.push({ id: `ceiling-${i}`, port, child });
@@ -125,27 +213,31 @@ export async function startCeiling(replicas: number): Promise<Target> {
     for (const server of servers)
       await eventually(`${server.id} to listen`, () => httpOk(`http://127.0.0.1:${server.port}/health`), 15_000);
 
-    const httpPort = await freePort();
-    const nginx = await startNginx(dir, httpPort, servers);
-    children.push(nginx);
-    const url = `http://127.0.0.1:${httpPort}`;
-    await eventually('ceiling nginx', () => httpOk(`${url}/health`), 10_000);
+    const serverUrls = servers.map((s) => `http://127.0.0.1:${s.port}`);
+    let nginx: Child | undefined;
+    let url = serverUrls[0] ?? '';
+    if (!direct) {
+      const httpPort = await freePort();
+      nginx = await startNginx(dir, httpPort, servers);
+      children.push(nginx);
+      url = `http://127.0.0.1:${httpPort}`;
+      await eventually('ceiling nginx', () => httpOk(`${url}/health`), 10_000);
+    }
+    const roleRedis = redis;
+    const nginxPid = nginx?.pid;
 
     return {
-      system: 'ceiling',
+      system,
       url,
+      socketUrls: direct ? serverUrls : undefined,
       protocol: 'bare',
       persistence: 'none',
       gatewayMetricsUrls: [],
-      redisUrl: `redis://127.0.0.1:${redisPort}`,
+      redis: roleRedis.endpoints,
       serverPids: () => servers.map((s) => s.child.pid),
       procs: () =>
         Promise.resolve(
-          compact([
-            ...servers.map((s) => ref('gateways', s.id, s.child.pid)),
-            ...nginxProcs(nginx.pid),
-            ref('redis', 'redis-server', redis.pid),
-          ]),
+          compact([...servers.map((s) => ref('gateways', s.id, s.child.pid)), ...nginxProcs(nginxPid), ...roleRedis.procs()]),
         ),
       stop,
     };
@@ -183,8 +275,15 @@ interface Child {
   output(): string;
 }
 
+/** Every child still running: SIGKILLed if the bench exits without stopping them (an uncaught error, process.exit). */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 function startChild(name: string, command: string, args: string[], env: Record<string, string> = {}): Child {
   const child: ChildProcess = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
   const lines: string[] = [];
   const keep = (chunk: Buffer) => {
     lines.push(...chunk.toString().split('\n').filter(Boolean));
@@ -192,12 +291,22 @@ function startChild(name: string, command: string, args: string[], env: Record<s
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const exited = new Promise<void>((done) =>
+    child.once('exit', () => {
+      running.delete(child);
+      done();
+    }),
+  );
+  // A binary that cannot be spawned emits `error` (and no `exit`); its start-up check reports it.
+  child.once('error', (error) => {
+    keep(Buffer.from(error.message));
+    running.delete(child);
+  });
   return {
     pid: child.pid ?? 0,
     output: () => lines.map((line) => `[${name}] ${line}\n`).join(''),
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
       await exited;

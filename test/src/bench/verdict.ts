@@ -1,5 +1,7 @@
 import type { StepResult } from './generator';
-import { bucketCount, bucketDelta, bucketQuantile, type MetricsSnapshot, shareAtMost } from './metrics';
+import { bucketCount, bucketDelta, bucketQuantile, type MetricsSnapshot, type RedisCounters, shareAtMost } from './metrics';
+import { cpuByGroup } from './process-stats';
+import type { RedisRole } from './targets';
 
 /** What a step must show to count as sustainable. */
 export const CRITERIA = {
@@ -23,16 +25,33 @@ export interface LagSummary {
   count: number;
 }
 
+/** What one Redis (one role) did per message sent in the step. */
+export interface RedisRoleFigures {
+  role: RedisRole;
+  commandsPerMessage?: number;
+  cpuMicrosPerMessage?: number;
+  /** The commands it ran most, per message sent, most first. */
+  topCommands?: [command: string, perMessage: number][];
+}
+
 export interface StepReport extends StepResult {
   pass: boolean;
   failures: string[];
   generatorBound: boolean;
   lag?: LagSummary;
   dbQueriesPerMessage?: number;
+  /** Every Redis of the system together (the sum over `redisByRole`). */
   redisCommandsPerMessage?: number;
   redisCpuMicrosPerMessage?: number;
-  /** The commands Redis ran most, per message sent, most first. */
+  /** The commands the system's Redis servers ran most, summed over them, per message sent, most first. */
   redisTopCommands?: [command: string, perMessage: number][];
+  /** Per role (pubsub, queue, state; the ceiling has only pubsub), in that order. */
+  redisByRole?: RedisRoleFigures[];
+  /**
+   * CPU of the MariaDB server over the measured window per message sent in it, µs. The server is
+   * shared: other suites' queries on the machine count too.
+   */
+  mariadbCpuMicrosPerMessage?: number;
   /** Why this step ran: the ramp, the refinement between the last pass and the first failure, or the half-max persistence check. */
   purpose: 'ramp' | 'refine' | 'half-max';
 }
@@ -50,6 +69,9 @@ export function judge(result: StepResult, before: MetricsSnapshot, after: Metric
   if (errors.length > 0) failures.push(`send errors: ${errors.map(([code, n]) => `${code} × ${n}`).join(', ')}`);
   if (!result.persisted.ok) failures.push(`${result.persisted.missingRows ?? '?'} acked messages not in MySQL in time`);
   const generatorLoad = result.cpu.generator / Math.max(result.cpu.wallSeconds, 1e-3);
+  const roles = redisRoles(before, after, result.sent);
+  const total = redisTotal(before, after, result.sent);
+  const mariadbSeconds = cpuByGroup(result.cpu).get('mariadb');
   return {
     ...result,
     purpose,
@@ -58,10 +80,47 @@ export function judge(result: StepResult, before: MetricsSnapshot, after: Metric
     generatorBound: generatorLoad >= GENERATOR_BUSY || result.sentRate < GENERATOR_SEND_SHORTFALL * result.rate,
     lag: lagSummary(before, after),
     dbQueriesPerMessage: perMessage(before.dbQueries, after.dbQueries, result.sent),
-    redisCommandsPerMessage: perMessage(before.redisCommands, after.redisCommands, result.sent),
-    redisCpuMicrosPerMessage: scaled(perMessage(before.redisCpuSeconds, after.redisCpuSeconds, result.sent), 1e6),
-    redisTopCommands: topCommands(before.redisCalls, after.redisCalls, result.sent),
+    redisCommandsPerMessage: total.commandsPerMessage,
+    redisCpuMicrosPerMessage: total.cpuMicrosPerMessage,
+    redisTopCommands: total.topCommands,
+    redisByRole: roles.length > 0 ? roles : undefined,
+    mariadbCpuMicrosPerMessage:
+      mariadbSeconds !== undefined && result.sentInWindow > 0 ? (mariadbSeconds * 1e6) / result.sentInWindow : undefined,
   };
+}
+
+function figures(before: RedisCounters | undefined, after: RedisCounters | undefined, sent: number): Omit<RedisRoleFigures, 'role'> {
+  return {
+    commandsPerMessage: perMessage(before?.commands, after?.commands, sent),
+    cpuMicrosPerMessage: scaled(perMessage(before?.cpuSeconds, after?.cpuSeconds, sent), 1e6),
+    topCommands: topCommands(before?.calls, after?.calls, sent),
+  };
+}
+
+function redisRoles(before: MetricsSnapshot, after: MetricsSnapshot, sent: number): RedisRoleFigures[] {
+  return after.redis.map(({ role, counters }) => ({
+    role,
+    ...figures(before.redis.find((r) => r.role === role)?.counters, counters, sent),
+  }));
+}
+
+/** Every Redis summed, a figure only when every server's was read both times (a partial sum would pass for a total). */
+function redisTotal(before: MetricsSnapshot, after: MetricsSnapshot, sent: number): Omit<RedisRoleFigures, 'role'> {
+  const sum = (snap: MetricsSnapshot): RedisCounters | undefined => {
+    if (snap.redis.length === 0) return undefined;
+    const all = snap.redis.map((r) => r.counters);
+    const add = (pick: (c: RedisCounters) => number | undefined) =>
+      all.every((c) => pick(c) !== undefined) ? all.reduce((total, c) => total + (pick(c) ?? 0), 0) : undefined;
+    const calls = all.every((c) => c.calls)
+      ? all.reduce((merged, c) => {
+          for (const [command, n] of c.calls ?? []) merged.set(command, (merged.get(command) ?? 0) + n);
+          return merged;
+        }, new Map<string, number>())
+      : undefined;
+    return { commands: add((c) => c.commands), cpuSeconds: add((c) => c.cpuSeconds), calls };
+  };
+  if (before.redis.length !== after.redis.length) return {};
+  return figures(sum(before), sum(after), sent);
 }
 
 const scaled = (value: number | undefined, factor: number) => (value === undefined ? undefined : value * factor);
