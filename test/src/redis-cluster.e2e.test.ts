@@ -3,9 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
 import { redisKeys } from '@chat/contracts';
-import { checkClients, checkStorage, highestSeqs } from './load/checks';
 import { ChatFleet } from './load/fleet';
-import { Load } from './load/load';
+import { underLoad } from './load/under-load';
 import { api, registerUser } from './support/clients';
 import { useCluster } from './support/fixture';
 import { type RedisCluster, startRedisCluster } from './support/redis-topology';
@@ -13,9 +12,6 @@ import { type RedisCluster, startRedisCluster } from './support/redis-topology';
 const RATE = 150;
 const FLEET = { users: 24, roomsPerUser: 2, membersPerRoom: 4 };
 const LOAD_MS = 6_000;
-const SETTLE_MS = 30_000;
-const PERSIST_MS = 30_000;
-const CONVERGE_MS = 15_000;
 
 /**
  * The cluster with every Redis role on a Redis Cluster of 3 masters and 3 replicas (private
@@ -43,33 +39,12 @@ describe('on a Redis Cluster', { timeout: 300_000 }, () => {
     fleet = t.track(await ChatFleet.create(t.url, FLEET));
   });
 
-  /** Runs the load (and `during` while it runs), then checks every acked message in MySQL once and in every member's client. */
-  async function underLoad(during: () => Promise<void>): Promise<{ acked: number; problems: string[] }> {
-    const floors = fleet.floors();
-    const load = new Load(fleet, t.db, { ratePerSecond: RATE });
-    load.start();
-    try {
-      await during();
-    } finally {
-      load.stop();
-    }
-    const problems: string[] = [];
-    if (!(await load.settle(SETTLE_MS))) problems.push(`${load.outstanding} sends never acked`);
-    const persisted = await load.persisted(PERSIST_MS);
-    await fleet.converge(await highestSeqs(t.db, fleet.rooms), CONVERGE_MS);
-    const figures = load.figures();
-    if (!persisted) problems.push(`${figures.acked - figures.persisted} acked messages not in MySQL`);
-    for (const [code, count] of Object.entries(figures.failed)) problems.push(`${count} sends finally refused with ${code}`);
-    if (figures.ackMismatches) problems.push(`${figures.ackMismatches} retries got another id/seq than the first ack`);
-    problems.push(...(await checkStorage(t.db, load, fleet.rooms)).problems, ...(await checkClients(t.db, fleet, floors)).problems);
-    load.dispose();
-    return { acked: figures.acked, problems };
-  }
+  const loaded = (during: () => Promise<void>) => underLoad(t.db, fleet, during, { ratePerSecond: RATE });
 
   it("relays, stores and numbers every room's messages, with the rooms' keys and channels spread over the masters", async () => {
-    const outcome = await underLoad(() => sleep(LOAD_MS));
+    const outcome = await loaded(() => sleep(LOAD_MS));
     assert.deepEqual(outcome.problems, []);
-    assert.ok(outcome.acked > RATE * 3, `${outcome.acked} acked`);
+    assert.ok(outcome.figures.acked > RATE * 3, `${outcome.figures.acked} acked`);
 
     const keys = redisKeys(t.prefix, { clusterState: true });
     const keysPerMaster = countBy(fleet.rooms.map((room) => redis.portForKey(keys.roomSeq(room))));
@@ -92,7 +67,7 @@ describe('on a Redis Cluster', { timeout: 300_000 }, () => {
     const keys = redisKeys(t.prefix, { clusterState: true });
     const victim = redis.portForKey(keys.roomSeq(fleet.rooms[0]));
     let failoverMs = 0;
-    const outcome = await underLoad(async () => {
+    const outcome = await loaded(async () => {
       await sleep(3_000);
       const killedAt = Date.now();
       await redis.killMaster(victim);
@@ -102,7 +77,9 @@ describe('on a Redis Cluster', { timeout: 300_000 }, () => {
       await redis.restart(victim);
       await sleep(4_000);
     });
-    console.log(`  master ${victim} killed: failover took ${(failoverMs / 1000).toFixed(1)} s; ${outcome.acked} acked`);
+    console.log(
+      `  master ${victim} killed: failover took ${(failoverMs / 1000).toFixed(1)} s; ${outcome.figures.acked} acked, ${outcome.lost} lost`,
+    );
     assert.deepEqual(outcome.problems, []);
   });
 

@@ -12,7 +12,7 @@ export type BullRole = 'producer' | 'worker';
 /**
  * BullMQ's `connection` option for a Redis URL (parseRedisUrl):
  * - standalone or Sentinel: plain ioredis options, from which BullMQ makes its own connections
- *   (a Sentinel one follows failovers: failover detector, reconnect on READONLY);
+ *   (a Sentinel one follows failovers: reconnect on READONLY; see createRedis on the failover detector);
  * - Cluster: a `Cluster` instance, since BullMQ builds a standalone connection from options. It is
  *   lazy (no socket until BullMQ uses it; a Worker only duplicates it) and the caller owns it:
  *   BullMQ leaves a client it was given open, so quit() it at shutdown. Queue names must share a
@@ -25,7 +25,7 @@ export function bullConnection(url: string, role: BullRole = 'worker'): RedisOpt
     case 'standalone':
       return { ...target.options, ...forRole };
     case 'sentinel':
-      return { ...target.options, failoverDetector: true, reconnectOnError: reconnectOnReadonly, ...forRole };
+      return { ...target.options, failoverDetector: false, reconnectOnError: reconnectOnReadonly, ...forRole };
     case 'cluster':
       return new Cluster(target.nodes, {
         ...CLUSTER_FAILOVER_OPTIONS,

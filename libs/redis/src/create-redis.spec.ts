@@ -48,7 +48,7 @@ describe('planRedisClient', () => {
     assert.equal(redisPlan(plan('redis://h', { maxRetriesPerRequest: null })).options.maxRetriesPerRequest, null, 'extra wins');
   });
 
-  it('sentinel: follows failovers (failover detector, READONLY reconnect), fails fast meanwhile', () => {
+  it('sentinel: follows failovers (READONLY reconnect, no failover detector), fails fast meanwhile', () => {
     const { kind, options } = redisPlan(plan('redis+sentinel://u:pw@s1:26379,s2:26379/mymaster/1?sentinelPassword=sp'));
     assert.equal(kind, 'sentinel');
     assert.deepEqual(options.sentinels, [
@@ -61,7 +61,7 @@ describe('planRedisClient', () => {
     assert.equal(options.username, 'u');
     assert.equal(options.password, 'pw');
     assert.equal(options.sentinelPassword, 'sp');
-    assert.equal(options.failoverDetector, true);
+    assert.equal(options.failoverDetector, false, 'see planRedisClient');
     assert.equal(options.maxRetriesPerRequest, 1);
     assert.equal(options.sentinelRetryStrategy, reconnectBackoff);
     assert.equal(options.reconnectOnError, reconnectOnReadonly);
@@ -139,7 +139,7 @@ describe('bullConnection and keyLayout', () => {
     assert.deepEqual(bullConnection('redis://h:1', 'producer'), { host: 'h', port: 1, db: 0, enableOfflineQueue: false });
     const sentinel = bullConnection('redis+sentinel://s:26379/m') as Record<string, unknown>;
     assert.equal(sentinel.name, 'm');
-    assert.equal(sentinel.failoverDetector, true);
+    assert.equal(sentinel.failoverDetector, false);
     assert.equal(sentinel.reconnectOnError, reconnectOnReadonly);
     assert.equal(sentinel.maxRetriesPerRequest, null);
   });

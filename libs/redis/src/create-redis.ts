@@ -75,8 +75,8 @@ export function splitClusterOptions(extra: RedisOptions): { cluster: ClusterOpti
  *
  * Standalone, as before: commands fail fast while Redis is away (`maxRetriesPerRequest: 1`:
  * callers turn the failure into UNAVAILABLE) and reconnects back off.
- * Sentinel: the same, plus ioredis's failover detector (it subscribes to the sentinels'
- * +switch-master and reconnects to the new master at once) and READONLY handling (reconnectOnReadonly).
+ * Sentinel: the same, plus READONLY handling (reconnectOnReadonly); each reconnect asks the
+ * sentinels for the current master. ioredis's failover detector stays off (see below).
  * Cluster: the failover retries of CLUSTER_FAILOVER_OPTIONS; a subscriber gets ioredis's sharded
  * subscribers (one SSUBSCRIBE connection per master, each channel on its slot's master), without
  * which SSUBSCRIBE lands on a random node and gets MOVED.
@@ -98,7 +98,13 @@ export function planRedisClient(
           ...target.options,
           connectionName,
           ...failFast,
-          failoverDetector: true,
+          // Not ioredis's failover detector: its disconnect can land while a reconnect is asking the
+          // sentinels for the master, and SentinelConnector.connect then rejects with "Connection is
+          // closed", which ends the connection for good (seen in the Sentinel fault suite, about one
+          // run in four). A killed master drops the connection anyway, and a demoted one answers
+          // writes with READONLY, which reconnects (reconnectOnReadonly). Revisit if ioredis makes
+          // that disconnect safe during a reconnect.
+          failoverDetector: false,
           sentinelRetryStrategy: reconnectBackoff,
           reconnectOnError: reconnectOnReadonly,
           ...extra,

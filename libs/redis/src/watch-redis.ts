@@ -30,6 +30,8 @@ export function watchRedis<T extends Redis | Cluster>(redis: T, name: string, lo
     logger.log(`redis ${name} connection restored`);
   };
   redis.on('ready', restored);
+  // After quit() or disconnect(), or when ioredis gave up: the connection is dead for good.
+  redis.on('end', () => logger.log(`redis ${name} connection closed for good`));
   if (redis.isCluster) {
     const cluster = redis as Cluster;
     // A Cluster's 'error' may be one node's (its sharded subscriber's, say) while the Cluster

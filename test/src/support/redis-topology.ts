@@ -281,7 +281,15 @@ export async function startSentinelSet(options: SentinelSetOptions = {}): Promis
       }
       const primary = await primaryPort();
       node.launch(binary, dataArgs(node, primary === port ? undefined : primary));
-      await until(`:${port} to rejoin as a replica of :${primary}`, () => settled(primary), timeoutMs, [node]).catch((error: unknown) => {
+      // Its own link, not the sentinels' view of it: that follows within their next INFO (up to
+      // 10 s), and while a failover settles they may list a replica half-reconfigured (port 0).
+      const linked = async () => {
+        if (primary === port) return (await command(port, ['PING'])) === 'PONG';
+        const info = parseInfo(await command(port, ['INFO', 'replication']));
+        need(info.master_link_status === 'up', `:${port} master_link_status:${info.master_link_status}`);
+        return true;
+      };
+      await until(`:${port} to rejoin as a replica of :${primary}`, linked, timeoutMs, [node]).catch((error: unknown) => {
         throw startupError(`restarted :${port}`, error, [node]);
       });
       roles.set(port, primary === port ? 'master' : 'replica');
