@@ -50,7 +50,7 @@ export const describeSystem: Record<SystemName, string> = {
   ceiling: 'bare Socket.IO + sharded Redis adapter (no auth, no checks, no persistence), behind nginx',
   'ceiling-direct':
     'the same bare Socket.IO servers without a load balancer: the generator spreads its sockets round-robin over their ports (WebSocket only)',
-  cluster: 'the gateway cluster, PERSISTENCE_MODE=queue (BullMQ worker, group commit)',
+  cluster: 'the gateway cluster, PERSISTENCE_MODE=queue (message stream, worker with group commit)',
   naive: 'the gateway cluster, PERSISTENCE_MODE=direct (one MySQL transaction per message before the broadcast)',
 };
 
