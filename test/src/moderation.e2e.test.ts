@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import Redis from 'ioredis';
 import type { RowDataPacket } from 'mysql2/promise';
-import { type HistoryPage, type ReadyEvent, redisKeys, type Session } from '@chat/contracts';
+import { type HistoryPage, type ReadyEvent, type Session } from '@chat/contracts';
 import { api, type ChatClient, connect, createRoom, login, nextEvent, registerUser, request } from './support/clients';
 import { useCluster } from './support/fixture';
 import { eventually } from './support/wait';
@@ -249,9 +248,9 @@ describe('moderation and presence across replicas', { timeout: 180_000 }, () => 
     const room = await createRoom(t.url, user);
     const { socket } = await open(user);
     // Revoke in Redis directly, as if the disconnect broadcast had been lost.
-    const redis = new Redis(t.redisUrl);
+    const redis = t.redis();
     const claims = JSON.parse(Buffer.from(user.access_token.split('.')[1], 'base64url').toString()) as { jti: string };
-    await redis.set(redisKeys(t.prefix).revokedToken(claims.jti), '1', 'EX', 60);
+    await redis.set(t.keys.revokedToken(claims.jti), '1', 'EX', 60);
     redis.disconnect();
     const refused = await request(socket, 'join_room', room);
     assert.equal(!refused.ok && refused.error.code, 'UNAUTHORIZED');

@@ -277,6 +277,11 @@ describe('rooms and messages', { timeout: 180_000 }, () => {
     ]);
     assert.equal(rows.length, 1);
     const reuse = await request(sockets[0], 'message', { room: await createRoom(t.url, owner), msg: 'elsewhere', clientMsgId });
-    assert.equal(!reuse.ok && reuse.error.code, 'CONFLICT');
+    if (process.env.TEST_REDIS === 'cluster') {
+      // There the record lives in the room's slot (docs/EVENTS.md): another room's is a new message.
+      assert.ok(reuse.ok && reuse.data.id !== first.data.id, JSON.stringify(reuse));
+    } else {
+      assert.equal(!reuse.ok && reuse.error.code, 'CONFLICT');
+    }
   });
 });

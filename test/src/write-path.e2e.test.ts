@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { Queue } from 'bullmq';
-import Redis from 'ioredis';
+import { type ConnectionOptions, Queue } from 'bullmq';
+import { Cluster } from 'ioredis';
 import type { RowDataPacket } from 'mysql2/promise';
-import { type HistoryPage, JobName, type JobPayloads, QueueName, redisKeys } from '@chat/contracts';
+import { type HistoryPage, JobName, type JobPayloads, QueueName } from '@chat/contracts';
+import { bullConnection, type RedisClient } from '@chat/redis';
 import { api, createRoom, registerUser, request } from './support/clients';
 import { useCluster } from './support/fixture';
 import { eventually } from './support/wait';
@@ -11,10 +12,10 @@ import { eventually } from './support/wait';
 /** The write path's guarantees that need the worker to misbehave: read-your-writes and the dead-letter queue. */
 describe('write path', { timeout: 180_000 }, () => {
   const t = useCluster({ gateways: 2 });
-  let redis: Redis;
+  let redis: RedisClient;
 
   before(() => {
-    redis = t.track(new Redis(t.redisUrl));
+    redis = t.track(t.redis());
   });
 
   const rowsOf = async (room: number) => {
@@ -31,7 +32,7 @@ describe('write path', { timeout: 180_000 }, () => {
     assert.ok(early.ok);
     await eventually('the first row', async () => (await rowsOf(room)).length === 1);
     // The worker clears what it wrote from the read cache within a second.
-    const { recentMessages } = redisKeys(t.prefix);
+    const { recentMessages } = t.keys;
     await eventually('the first message out of the read cache', async () => (await redis.zcard(recentMessages(room))) === 0);
 
     await t.cluster.supervisor.stopOne('worker', 'SIGKILL');
@@ -67,12 +68,14 @@ describe('write path', { timeout: 180_000 }, () => {
   it('a message that fails every attempt goes to the dead-letter queue, is counted, and holds nothing else back', async () => {
     const owner = await registerUser(t.url);
     const room = await createRoom(t.url, owner);
-    const { bullPrefix } = redisKeys(t.prefix);
+    const { bullPrefix } = t.keys;
+    // BullMQ takes options for one server and a client for a Redis Cluster (closed below).
+    const connection = () => bullConnection(t.redisUrl, 'producer') as ConnectionOptions;
     const messages = new Queue<JobPayloads[typeof JobName.PersistMessage]>(QueueName.Messages, {
-      connection: { url: t.redisUrl },
+      connection: connection(),
       prefix: bullPrefix,
     });
-    const deadLetters = new Queue(QueueName.DeadLetters, { connection: { url: t.redisUrl }, prefix: bullPrefix });
+    const deadLetters = new Queue(QueueName.DeadLetters, { connection: connection(), prefix: bullPrefix });
     try {
       // A message for a room that does not exist: MySQL refuses its row (foreign key) on every attempt.
       const poison = { id: '01ARZ3NDEKTSV4RRFFQ69G5FAV', roomId: 999_999, seq: 1, senderId: null, type: 'chat' as const };
@@ -93,6 +96,7 @@ describe('write path', { timeout: 180_000 }, () => {
     } finally {
       await messages.close();
       await deadLetters.close();
+      for (const queue of [messages, deadLetters]) if (queue.opts.connection instanceof Cluster) await queue.opts.connection.quit();
     }
   });
 
@@ -113,7 +117,7 @@ describe('write path', { timeout: 180_000 }, () => {
     });
 
     // The replica's membership cache still holds the room as it was at the first send (last_seq 0).
-    await redis.del(redisKeys(t.prefix).roomSeq(room));
+    await redis.del(t.keys.roomSeq(room));
     const ack = await request(socket, 'message', { room, msg: 'after the loss' });
     assert.ok(ack.ok, JSON.stringify(ack));
     assert.equal(ack.data.seq, first[2] + 1);

@@ -59,6 +59,10 @@ export function useCluster(options: TestClusterOptions | (() => TestClusterOptio
     get prefix() {
       return cluster().prefix;
     },
+    get keys() {
+      return cluster().keys;
+    },
+    redis: () => cluster().redis(),
     stopRedis: () => cluster().stopRedis(),
     startRedis: () => cluster().startRedis(),
     track(resource) {

@@ -6,7 +6,10 @@ import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
 import { createPool, type Pool } from 'mysql2/promise';
 import type { ClusterHandle } from '../../../deploy/local/cluster.mjs';
+import { type RedisKeys, redisKeys } from '@chat/contracts';
+import { createRedis, keyLayout, type RedisClient } from '@chat/redis';
 import { freePort, freePortRange } from './ports';
+import { startRedisCluster } from './redis-topology';
 import { eventually } from './wait';
 
 export const repoRoot = resolve(__dirname, '../../..');
@@ -21,6 +24,10 @@ export interface TestCluster {
   db: Pool;
   redisUrl: string;
   prefix: string;
+  /** This run's Redis keys, in the layout its topology uses (hash tags on a Redis Cluster). */
+  keys: RedisKeys;
+  /** A new client to this run's Redis, whatever its topology (the caller closes it). */
+  redis(): RedisClient;
   /** Stops this run's private Redis (to fake an outage) and starts it again on the same port, data kept (AOF). */
   stopRedis(): Promise<void>;
   startRedis(): Promise<void>;
@@ -42,7 +49,8 @@ export interface TestClusterOptions {
   mysqlUrl?: string;
   /**
    * A Redis (any REDIS_URL form: a Sentinel set, say) for every role instead of a private
-   * redis-server; the caller starts and stops it. stopRedis/startRedis are then refused.
+   * redis-server; the caller starts and stops it. stopRedis/startRedis are then refused. Without
+   * it, TEST_REDIS=cluster runs the cluster on a private Redis Cluster (3 masters, 3 replicas).
    */
   redisUrl?: string;
 }
@@ -61,7 +69,8 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
   const prefix = `test:${id}:`;
 
   const redisPort = await freePort();
-  const external = options.redisUrl;
+  const redisCluster = !options.redisUrl && process.env.TEST_REDIS === 'cluster' ? await startRedisCluster() : undefined;
+  const external = options.redisUrl ?? redisCluster?.url;
   const redisUrl = external ?? `redis://127.0.0.1:${redisPort}`;
   const redisBinary = findBinary('redis-server') ?? 'redis-server';
   let redis: ChildProcess | undefined;
@@ -119,6 +128,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     process.stderr.write(`${lines.slice(-60).join('\n')}\n`);
     await cluster.stop();
     await stopOwnRedis();
+    await redisCluster?.stop();
     await dropDatabase(databaseUrl);
     rmSync(dir, { recursive: true, force: true });
     throw error;
@@ -132,12 +142,15 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     db,
     redisUrl,
     prefix,
+    keys: redisKeys(prefix, keyLayout({ state: redisUrl, queue: redisUrl })),
+    redis: () => createRedis(redisUrl, `test-${id}`, { log: () => undefined, warn: () => undefined }),
     stopRedis,
     startRedis,
     async stop() {
       await cluster.stop();
       await db.end();
       await stopOwnRedis();
+      await redisCluster?.stop();
       await dropDatabase(databaseUrl);
       rmSync(dir, { recursive: true, force: true });
     },
