@@ -49,11 +49,13 @@ describe('on a Redis Cluster', { timeout: 300_000 }, () => {
     const keys = redisKeys(t.prefix, { clusterState: true });
     const keysPerMaster = countBy(fleet.rooms.map((room) => redis.portForKey(keys.roomSeq(room))));
     const channelsPerMaster = new Map<number, number>();
+    const probesPerMaster = new Map<number, number>();
     for (const port of redis.masterPorts()) {
       const node = new Redis({ host: '127.0.0.1', port });
       try {
         const channels = (await node.call('PUBSUB', 'SHARDCHANNELS', `${t.prefix}*`)) as string[];
         channelsPerMaster.set(port, channels.length);
+        probesPerMaster.set(port, channels.filter((channel) => channel.startsWith(`${t.prefix}health:`)).length);
       } finally {
         node.disconnect();
       }
@@ -61,6 +63,11 @@ describe('on a Redis Cluster', { timeout: 300_000 }, () => {
     console.log(`  rooms' seq keys per master: ${perPort(keysPerMaster)}; sharded channels per master: ${perPort(channelsPerMaster)}`);
     assert.equal(keysPerMaster.size, 3, 'the rooms are spread over the three masters');
     assert.equal([...channelsPerMaster.values()].filter((n) => n > 0).length, 3, 'so are their channels');
+    assert.deepEqual(
+      [...probesPerMaster.values()].map((n) => n >= 2),
+      [true, true, true],
+      "each gateway's readiness probe listens on every master",
+    );
   });
 
   it('kill -9 of a master under load: its replica takes over and no acknowledged message is lost', async () => {

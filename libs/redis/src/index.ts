@@ -16,4 +16,4 @@ export { createSubscriber } from './create-subscriber';
 export { redisOptionsFromUrl } from './redis-options';
 export { describeRedisUrl, parseRedisUrl, type RedisNode, RedisUrlError, type RedisTarget, type RedisTargetKind } from './redis-url';
 export { type LoggerLike, watchRedis } from './watch-redis';
-export { bySlot, execOnSlot, mgetAcrossSlots } from './slots';
+export { bySlot, execOnSlot, keySlot, mgetAcrossSlots } from './slots';

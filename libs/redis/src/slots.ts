@@ -2,6 +2,11 @@ import calculateSlot from 'cluster-key-slot';
 import type { ChainableCommander, Cluster } from 'ioredis';
 import type { RedisClient } from './create-redis';
 
+/** The Redis Cluster slot of `key` (of its {hash tag}, when it has one). */
+export function keySlot(key: string): number {
+  return calculateSlot(key);
+}
+
 /**
  * `items` split so that each part's keys share a Redis Cluster slot (parts in the order their
  * first item came, items in their order): one script call or pipeline per part. On one server,

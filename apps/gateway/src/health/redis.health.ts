@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import type { AppConfig } from '@chat/config';
+import type { Cluster } from 'ioredis';
 import type { RedisKeys } from '@chat/contracts';
 import { APP_CONFIG, withTimeout } from '@chat/config';
-import { describeRedisUrl, type RedisClient } from '@chat/redis';
+import { describeRedisUrl, keySlot, type RedisClient } from '@chat/redis';
 import { REDIS, REDIS_KEYS, REDIS_PUB, REDIS_QUEUE, REDIS_SUB, type RedisQueue } from '../repositories/redis.module';
 
 const PROBE_TIMEOUT_MS = 1_500;
@@ -38,11 +39,42 @@ export class RedisHealthIndicator implements OnModuleInit {
 
   onModuleInit(): void {
     this.sub.on('smessage', (channel: string, nonce: string) => {
-      if (channel === this.probeChannel) this.waiting.get(nonce)?.();
+      if (this.subscribed.has(channel)) this.waiting.get(nonce)?.();
     });
-    // ioredis re-issues it after a reconnect. One made while the connection is handshaking would be
-    // lost to ioredis's ready check, which REDIS_SUB skips (createSubscriber).
-    this.sub.ssubscribe(this.probeChannel).catch(() => undefined);
+    this.subscribe([this.probeChannel]);
+  }
+
+  /** Probe channels already subscribed to (one per master on a Redis Cluster). */
+  private readonly subscribed = new Set<string>();
+
+  private subscribe(channels: string[]): void {
+    const fresh = channels.filter((channel) => !this.subscribed.has(channel));
+    if (fresh.length === 0) return;
+    for (const channel of fresh) this.subscribed.add(channel);
+    // ioredis re-issues them after a reconnect. One made while the connection is handshaking would
+    // be lost to ioredis's ready check, which REDIS_SUB skips (createSubscriber).
+    for (const channel of fresh) this.sub.ssubscribe(channel).catch(() => this.subscribed.delete(channel));
+  }
+
+  /**
+   * The channels a probe goes through: this replica's own, and on a Redis Cluster one per master
+   * (a hash tag chosen for a slot that master serves), so a subscriber deaf on any shard shows.
+   */
+  private probeChannels(): string[] {
+    if (!this.pub.isCluster) return [this.probeChannel];
+    const cluster = this.pub as Cluster;
+    const masters = new Set(cluster.nodes('master').map((node) => `${node.options.host}:${node.options.port}`));
+    const channels: string[] = [];
+    const covered = new Set<string>();
+    for (let tag = 0; tag < 10_000 && covered.size < masters.size; tag++) {
+      const channel = `${this.probeChannel}:{${tag}}`;
+      const owner = cluster.slots[keySlot(channel)]?.[0];
+      if (owner && masters.has(owner) && !covered.has(owner)) {
+        covered.add(owner);
+        channels.push(channel);
+      }
+    }
+    return channels.length > 0 ? channels : [this.probeChannel];
   }
 
   /** The state role answers commands. */
@@ -62,19 +94,22 @@ export class RedisHealthIndicator implements OnModuleInit {
       .catch((error: Error) => indicator.down({ ...details, message: error.message }));
   }
 
-  /** The pub/sub role delivers: a nonce published on this replica's own channel comes back to its subscriber. */
+  /** The pub/sub role delivers: a nonce published on each probe channel comes back to this replica's subscriber. */
   async pubSub(key: string) {
     const indicator = this.indicators.check(key);
     const details = this.targets.pubsub;
-    const nonce = randomUUID();
-    const delivered = new Promise<void>((resolve) => this.waiting.set(nonce, resolve));
+    const channels = this.probeChannels();
+    this.subscribe(channels);
+    const nonces = channels.map(() => randomUUID());
+    const delivered = nonces.map((nonce) => new Promise<void>((resolve) => this.waiting.set(nonce, resolve)));
     try {
-      await withTimeout(Promise.all([this.pub.spublish(this.probeChannel, nonce), delivered]), PROBE_TIMEOUT_MS, 'pub/sub round trip');
+      const published = channels.map((channel, i) => this.pub.spublish(channel, nonces[i]));
+      await withTimeout(Promise.all([...published, ...delivered]), PROBE_TIMEOUT_MS, 'pub/sub round trip');
       return indicator.up(details);
     } catch (error) {
       return indicator.down({ ...details, message: (error as Error).message });
     } finally {
-      this.waiting.delete(nonce);
+      for (const nonce of nonces) this.waiting.delete(nonce);
     }
   }
 }
