@@ -35,10 +35,9 @@ describe('loadConfig', () => {
 
   it('gives every Redis role REDIS_URL unless its own variable says otherwise', () => {
     const local = 'redis://127.0.0.1:6379';
-    assert.deepEqual(loadConfig({}).redis, { url: local, prefix: 'chat:', pubsub: local, queue: local, state: local, ackReplicas: 0 });
+    assert.deepEqual(loadConfig({}).redis, { prefix: 'chat:', pubsub: local, queue: local, state: local, ackReplicas: 0 });
     const shared = 'rediss://:pw@redis.internal:6380/2';
     assert.deepEqual(loadConfig({ REDIS_URL: shared }).redis, {
-      url: shared,
       prefix: 'chat:',
       pubsub: shared,
       queue: shared,
@@ -50,10 +49,7 @@ describe('loadConfig', () => {
       REDIS_PUBSUB_URL: 'redis+cluster://p1:7000,p2:7000',
       REDIS_STATE_URL: 'redis://state:6379/1',
     }).redis;
-    assert.deepEqual(
-      [config.url, config.pubsub, config.queue, config.state],
-      [shared, 'redis+cluster://p1:7000,p2:7000', shared, 'redis://state:6379/1'],
-    );
+    assert.deepEqual([config.pubsub, config.queue, config.state], ['redis+cluster://p1:7000,p2:7000', shared, 'redis://state:6379/1']);
     assert.equal(loadConfig({ REDIS_QUEUE_URL: 'redis://queue:6379' }).redis.queue, 'redis://queue:6379');
   });
 

@@ -9,8 +9,6 @@ export interface AppConfig {
   log: { level: Env['LOG_LEVEL']; pretty: boolean };
   database: { url: string };
   redis: {
-    /** REDIS_URL. Deprecated: the apps move to the role URLs below; it will be removed. */
-    url: string;
     prefix: string;
     /** Socket.IO adapter and change channels (REDIS_PUBSUB_URL, else REDIS_URL). */
     pubsub: string;
@@ -18,7 +16,10 @@ export interface AppConfig {
     queue: string;
     /** Sequences, caches, sessions, rate limits, presence (REDIS_STATE_URL, else REDIS_URL). */
     state: string;
-    /** Replicas a queue write waits for (REDIS_ACK_REPLICAS; default 1 on Sentinel or Cluster, else 0). */
+    /**
+     * Replicas a queue write waits for, and a state write where the state role is replicated apart
+     * (REDIS_ACK_REPLICAS; default 1 on Sentinel or Cluster, else 0).
+     */
     ackReplicas: number;
   };
   /** Where every listener binds. */
@@ -117,7 +118,6 @@ function redisConfig(env: Env): AppConfig['redis'] {
   // The schema has parsed every URL already.
   const replicated = parseRedisUrl(queue).kind !== 'standalone';
   return {
-    url: env.REDIS_URL,
     prefix: env.REDIS_PREFIX,
     pubsub: env.REDIS_PUBSUB_URL ?? env.REDIS_URL,
     queue,

@@ -63,7 +63,7 @@ export const envSchema = z.object({
     .min(0)
     .optional()
     .describe(
-      "How many replicas must confirm a write to the queue's Redis (Redis WAIT) before it counts as accepted; default 1 when REDIS_QUEUE_URL (else REDIS_URL) is Sentinel or Cluster, 0 for a standalone Redis.",
+      "How many replicas must confirm a message's queue write (and its admission, on a Redis Cluster or a replicated state server of its own) before it is acked (Redis WAIT); set it to the number of replicas that can be promoted. Default 1 when REDIS_QUEUE_URL (else REDIS_URL) is Sentinel or Cluster, 0 for a standalone Redis.",
     ),
   REDIS_PREFIX: z
     .string()

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { redisOptionsFromUrl } from './redis-options';
 import { describeRedisUrl, parseRedisUrl, RedisUrlError } from './redis-url';
 
 const SECRET = 'S3cr3t-pw';
@@ -22,6 +21,13 @@ function refuses(url: string, pattern: RegExp, secrets: string[] = [SECRET]) {
   );
 }
 
+/** The one connection's options of a standalone or Sentinel URL. */
+function optionsOf(url: string) {
+  const target = parseRedisUrl(url);
+  assert.notEqual(target.kind, 'cluster');
+  return target.kind === 'cluster' ? undefined : target.options;
+}
+
 describe('parseRedisUrl: standalone', () => {
   it('reads host, port, db and percent-decoded credentials', () => {
     assert.deepEqual(parseRedisUrl('redis://127.0.0.1:6379'), { kind: 'standalone', options: { host: '127.0.0.1', port: 6379, db: 0 } });
@@ -36,12 +42,12 @@ describe('parseRedisUrl: standalone', () => {
       kind: 'standalone',
       options: { host: 'cache', port: 6379, password: 'pw', db: 0 },
     });
-    assert.deepEqual(redisOptionsFromUrl('redis://[::1]:7000/1'), { host: '::1', port: 7000, db: 1 });
-    assert.deepEqual(redisOptionsFromUrl('REDISS://h:6379'), { host: 'h', port: 6379, db: 0, tls: {} });
+    assert.deepEqual(optionsOf('redis://[::1]:7000/1'), { host: '::1', port: 7000, db: 1 });
+    assert.deepEqual(optionsOf('REDISS://h:6379'), { host: 'h', port: 6379, db: 0, tls: {} });
   });
 
   it('tolerates a raw "/", "?", "#" or "@" in a password (the last @ ends the user info)', () => {
-    assert.deepEqual(redisOptionsFromUrl('redis://u:a/b?c#d@e@h:1/2'), { host: 'h', port: 1, username: 'u', password: 'a/b?c#d@e', db: 2 });
+    assert.deepEqual(optionsOf('redis://u:a/b?c#d@e@h:1/2'), { host: 'h', port: 1, username: 'u', password: 'a/b?c#d@e', db: 2 });
   });
 
   it('refuses what it cannot read, naming the problem', () => {
@@ -87,7 +93,7 @@ describe('parseRedisUrl: sentinel', () => {
   });
 
   it('defaults the db to 0; rediss+sentinel is TLS to the sentinels and to the master', () => {
-    assert.deepEqual(redisOptionsFromUrl('rediss+sentinel://s1:26379/mymaster'), {
+    assert.deepEqual(optionsOf('rediss+sentinel://s1:26379/mymaster'), {
       sentinels: [{ host: 's1', port: 26379 }],
       name: 'mymaster',
       role: 'master',
@@ -131,10 +137,6 @@ describe('parseRedisUrl: cluster', () => {
       nodes: [{ host: 'n1', port: 7000 }],
       redisOptions: { tls: {} },
     });
-  });
-
-  it('has no options of one connection (redisOptionsFromUrl)', () => {
-    assert.throws(() => redisOptionsFromUrl('redis+cluster://n1:7000'), /seed nodes.*createRedis or bullConnection/);
   });
 
   it('refuses a db, a path, a missing port, parameters', () => {

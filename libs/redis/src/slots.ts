@@ -54,7 +54,7 @@ const REDIRECT_PAUSE_MS = 100;
  * for ioredis's Pipeline retry rule (lib/Pipeline.ts, "retriable"): it can go if ioredis follows
  * MOVED for mixed pipelines. On one server it is a plain exec.
  */
-export async function execOnSlot(client: RedisClient, build: () => ChainableCommander): Promise<PipelineResults> {
+async function execOnSlot(client: RedisClient, build: () => ChainableCommander): Promise<PipelineResults> {
   for (let attempt = 1; ; attempt++) {
     const results = ((await build().exec()) ?? []) as PipelineResults;
     const refused = results[0]?.[0];
@@ -62,4 +62,37 @@ export async function execOnSlot(client: RedisClient, build: () => ChainableComm
     await new Promise<void>((resolve) => (client as Cluster).refreshSlotsCache(() => resolve()));
     await new Promise((resolve) => setTimeout(resolve, REDIRECT_PAUSE_MS));
   }
+}
+
+/** Fewer replicas than asked for confirmed a write in time: it may not survive a failover. */
+export class ReplicasBehind extends Error {
+  override readonly name = 'ReplicasBehind';
+}
+
+/**
+ * A write that counts only once `replicas` replicas have it: the commands `add` puts in a pipeline
+ * (sharing a slot), then, with `replicas` > 0, WAIT in the same pipeline, so that it covers them on
+ * the node that ran them (a pipeline, not MULTI: WAIT is refused inside a transaction). Resolves
+ * to the first command's reply; rejects with the first command error, or ReplicasBehind when
+ * fewer replicas confirmed within `timeoutMs`.
+ */
+export async function writeConfirmed<T>(
+  client: RedisClient,
+  replicas: number,
+  timeoutMs: number,
+  add: (pipeline: ChainableCommander) => ChainableCommander,
+): Promise<T> {
+  const results = await execOnSlot(client, () => {
+    const pipeline = add(client.pipeline());
+    return replicas > 0 ? pipeline.wait(replicas, timeoutMs) : pipeline;
+  });
+  const failed = results.find(([error]) => error)?.[0];
+  if (failed) throw failed;
+  const [first] = results;
+  if (!first) throw new Error('the write got no reply');
+  if (replicas > 0) {
+    const confirmed = Number(results.at(-1)?.[1]);
+    if (confirmed < replicas) throw new ReplicasBehind(`${confirmed} of ${replicas} replicas confirmed the write within ${timeoutMs} ms`);
+  }
+  return first[1] as T;
 }

@@ -109,9 +109,7 @@ export class AuthService implements OnApplicationBootstrap {
    * too; the site role is refreshed from the user's row. Returns the user.
    */
   async assertLive(auth: AuthUser): Promise<PublicUser> {
-    const user = await this.liveUser(auth);
-    auth.role = user.role;
-    return toPublicUser(user);
+    return refreshed(auth, await this.liveUser(auth));
   }
 
   /**
@@ -125,9 +123,7 @@ export class AuthService implements OnApplicationBootstrap {
       auths.map(async (auth, i) => {
         if (revoked[i] || auth.exp * 1000 <= now) return null;
         const user = await this.requireUser(auth.id).catch(() => null);
-        if (!user) return null;
-        auth.role = user.role;
-        return toPublicUser(user);
+        return user && refreshed(auth, user);
       }),
     );
   }
@@ -174,4 +170,10 @@ function newUser(fields: Partial<UserEntity> & Pick<UserEntity, 'nickname' | 'ro
     createdAt: new Date(),
     ...fields,
   };
+}
+
+/** The token's site role as the user's row says now; the user as clients see it. */
+function refreshed(auth: AuthUser, user: UserEntity): PublicUser {
+  auth.role = user.role;
+  return toPublicUser(user);
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { MessagesRepository } from '../repositories/messages.repository';
-import { isRefusal, type Reservation, sameRoom, SequenceRepository } from '../repositories/sequence.repository';
-import { type Draft, MessageSink, persistJob, sendingTooFast } from './message-sink';
+import { type Reservation, SequenceRepository } from '../repositories/sequence.repository';
+import { type Draft, MessageSink, persistJob } from './message-sink';
 
 /**
  * The benchmark's baseline (PERSISTENCE_MODE=direct), never production: each message is numbered,
@@ -20,12 +20,15 @@ export class DirectSink extends MessageSink {
 
   async accept(draft: Draft): Promise<Reservation> {
     const [admission] = await this.sequence.reserve([draft]);
-    if (isRefusal(admission)) throw sendingTooFast(admission.retryAfterMs);
-    if (!sameRoom(admission, draft)) return admission;
-    // A retry whose row is there was stored (and broadcast) by the first attempt.
-    if (admission.retry && (admission.acked || (await this.messages.exists(admission.id)))) return { ...admission, acked: true };
-    const { id, seq, createdAt } = admission;
+    const triaged = await this.triage(admission, draft);
+    if ('reply' in triaged) return triaged.reply;
+    const { id, seq, createdAt } = triaged.store;
     await this.messages.insertNow(persistJob(draft, id, seq, createdAt));
-    return admission;
+    return triaged.store;
+  }
+
+  /** A retry whose row is there was stored (and broadcast) by the first attempt. */
+  protected delivered({ id }: Reservation): Promise<boolean> {
+    return this.messages.exists(id);
   }
 }

@@ -1,6 +1,6 @@
 import { ErrorCode, type PersistMessageJob } from '@chat/contracts';
 import { AppError } from '../common/app-error';
-import type { Reservation, SeqRequest } from '../repositories/sequence.repository';
+import { type Admission, isRefusal, type Reservation, sameRoom, type SeqRequest } from '../repositories/sequence.repository';
 
 /** A message accepted by the checks, before it has a seq. */
 export interface Draft extends SeqRequest {
@@ -20,12 +20,27 @@ export abstract class MessageSink {
   /**
    * The message's reservation (id, seq, createdAt). The message's place (its seq order among the
    * messages accepted from here) is taken when this is called, not when it resolves. Durable once
-   * this resolves, unless the
-   * reservation says otherwise (a retry of an acknowledged send, or a clientMsgId already used in
-   * another room), in which case nothing was stored. Rejects with RATE_LIMITED when the sender is
-   * over their send budget, and otherwise if nothing could be made durable.
+   * this resolves, unless the reservation says otherwise (a retry of an acknowledged send, or a
+   * clientMsgId already used in another room), in which case nothing was stored. Rejects with
+   * RATE_LIMITED when the sender is over their send budget, and otherwise if nothing could be made
+   * durable.
    */
   abstract accept(draft: Draft): Promise<Reservation>;
+
+  /** Whether a retried message was already made durable and broadcast by an earlier attempt. */
+  protected abstract delivered(reservation: Reservation): Promise<boolean>;
+
+  /**
+   * Whether an admission still has to be stored (`store`), or is answered as it is (`reply`): the
+   * first room's reservation for a clientMsgId used in another room, an acked one for a retry that
+   * was delivered. A send over its budget is refused with RATE_LIMITED (thrown).
+   */
+  protected async triage(admission: Admission, draft: Draft): Promise<{ store: Reservation } | { reply: Reservation }> {
+    if (isRefusal(admission)) throw sendingTooFast(admission.retryAfterMs);
+    if (!sameRoom(admission, draft)) return { reply: admission };
+    if (admission.retry && (admission.acked || (await this.delivered(admission)))) return { reply: { ...admission, acked: true } };
+    return { store: admission };
+  }
 }
 
 /** What the worker stores, from a draft and the id, seq and time of its reservation. */
@@ -35,7 +50,7 @@ export function persistJob(draft: Draft, id: string, seq: number, createdAt: str
 }
 
 /** What a send over its sender's budget is answered. */
-export function sendingTooFast(retryAfterMs: number): AppError {
+function sendingTooFast(retryAfterMs: number): AppError {
   const retryAfter = Math.max(1, Math.ceil(retryAfterMs / 1000));
   return new AppError(ErrorCode.RateLimited, `Sending too fast: retry in ${retryAfter} s`, retryAfter);
 }

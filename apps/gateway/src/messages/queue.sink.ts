@@ -3,8 +3,8 @@ import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { MessageStreamRepository } from '../repositories/message-stream.repository';
 import { MessagesRepository } from '../repositories/messages.repository';
 import { RecentMessageRepository } from '../repositories/recent-message.repository';
-import { type Admission, isRefusal, type Reservation, sameRoom, SequenceRepository } from '../repositories/sequence.repository';
-import { type Draft, MessageSink, persistJob, sendingTooFast } from './message-sink';
+import { type Admission, type Reservation, SequenceRepository } from '../repositories/sequence.repository';
+import { type Draft, MessageSink, persistJob } from './message-sink';
 
 /** Keeps one stream entry far below a megabyte even for long messages. */
 const MAX_PER_BATCH = 200;
@@ -84,16 +84,14 @@ export class QueueSink extends MessageSink {
     }
   }
 
-  /** Answers a refusal, a clientMsgId used in another room or a retry of a delivered message; returns what is left to store. */
+  /** Answers the sender of a message that needs no storing (MessageSink.triage); returns the reservation of one that does. */
   private async settle(waiting: Waiting, admission: Admission): Promise<Reservation | undefined> {
-    if (isRefusal(admission)) {
-      waiting.reject(sendingTooFast(admission.retryAfterMs));
-    } else if (!sameRoom(admission, waiting.draft)) {
-      waiting.resolve(admission);
-    } else if (admission.retry && (admission.acked || (await this.delivered(admission)))) {
-      waiting.resolve({ ...admission, acked: true });
-    } else {
-      return admission;
+    try {
+      const triaged = await this.triage(admission, waiting.draft);
+      if ('store' in triaged) return triaged.store;
+      waiting.resolve(triaged.reply);
+    } catch (error) {
+      waiting.reject(error);
     }
     return undefined;
   }
@@ -104,7 +102,7 @@ export class QueueSink extends MessageSink {
    * MySQL. Asked only on a retry, so it costs a send nothing. If MySQL cannot say, the retry is
    * stored and broadcast again: the worker writes an id once, and receivers drop a repeated id.
    */
-  private async delivered({ roomId, seq, id }: Reservation): Promise<boolean> {
+  protected async delivered({ roomId, seq, id }: Reservation): Promise<boolean> {
     return (await this.recent.has(roomId, seq, id)) || (await this.messages.exists(id).catch(() => false));
   }
 }

@@ -38,7 +38,7 @@ export class LivenessSweeper implements OnModuleInit, OnApplicationShutdown {
     if (this.sweeping) return;
     this.sweeping = true;
     try {
-      const sockets = [...this.realtime.localSockets()].filter((socket) => socket.data.auth);
+      const sockets = [...this.realtime.localSockets()];
       for (let i = 0; i < sockets.length; i += CHUNK) await this.check(sockets.slice(i, i + CHUNK));
     } catch (error) {
       this.logger.warn(`liveness sweep failed: ${(error as Error).message}`);

@@ -29,7 +29,7 @@ end`;
 /**
  * Admits a gateway batch in one atomic step, message by message in order (its order is the seq
  * order). Per message, each a single command in the common case:
- * - the sender's send budget (DRAW below; a send over it gets 'R' and the ms to wait, and takes
+ * - the sender's send budget (DRAW above; a send over it gets 'R' and the ms to wait, and takes
  *   no seq);
  * - the room's next seq (INCR). A message's floor is its room's last seq in MySQL. A room whose
  *   counter is missing (Redis lost it, or its first message) is numbered only from a floor read
@@ -47,7 +47,6 @@ end`;
  * message its floor, id, createdAt, room id, and whether it has a clientMsgId and a budget ('1'
  * or '0').
  */
-
 const ADMIT = `${DRAW}
 local now, interval, burst = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local out = {}

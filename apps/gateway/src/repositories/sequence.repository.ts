@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import type { RedisKeys } from '@chat/contracts';
-import { bySlot, execOnSlot, parseRedisUrl } from '@chat/redis';
-import { ReplicasBehind } from './message-stream.repository';
+import { bySlot, parseRedisUrl, writeConfirmed } from '@chat/redis';
 import { REDIS, REDIS_KEYS } from './redis.module';
 import type { ScriptedPipeline, ScriptedRedis } from './redis-scripts';
 import { RoomsRepository } from './rooms.repository';
@@ -18,7 +17,7 @@ export interface SeqRequest {
   createdAt: string;
   senderId?: number;
   clientMsgId?: string;
-  /** Draws on the sender's send budget (SEND_RATE_PER_SECOND, SEND_BURST); system notes do not. */
+  /** Draws on the sender's send budget (RATE_LIMIT_SEND_PER_SECOND, RATE_LIMIT_SEND_BURST); system notes do not. */
   budgeted?: boolean;
 }
 
@@ -139,16 +138,16 @@ export class SequenceRepository {
     return waits;
   }
 
-  private async run(requests: SeqRequest[], freshFloors: boolean): Promise<string[]> {
-    const keys = requests.flatMap((r) => {
+  private run(requests: SeqRequest[], freshFloors: boolean): Promise<string[]> {
+    const keys: string[] = [];
+    const perMessage: (string | number)[] = [];
+    for (const r of requests) {
       const seqKey = this.keys.roomSeq(r.roomId);
-      return [
-        seqKey,
-        r.senderId !== undefined && r.clientMsgId ? this.keys.clientMsg(r.senderId, r.clientMsgId, r.roomId) : seqKey,
-        r.senderId !== undefined && r.budgeted ? this.keys.sendBudget(r.senderId) : seqKey,
-        this.keys.recentMessages(r.roomId),
-      ];
-    });
+      const client = r.senderId !== undefined && r.clientMsgId ? this.keys.clientMsg(r.senderId, r.clientMsgId, r.roomId) : undefined;
+      const budget = r.senderId !== undefined && r.budgeted ? this.keys.sendBudget(r.senderId) : undefined;
+      keys.push(seqKey, client ?? seqKey, budget ?? seqKey, this.keys.recentMessages(r.roomId));
+      perMessage.push(r.floor, r.id, r.createdAt, r.roomId, client ? '1' : '0', budget ? '1' : '0');
+    }
     const args = [
       CLIENT_MSG_ID_TTL_SECONDS,
       freshFloors ? '1' : '0',
@@ -157,27 +156,11 @@ export class SequenceRepository {
       this.burst,
       RECENT_CAP,
       RECENT_TTL_SECONDS,
-      ...requests.flatMap((r) => [
-        r.floor,
-        r.id,
-        r.createdAt,
-        r.roomId,
-        r.senderId !== undefined && r.clientMsgId ? '1' : '0',
-        r.senderId !== undefined && r.budgeted ? '1' : '0',
-      ]),
+      ...perMessage,
     ];
-    if (this.ackReplicas === 0) return this.redis.chatAdmit(keys.length, ...keys, ...args);
-    // In one pipeline, so that WAIT reaches the node that ran the script (on a Cluster too).
-    const results = await execOnSlot(this.redis, () =>
-      (this.redis.pipeline() as ScriptedPipeline).chatAdmit(keys.length, ...keys, ...args).wait(this.ackReplicas, REPLICA_ACK_TIMEOUT_MS),
+    return writeConfirmed(this.redis, this.ackReplicas, REPLICA_ACK_TIMEOUT_MS, (pipeline) =>
+      (pipeline as ScriptedPipeline).chatAdmit(keys.length, ...keys, ...args),
     );
-    const [admitted, waited] = results;
-    const failed = admitted?.[0] ?? waited?.[0];
-    if (!admitted || !waited || failed) throw failed ?? new Error('the admission got no reply');
-    if (Number(waited[1]) < this.ackReplicas) {
-      throw new ReplicasBehind(`${String(waited[1])} of ${this.ackReplicas} state replicas confirmed the admission`);
-    }
-    return admitted[1] as string[];
   }
 
   async current(roomId: number, floor: number): Promise<number> {

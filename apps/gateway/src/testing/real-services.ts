@@ -65,7 +65,7 @@ export async function startRealServices(options: RealServicesOptions = {}): Prom
   const cleanups: (() => unknown)[] = [];
   const connections: RedisClient[] = [];
   const connectRedis = (name: string, subscriber = false) => {
-    const connection = (subscriber ? createSubscriber : createRedis)(config.redis.url, `medium-${id}:${name}`, logger);
+    const connection = (subscriber ? createSubscriber : createRedis)(config.redis.state, `medium-${id}:${name}`, logger);
     connections.push(connection);
     return connection;
   };
