@@ -21,6 +21,8 @@ import { Supervisor } from './supervisor.mjs';
  * @param {number} [o.httpPort]        the public origin's port
  * @param {number} [o.metricsBasePort] replica (or node:cluster worker) i serves /metrics on base + i - 1
  * @param {number} [o.workerHealthPort]
+ * @param {number} [o.nginxWorkers]   nginx worker processes (default: one per core); a proxied WebSocket
+ *                                     costs a worker two descriptors of its open-files limit
  * @param {Record<string, string>} [o.env]  environment for every app process
  * @param {(line: string) => void} [o.log]
  */
@@ -83,7 +85,7 @@ export async function startCluster(o) {
     prepareNginxRunDir(dir, o.runDir);
     const webRoot = join(o.root, 'apps/web/dist');
     warnIfUnreachable(webRoot, log);
-    const conf = localNginxConf({ httpPort, runDir: dir, webRoot, replicas });
+    const conf = localNginxConf({ httpPort, runDir: dir, webRoot, replicas, workers: o.nginxWorkers });
     writeFileSync(join(dir, 'nginx.conf'), conf);
     supervisor.start('nginx', { command: nginx, args: ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'] });
   }
@@ -135,9 +137,9 @@ export function prepareNginxRunDir(dir, ...above) {
  * nginx in front of the local replicas: on loopback only, connecting to the replicas from its own
  * source address, and with no connection cap for 127.0.0.1, from which load tests and benchmarks
  * on this machine open thousands of sockets.
- * @param {{ httpPort: number, runDir: string, webRoot?: string, replicas: { name: string, port: number }[] }} o
+ * @param {{ httpPort: number, runDir: string, webRoot?: string, replicas: { name: string, port: number }[], workers?: number }} o
  */
-export function localNginxConf({ httpPort, runDir, webRoot, replicas }) {
+export function localNginxConf({ httpPort, runDir, webRoot, replicas, workers }) {
   return renderNginxConf({
     listen: httpPort,
     listenAddress: '127.0.0.1',
@@ -146,6 +148,7 @@ export function localNginxConf({ httpPort, runDir, webRoot, replicas }) {
     replicas: replicas.map((r) => ({ id: r.name, address: `127.0.0.1:${r.port}` })),
     proxyBind: nginxSourceAddress(),
     connLimitExempt: ['127.0.0.1'],
+    workerProcesses: workers ?? 'auto',
   });
 }
 

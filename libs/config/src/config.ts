@@ -7,7 +7,8 @@ import { weakSecretReason } from './secret-policy';
 export interface AppConfig {
   env: Env['NODE_ENV'];
   log: { level: Env['LOG_LEVEL']; pretty: boolean };
-  database: { url: string };
+  /** `readUrls`: replicas for the reads that may lag (empty: every read on `url`). */
+  database: { url: string; readUrls: string[] };
   redis: {
     prefix: string;
     /** Socket.IO adapter and change channels (REDIS_PUBSUB_URL, else REDIS_URL). */
@@ -38,6 +39,8 @@ export interface AppConfig {
     /** Browser origins allowed cross-origin; empty: same origin only. */
     corsOrigins: string[] | '*';
     socket: { pingIntervalMs: number; pingTimeoutMs: number; maxPayloadBytes: number };
+    /** Per-replica admission of new sockets (connectThrottle). */
+    connect: { ratePerSecond: number; burst: number };
   };
   auth: { jwtSecret: string; jwtTtlSeconds: number; bcryptRounds: number };
   rateLimits: {
@@ -73,7 +76,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     env: env.NODE_ENV,
     log: { level: env.LOG_LEVEL, pretty: env.LOG_FORMAT === 'pretty' },
-    database: { url: env.DATABASE_URL },
+    database: {
+      url: env.DATABASE_URL,
+      readUrls: (env.DATABASE_READ_URLS ?? '')
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean),
+    },
     redis: redisConfig(env),
     host: env.HOST,
     gateway: {
@@ -91,6 +100,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
         pingTimeoutMs: env.SOCKET_PING_TIMEOUT_MS,
         maxPayloadBytes: env.SOCKET_MAX_PAYLOAD_BYTES,
       },
+      connect: { ratePerSecond: env.CONNECT_RATE_PER_SECOND, burst: Math.max(1, env.CONNECT_BURST) },
     },
     auth: { jwtSecret: env.JWT_SECRET, jwtTtlSeconds: env.JWT_TTL_SECONDS, bcryptRounds: env.BCRYPT_ROUNDS },
     rateLimits: {

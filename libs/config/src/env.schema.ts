@@ -17,6 +17,14 @@ const redisUrl = z.string().superRefine((value, ctx) => {
     ctx.addIssue({ code: 'custom', message: error instanceof RedisUrlError ? error.reason : 'not a Redis URL' });
   }
 });
+/** Comma-separated MySQL URLs; an issue names the position of a bad one, never its text (it may hold a password). */
+const mysqlUrlList = z.string().superRefine((value, ctx) => {
+  value.split(',').forEach((part, i) => {
+    if (part.trim() !== '' && !z.url({ protocol: /^mysql$/ }).safeParse(part.trim()).success) {
+      ctx.addIssue({ code: 'custom', message: `entry ${i + 1} is not a mysql:// URL` });
+    }
+  });
+});
 const REDIS_URL_FORMS =
   '`redis://[user:pass@]host:port[/db]` (or `rediss://`, TLS), `redis+sentinel://[user:pass@]host1:port1,host2:port2/<master>[/<db>][?sentinelUsername=…&sentinelPassword=…]` (or `rediss+sentinel://`) or `redis+cluster://[user:pass@]host1:port1,host2:port2` (or `rediss+cluster://`)';
 
@@ -41,6 +49,11 @@ export const envSchema = z.object({
     .url({ protocol: /^mysql$/ })
     .default('mysql://root@127.0.0.1:3306/chat')
     .describe('MySQL 8 / MariaDB 10.11 connection URL, database included.'),
+  DATABASE_READ_URLS: mysqlUrlList
+    .optional()
+    .describe(
+      'Comma-separated MySQL replica URLs (same form as DATABASE_URL) for the reads that may lag: the user directory, room and member lists, older history pages (checked complete, else read from the primary). Everything else stays on DATABASE_URL.',
+    ),
   REDIS_URL: redisUrl
     .default('redis://127.0.0.1:6379')
     .describe(
@@ -123,6 +136,12 @@ export const envSchema = z.object({
   MAX_SOCKETS_PER_USER: positiveInt
     .default(20)
     .describe('Open sockets per user across the cluster; one more fails with `too_many_connections`.'),
+  CONNECT_RATE_PER_SECOND: positiveInt
+    .default(200)
+    .describe(
+      'New socket connections one gateway replica admits per second (a token bucket, before authentication); past it a connection gets `connect_error` `server_busy` with `retryAfterMs`. Bounds what a reconnect storm costs the surviving replicas.',
+    ),
+  CONNECT_BURST: positiveInt.default(200).describe('Connections a replica admits at once before CONNECT_RATE_PER_SECOND applies.'),
   SOCKET_PING_INTERVAL_MS: positiveInt.default(25_000).describe('Engine.IO ping interval.'),
   SOCKET_PING_TIMEOUT_MS: positiveInt.default(20_000).describe('Engine.IO ping timeout.'),
   SOCKET_MAX_PAYLOAD_BYTES: positiveInt

@@ -4,5 +4,6 @@ export * from './events';
 export * from './messages';
 export * from './moderation';
 export * from './queues';
+export * from './reconnect';
 export * from './redis-keys';
 export * from './rooms';

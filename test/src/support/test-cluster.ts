@@ -53,6 +53,13 @@ export interface TestClusterOptions {
    * it, TEST_REDIS=cluster runs the cluster on a private Redis Cluster (3 masters, 3 replicas).
    */
   redisUrl?: string;
+  /**
+   * MySQL servers replicating from `mysqlUrl` (`mysql://user@host:port`, no database): the apps get
+   * them, with this run's database appended, as DATABASE_READ_URLS.
+   */
+  mysqlReadUrls?: string[];
+  /** nginx worker processes (default: one per core). Each holds at most ~half its open-files limit of proxied WebSockets. */
+  nginxWorkers?: number;
 }
 
 /**
@@ -65,7 +72,9 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
   const { prepareDatabase, dropDatabase, redisArgs, findBinary } = await import('../../../deploy/local/services.mjs');
   const id = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
   const dir = mkdtempSync(join(tmpdir(), `chat-test-${id}-`));
-  const databaseUrl = `${options.mysqlUrl ?? sharedMysql}/chat_test_${id}`;
+  const database = `chat_test_${id}`;
+  const databaseUrl = `${options.mysqlUrl ?? sharedMysql}/${database}`;
+  const readUrls = options.mysqlReadUrls?.map((url) => `${url}/${database}`);
   const prefix = `test:${id}:`;
 
   const redisPort = await freePort();
@@ -108,8 +117,10 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     httpPort: await freePort(),
     metricsBasePort: basePort + gateways,
     workerHealthPort: await freePort(),
+    nginxWorkers: options.nginxWorkers,
     env: {
       DATABASE_URL: databaseUrl,
+      ...(readUrls ? { DATABASE_READ_URLS: readUrls.join(',') } : {}),
       REDIS_URL: redisUrl,
       REDIS_PREFIX: prefix,
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
@@ -168,6 +179,8 @@ const functionalLimits: Record<string, string> = {
   RATE_LIMIT_ROOM_ACTIONS_PER_MINUTE: '100000',
   RATE_LIMIT_EVENTS_PER_SECOND: '100000',
   MAX_SOCKETS_PER_USER: '1000',
+  CONNECT_RATE_PER_SECOND: '100000',
+  CONNECT_BURST: '100000',
 };
 
 /** Whether a redis-server answers PING on this local port (false while it is starting or down). */

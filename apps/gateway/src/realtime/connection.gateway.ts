@@ -1,12 +1,17 @@
 import { Inject, Logger } from '@nestjs/common';
 import { type OnGatewayConnection, type OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
+import { Gauge } from 'prom-client';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { AuthService } from '../auth';
 import { PresenceRepository } from '../repositories/presence.repository';
 import { type ChatServer, type ChatSocket, RealtimeRepository } from '../repositories/realtime.repository';
 import { socketRoom } from '../repositories/socket-rooms';
+import { connectThrottle } from './connect-throttle';
 import { socketAdmission } from './socket-admission';
 import { socketAuth } from './socket-auth';
+
+// What an autoscaler on connections reads (deploy/k8s: the HPA's custom metric).
+const connected = new Gauge({ name: 'chat_sockets_connected', help: 'Socket.IO connections open on this replica' });
 
 /** Longest timer Node accepts (about 24.8 days); a later expiry is cut there. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -29,6 +34,8 @@ export class ConnectionGateway implements OnGatewayInit<ChatServer>, OnGatewayCo
 
   afterInit(server: ChatServer): void {
     this.realtime.attach(server);
+    const { ratePerSecond, burst } = this.config.gateway.connect;
+    server.use(connectThrottle(ratePerSecond, burst));
     server.use(socketAuth(this.auth));
     server.use(socketAdmission(this.presence, this.logger));
   }
@@ -37,7 +44,11 @@ export class ConnectionGateway implements OnGatewayInit<ChatServer>, OnGatewayCo
     const { user, auth } = socket.data;
     // Expired, it would otherwise keep receiving its rooms.
     const expiry = setTimeout(() => socket.disconnect(true), Math.min(Math.max(0, auth.exp * 1000 - Date.now()), MAX_TIMER_MS));
-    socket.once('disconnect', () => clearTimeout(expiry));
+    connected.inc();
+    socket.once('disconnect', () => {
+      clearTimeout(expiry);
+      connected.dec();
+    });
     await socket.join(socketRoom.user(user.id));
     socket.emit('ready', { user, replica: this.config.gateway.replicaId });
   }

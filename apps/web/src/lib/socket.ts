@@ -1,4 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
+import { SOCKET_RECONNECTION } from '@chat/contracts';
 import type { Ack, AckOf, ClientEventName, ClientToServerEvents, ErrorCode, PayloadOf, ServerToClientEvents } from '@chat/contracts';
 
 export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -13,9 +14,13 @@ export class SocketError extends Error {
   }
 }
 
-/** The page's own origin, where nginx routes /socket.io/ to the gateways. */
+/**
+ * The page's own origin, where nginx routes /socket.io/ to the gateways. A lost connection is
+ * retried with jittered exponential backoff (1 s doubling to 30 s), so the clients of a replica
+ * that died do not all come back in the same second.
+ */
 export function openSocket(token: string): ChatSocket {
-  return io({ auth: { token } });
+  return io({ auth: { token }, ...SOCKET_RECONNECTION });
 }
 
 /**

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { ConnectRefusal, reconnectDelayMs, type ServerBusyData } from '@chat/contracts';
 import { type ChatSocket, openSocket } from '../lib/socket';
 
 export interface Connection {
@@ -24,18 +25,30 @@ export function useChatSocket(token: string, onUnauthorized: () => void, stillSi
 
   useEffect(() => {
     const s = openSocket(token);
-    s.on('ready', ({ replica }) => setConnection((c) => ({ status: 'online', replica, generation: c.generation + 1 })));
+    // A replica refusing new connections (`server_busy`, after another replica died) is not retried
+    // by Socket.IO itself: retry after its retryAfterMs plus a growing, random delay.
+    let busyRetries = 0;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    s.on('ready', ({ replica }) => {
+      busyRetries = 0;
+      setConnection((c) => ({ status: 'online', replica, generation: c.generation + 1 }));
+    });
     s.on('disconnect', (reason) => {
       setConnection((c) => ({ ...c, status: 'offline' }));
       if (reason !== 'io server disconnect') return;
       void callbacks.current.stillSignedIn().then((yes) => yes && s.connect());
     });
     s.on('connect_error', (error) => {
-      if (error.message === 'unauthorized') callbacks.current.onUnauthorized();
-      else setConnection((c) => ({ ...c, status: 'offline' }));
+      if (error.message === ConnectRefusal.Unauthorized) return callbacks.current.onUnauthorized();
+      setConnection((c) => ({ ...c, status: 'offline' }));
+      if (error.message === ConnectRefusal.ServerBusy) {
+        const { retryAfterMs } = (error as Error & { data?: ServerBusyData }).data ?? { retryAfterMs: 1_000 };
+        retry = setTimeout(() => s.connect(), reconnectDelayMs(busyRetries++, { retryAfterMs }));
+      }
     });
     setSocket(s);
     return () => {
+      clearTimeout(retry);
       s.close();
       setSocket(null);
     };
