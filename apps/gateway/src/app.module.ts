@@ -34,7 +34,7 @@ export class AppModule {
           },
         }),
         TypeOrmModule.forRoot({
-          ...dataSourceOptions(config.database.url),
+          ...dataSourceOptions(config.database.url, { readUrls: config.database.readUrls }),
           logger: new QueryMetricsLogger(),
           maxQueryExecutionTime: 1_000,
         }),

@@ -24,7 +24,7 @@ describe('AuthService (MariaDB, Redis)', () => {
   before(async () => {
     services = await startRealServices({ env: { RATE_LIMIT_REGISTER_PER_MINUTE: '2' } });
     socketServer = await startRealtimeServer(services);
-    users = new UsersRepository(services.db.getRepository(UserEntity));
+    users = new UsersRepository(services.db.getRepository(UserEntity), services.reads);
     sessions = new SessionRepository(services.redis, services.keys);
     auth = new AuthService(
       users,

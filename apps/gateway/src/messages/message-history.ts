@@ -28,13 +28,25 @@ export class MessageHistory {
     const lower = Math.max(floor, query.after ?? 0);
     const upper = query.before ?? Number.MAX_SAFE_INTEGER;
     const [rows, pending] = await Promise.all([
-      this.messages.page(roomId, { floor, before: query.before, after: query.after, limit: limit + 1 }),
+      this.stored(roomId, { floor, before: query.before, after: query.after, limit: limit + 1 }),
       this.recent.range(roomId, lower, upper, order, limit + 1),
     ]);
     const page = mergePages(rows, pending, order, limit + 1);
     const messages = page.slice(0, limit);
     const last = messages.at(-1);
     return { messages, nextCursor: page.length > limit && last ? last.seq : null };
+  }
+
+  /**
+   * MySQL's rows of a page. Scrolling back (`before` alone) may be served by a replica when it
+   * proves it has the whole page; the head of a room and `after` pages (sync, catch-up) are
+   * what was just written, so they are read from the primary.
+   */
+  private async stored(roomId: number, page: Parameters<MessagesRepository['page']>[1]): Promise<ChatMessage[]> {
+    const { before } = page;
+    const settled =
+      before !== undefined && page.after === undefined ? await this.messages.settledPage(roomId, { ...page, before }) : undefined;
+    return settled ?? this.messages.page(roomId, page);
   }
 
   /** The messages after `afterSeq`, oldest first: what a client calls after a gap or a reconnect. */

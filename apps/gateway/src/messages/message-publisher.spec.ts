@@ -38,11 +38,11 @@ describe('MessagePublisher (MariaDB, Redis, Socket.IO)', () => {
   before(async () => {
     services = await startRealServices({ env: { RATE_LIMIT_SEND_PER_SECOND: '2', RATE_LIMIT_SEND_BURST: '3' } });
     socketServer = await startRealtimeServer(services);
-    rooms = new RoomsRepository(services.db);
+    rooms = new RoomsRepository(services.db, services.reads);
     access = new RoomAccess(rooms, new MembershipCache(rooms, services.pub, services.sub, services.keys));
     sequence = new SequenceRepository(services.redis, services.keys, rooms, services.config);
     recent = new RecentMessageRepository(services.redis, services.keys);
-    messages = new MessagesRepository(services.db);
+    messages = new MessagesRepository(services.db, services.reads);
     events = new DomainEvents();
     newPublisher = (sink) => new MessagePublisher(access, sink, socketServer.realtime, recent, events);
     publisher = newPublisher(queueSink());

@@ -12,8 +12,8 @@ describe('MembersRepository (MariaDB)', () => {
 
   before(async () => {
     services = await startRealServices();
-    members = new MembersRepository(services.db);
-    rooms = new RoomsRepository(services.db);
+    members = new MembersRepository(services.db, services.reads);
+    rooms = new RoomsRepository(services.db, services.reads);
   });
   after(() => services?.close());
 

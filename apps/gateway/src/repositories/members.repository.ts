@@ -4,6 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { RoomRole, SiteRole } from '@chat/contracts';
 import { RoomMemberEntity } from '@chat/database';
 import { isDuplicateKey } from './sql';
+import { ReplicaReads } from './replica-reads';
 import { newMember } from './rooms.repository';
 
 export interface MemberRow {
@@ -25,32 +26,19 @@ export interface BanRow {
 /** Memberships and room bans. */
 @Injectable()
 export class MembersRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly reads: ReplicaReads,
+  ) {}
 
-  /** Owner first, then admins, members and guests, each by seniority. */
+  /** The member list, from a replica: owner first, then admins, members and guests, each by seniority. */
   list(roomId: number): Promise<MemberRow[]> {
-    return this.select(roomId);
+    return this.reads.run((db) => select(db, roomId));
   }
 
+  /** From the primary: what a check before a change reads. */
   async find(roomId: number, userId: number): Promise<MemberRow | null> {
-    return (await this.select(roomId, userId))[0] ?? null;
-  }
-
-  private async select(roomId: number, userId?: number): Promise<MemberRow[]> {
-    const rows = await this.db.query<Record<string, unknown>[]>(
-      `SELECT m.user_id, u.nickname, m.role, m.muted_until, m.joined_at
-         FROM room_members m JOIN users u ON u.id = m.user_id
-        WHERE m.room_id = ? ${userId === undefined ? '' : 'AND m.user_id = ?'}
-        ORDER BY FIELD(m.role, 'owner', 'admin', 'member', 'guest'), m.joined_at, m.user_id`,
-      userId === undefined ? [roomId] : [roomId, userId],
-    );
-    return rows.map((r) => ({
-      userId: Number(r.user_id),
-      nickname: String(r.nickname),
-      role: r.role as RoomRole,
-      mutedUntil: r.muted_until as Date | null,
-      joinedAt: r.joined_at as Date,
-    }));
+    return (await select(this.db.manager, roomId, userId))[0] ?? null;
   }
 
   /** The new membership, or null if the user is already a member (a concurrent join won). */
@@ -207,4 +195,21 @@ async function handOverOwnership(tx: EntityManager, roomId: number): Promise<voi
   const heir = heirs[0] ? Number(heirs[0].user_id) : null;
   if (heir !== null) await tx.query(`UPDATE room_members SET role = 'owner' WHERE room_id = ? AND user_id = ?`, [roomId, heir]);
   await tx.query('UPDATE rooms SET owner_id = ? WHERE id = ?', [heir, roomId]);
+}
+
+async function select(db: EntityManager, roomId: number, userId?: number): Promise<MemberRow[]> {
+  const rows = await db.query<Record<string, unknown>[]>(
+    `SELECT m.user_id, u.nickname, m.role, m.muted_until, m.joined_at
+         FROM room_members m JOIN users u ON u.id = m.user_id
+        WHERE m.room_id = ? ${userId === undefined ? '' : 'AND m.user_id = ?'}
+        ORDER BY FIELD(m.role, 'owner', 'admin', 'member', 'guest'), m.joined_at, m.user_id`,
+    userId === undefined ? [roomId] : [roomId, userId],
+  );
+  return rows.map((r) => ({
+    userId: Number(r.user_id),
+    nickname: String(r.nickname),
+    role: r.role as RoomRole,
+    mutedUntil: r.muted_until as Date | null,
+    joinedAt: r.joined_at as Date,
+  }));
 }

@@ -8,6 +8,7 @@ import { insertRoom, insertUsers } from '../testing/rows';
 import { eventually } from '../testing/wait';
 import { MembershipCache } from './membership.cache';
 import { RoomsRepository } from './rooms.repository';
+import { ReplicaReads } from './replica-reads';
 
 describe('MembershipCache (MariaDB, Redis pub/sub)', () => {
   let services: RealServices;
@@ -18,7 +19,7 @@ describe('MembershipCache (MariaDB, Redis pub/sub)', () => {
 
   before(async () => {
     services = await startRealServices();
-    rooms = new RoomsRepository(services.db);
+    rooms = new RoomsRepository(services.db, services.reads);
     here = new MembershipCache(rooms, services.pub, services.sub, services.keys);
     there = new MembershipCache(rooms, services.pub, services.connectRedis('sub-there'), services.keys);
     here.onModuleInit();
@@ -70,7 +71,12 @@ describe('MembershipCache (MariaDB, Redis pub/sub)', () => {
     // A pool that has been closed fails every query, as one whose server is away does.
     const closed = await new DataSource(dataSourceOptions(services.config.database.url, { poolSize: 1 })).initialize();
     await closed.destroy();
-    const cache = new MembershipCache(new RoomsRepository(closed), services.pub, services.sub, services.keys);
+    const cache = new MembershipCache(
+      new RoomsRepository(closed, new ReplicaReads(closed, services.config)),
+      services.pub,
+      services.sub,
+      services.keys,
+    );
     await assert.rejects(cache.get(roomId, owner.id), { code: ErrorCode.Unavailable });
   });
 });

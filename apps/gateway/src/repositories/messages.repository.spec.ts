@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { DataSource } from 'typeorm';
 import type { PersistMessageJob } from '@chat/contracts';
+import { dataSourceOptions } from '@chat/database';
 import { type RealServices, startRealServices } from '../testing/real-services';
 import { insertMessages, insertRoom, insertUser } from '../testing/rows';
 import { MessagesRepository } from './messages.repository';
+import { ReplicaReads } from './replica-reads';
 
 describe('MessagesRepository (MariaDB)', () => {
   let services: RealServices;
@@ -13,7 +16,7 @@ describe('MessagesRepository (MariaDB)', () => {
 
   before(async () => {
     services = await startRealServices();
-    messages = new MessagesRepository(services.db);
+    messages = new MessagesRepository(services.db, services.reads);
     sender = await insertUser(services.db);
   });
   after(() => services?.close());
@@ -100,5 +103,69 @@ describe('MessagesRepository (MariaDB)', () => {
     assert.deepEqual(await preview(roomId), { id: first.id, content: first.content, seq: 3 });
     await messages.softDelete({ id: first.id, roomId, seq: 1, senderId: sender.id });
     assert.deepEqual(await preview(roomId), { id: null, content: null, seq: 3 }, 'nothing left to show; the seq never moves back');
+  });
+});
+
+/**
+ * The completeness rule of a replica's page. The "replica" here is this spec's own database
+ * reached through the replicated connection (a replica that never lags): what is tested is
+ * which pages the rule accepts. The lag itself is the read-replicas end-to-end suite's.
+ */
+describe('MessagesRepository.settledPage (MariaDB)', () => {
+  let services: RealServices;
+  let replicated: DataSource;
+  let messages: MessagesRepository;
+  let sender: { id: number; nickname: string };
+
+  before(async () => {
+    services = await startRealServices();
+    const { url } = services.config.database;
+    replicated = await new DataSource({ ...dataSourceOptions(url, { poolSize: 2, readUrls: [url] }), logging: false }).initialize();
+    const config = { ...services.config, database: { url, readUrls: [url] } };
+    messages = new MessagesRepository(replicated, new ReplicaReads(replicated, config));
+    sender = await insertUser(services.db);
+  });
+  after(async () => {
+    await replicated?.destroy();
+    await services?.close();
+  });
+
+  const roomWith = async (seqs: number[]) => {
+    const roomId = await insertRoom(services.db, { owner: sender });
+    await insertMessages(
+      services.db,
+      roomId,
+      seqs.map((seq) => ({ seq, senderId: sender.id })),
+    );
+    return roomId;
+  };
+  const seqs = (page: { seq: number }[] | undefined) => page?.map((m) => m.seq);
+  const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+  it('accepts a full page whose span is dense, deleted messages included', async () => {
+    const roomId = await roomWith(range(1, 30));
+    await services.db.query('UPDATE messages SET deleted_at = UTC_TIMESTAMP(3) WHERE room_id = ? AND seq = 15', [roomId]);
+    assert.deepEqual(
+      seqs(await messages.settledPage(roomId, { floor: 0, before: 20, limit: 10 })),
+      [19, 18, 17, 16, 14, 13, 12, 11, 10, 9],
+    );
+  });
+
+  it('accepts a short page that reaches the floor', async () => {
+    const roomId = await roomWith(range(1, 30));
+    assert.deepEqual(seqs(await messages.settledPage(roomId, { floor: 4, before: 8, limit: 10 })), [7, 6, 5]);
+    assert.deepEqual(seqs(await messages.settledPage(roomId, { floor: 4, before: 5, limit: 10 })), []);
+  });
+
+  it('refuses a page with a seq missing inside it, or between it and the floor', async () => {
+    const roomId = await roomWith([...range(1, 11), ...range(13, 30)]);
+    assert.equal(await messages.settledPage(roomId, { floor: 0, before: 20, limit: 10 }), undefined, 'seq 12 is not there');
+    assert.deepEqual(seqs(await messages.settledPage(roomId, { floor: 0, before: 11, limit: 20 })), range(1, 10).reverse());
+    assert.equal(await messages.settledPage(roomId, { floor: 0, before: 31, limit: 50 }), undefined, 'short page across the gap');
+  });
+
+  it('refuses a page whose newest rows are not there yet', async () => {
+    const roomId = await roomWith(range(1, 20));
+    assert.equal(await messages.settledPage(roomId, { floor: 0, before: 26, limit: 10 }), undefined);
   });
 });

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { writeMessages } from '@chat/database';
 import type { ChatMessage, MessageType, PersistMessageJob, SiteRole } from '@chat/contracts';
+import { ReplicaReads, UNSETTLED } from './replica-reads';
 
 interface PageQuery {
   /** The member sees only messages after this seq (their invitation). */
@@ -14,24 +15,37 @@ interface PageQuery {
 
 @Injectable()
 export class MessagesRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly reads: ReplicaReads,
+  ) {}
 
-  /** Keyset pagination on (room_id, seq): newest first, or oldest first after `after`. */
-  async page(roomId: number, query: PageQuery): Promise<ChatMessage[]> {
-    const ascending = query.after !== undefined;
-    const lower = Math.max(query.floor, query.after ?? 0);
-    const upper = query.before ?? Number.MAX_SAFE_INTEGER;
-    const rows = await this.db.query<Record<string, unknown>[]>(
-      `SELECT m.id, m.seq, m.room_id, m.content, m.type, m.client_msg_id, m.created_at,
-              u.id AS sender_id, u.nickname AS sender_nickname, u.role AS sender_role
-         FROM messages m
-         LEFT JOIN users u ON u.id = m.sender_id
-        WHERE m.room_id = ? AND m.seq > ? AND m.seq < ? AND m.deleted_at IS NULL
-        ORDER BY m.seq ${ascending ? 'ASC' : 'DESC'}
-        LIMIT ?`,
-      [roomId, lower, upper, query.limit],
-    );
-    return rows.map(toChatMessage);
+  /** Keyset pagination on (room_id, seq), on the primary: newest first, or oldest first after `after`. */
+  page(roomId: number, query: PageQuery): Promise<ChatMessage[]> {
+    return selectPage(this.db.manager, roomId, query);
+  }
+
+  /**
+   * An older page (newest first, below `before`) from a replica, or undefined when the replica
+   * cannot show it holds every row of it. A replica lags by an unknown amount, but a room's seqs
+   * are dense (every seq is one stored message, deleted or not): the page is complete when the
+   * replica's rows from the page's oldest seq up to `before` number exactly that many. A page
+   * near the head, or across a seq that was never stored, is read from the primary instead.
+   */
+  async settledPage(roomId: number, query: PageQuery & { before: number }): Promise<ChatMessage[] | undefined> {
+    const answer = await this.reads.tryReplica(async (replica) => {
+      const rows = await selectPage(replica, roomId, query);
+      // A short page reached the member's floor: the whole span above it must be there.
+      const from = rows.length === query.limit ? (rows.at(-1)?.seq ?? query.before) : query.floor + 1;
+      if (from >= query.before) return rows;
+      const [span] = await replica.query<{ n: number }[]>('SELECT COUNT(*) AS n FROM messages WHERE room_id = ? AND seq >= ? AND seq < ?', [
+        roomId,
+        from,
+        query.before,
+      ]);
+      return Number(span?.n) === query.before - from ? rows : UNSETTLED;
+    });
+    return answer?.value;
   }
 
   /**
@@ -110,4 +124,21 @@ function toChatMessage(row: Record<string, unknown>): ChatMessage {
     createdAt: (row.created_at as Date).toISOString(),
     ...(clientMsgId ? { clientMsgId } : {}),
   };
+}
+
+async function selectPage(db: EntityManager, roomId: number, query: PageQuery): Promise<ChatMessage[]> {
+  const ascending = query.after !== undefined;
+  const lower = Math.max(query.floor, query.after ?? 0);
+  const upper = query.before ?? Number.MAX_SAFE_INTEGER;
+  const rows = await db.query<Record<string, unknown>[]>(
+    `SELECT m.id, m.seq, m.room_id, m.content, m.type, m.client_msg_id, m.created_at,
+            u.id AS sender_id, u.nickname AS sender_nickname, u.role AS sender_role
+       FROM messages m
+       LEFT JOIN users u ON u.id = m.sender_id
+      WHERE m.room_id = ? AND m.seq > ? AND m.seq < ? AND m.deleted_at IS NULL
+      ORDER BY m.seq ${ascending ? 'ASC' : 'DESC'}
+      LIMIT ?`,
+    [roomId, lower, upper, query.limit],
+  );
+  return rows.map(toChatMessage);
 }

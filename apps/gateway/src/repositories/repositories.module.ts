@@ -11,6 +11,7 @@ import { RateLimitRepository } from './rate-limit.repository';
 import { RealtimeRepository } from './realtime.repository';
 import { RecentMessageRepository } from './recent-message.repository';
 import { RedisModule } from './redis.module';
+import { ReplicaReads } from './replica-reads';
 import { RoomsRepository } from './rooms.repository';
 import { SequenceRepository } from './sequence.repository';
 import { SessionRepository } from './session.repository';
@@ -27,6 +28,7 @@ const repositories = [
   RateLimitRepository,
   RealtimeRepository,
   RecentMessageRepository,
+  ReplicaReads,
   RoomsRepository,
   SequenceRepository,
   SessionRepository,

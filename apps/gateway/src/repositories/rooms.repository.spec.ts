@@ -10,7 +10,7 @@ describe('RoomsRepository (MariaDB)', () => {
 
   before(async () => {
     services = await startRealServices();
-    rooms = new RoomsRepository(services.db);
+    rooms = new RoomsRepository(services.db, services.reads);
   });
   after(() => services?.close());
 

@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import type { RoomRole } from '@chat/contracts';
 import { RoomEntity, RoomMemberEntity } from '@chat/database';
 import { MAX_ID } from '../common/ids';
+import { ReplicaReads } from './replica-reads';
 import { escapeLike } from './sql';
 
 export interface MembershipRow {
@@ -18,7 +19,10 @@ export type MyRoomRow = RoomEntity & { role: RoomRole; unreadCount: number; last
 /** SQL for rooms; the rules about who may do what live in the services. */
 @Injectable()
 export class RoomsRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly reads: ReplicaReads,
+  ) {}
 
   /** The live room, the user's membership and whether they are banned from it, in one query. */
   async findMembership(roomId: number, userId: number): Promise<MembershipRow | null> {
@@ -75,15 +79,17 @@ export class RoomsRepository {
     });
   }
 
-  /** Public rooms, newest first, keyset-paginated on id; `q` matches anywhere in the name. */
+  /** Public rooms, from a replica: newest first, keyset-paginated on id; `q` matches anywhere in the name. */
   async directory(query: { q?: string; before?: number; limit: number }): Promise<DirectoryRow[]> {
-    const rows = await this.db.query<Record<string, unknown>[]>(
-      `SELECT ${ROOM_COLUMNS}, (SELECT COUNT(*) FROM room_members c WHERE c.room_id = r.id) AS member_count
+    const rows = await this.reads.run((db) =>
+      db.query<Record<string, unknown>[]>(
+        `SELECT ${ROOM_COLUMNS}, (SELECT COUNT(*) FROM room_members c WHERE c.room_id = r.id) AS member_count
          FROM rooms r
         WHERE r.is_private = 0 AND r.deleted_at IS NULL AND r.id < ? ${query.q ? 'AND r.name LIKE ?' : ''}
         ORDER BY r.id DESC
         LIMIT ?`,
-      [query.before ?? MAX_ID + 1, ...(query.q ? [`%${escapeLike(query.q)}%`] : []), query.limit],
+        [query.before ?? MAX_ID + 1, ...(query.q ? [`%${escapeLike(query.q)}%`] : []), query.limit],
+      ),
     );
     return rows.map((row) => ({ ...toRoomEntity(row), memberCount: Number(row.member_count) }));
   }

@@ -29,7 +29,7 @@ describe('SequenceRepository (Redis, MariaDB)', () => {
 
   before(async () => {
     services = await startRealServices({ env });
-    sequence = new SequenceRepository(services.redis, services.keys, new RoomsRepository(services.db), services.config);
+    sequence = new SequenceRepository(services.redis, services.keys, new RoomsRepository(services.db, services.reads), services.config);
     owner = await insertUser(services.db);
   });
   after(() => services?.close());

@@ -14,7 +14,7 @@ describe('UserCache (MariaDB, Redis pub/sub)', () => {
 
   before(async () => {
     services = await startRealServices();
-    const users = new UsersRepository(services.db.getRepository(UserEntity));
+    const users = new UsersRepository(services.db.getRepository(UserEntity), services.reads);
     here = new UserCache(users, services.pub, services.sub, services.keys);
     there = new UserCache(users, services.pub, services.connectRedis('sub-there'), services.keys);
     here.onModuleInit();

@@ -26,7 +26,7 @@ describe('UsersRepository (MariaDB)', () => {
 
   before(async () => {
     services = await startRealServices();
-    users = new UsersRepository(services.db.getRepository(UserEntity));
+    users = new UsersRepository(services.db.getRepository(UserEntity), services.reads);
   });
   after(() => services?.close());
 

@@ -2,11 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type FindOptionsWhere, In, LessThan, Like, type Repository } from 'typeorm';
 import { UserEntity } from '@chat/database';
+import { ReplicaReads } from './replica-reads';
 import { escapeLike, isDuplicateKey } from './sql';
 
 @Injectable()
 export class UsersRepository {
-  constructor(@InjectRepository(UserEntity) private readonly users: Repository<UserEntity>) {}
+  constructor(
+    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    private readonly reads: ReplicaReads,
+  ) {}
 
   findById(id: number): Promise<UserEntity | null> {
     return this.users.findOneBy({ id });
@@ -40,7 +44,7 @@ export class UsersRepository {
     await this.users.update({ id }, fields);
   }
 
-  /** Newest first, keyset-paginated on id; `q` matches the start of a nickname or email. */
+  /** The directory, from a replica: newest first, keyset-paginated on id; `q` matches the start of a nickname or email. */
   search(query: { q?: string; before?: number; limit: number }): Promise<UserEntity[]> {
     const idBelow = query.before === undefined ? {} : { id: LessThan(query.before) };
     const where: FindOptionsWhere<UserEntity>[] = query.q
@@ -49,6 +53,6 @@ export class UsersRepository {
           { ...idBelow, email: Like(`${escapeLike(query.q.toLowerCase())}%`) },
         ]
       : [idBelow];
-    return this.users.find({ where, order: { id: 'DESC' }, take: query.limit });
+    return this.reads.run((db) => db.getRepository(UserEntity).find({ where, order: { id: 'DESC' }, take: query.limit }));
   }
 }

@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { type AppConfig, envSchema, loadConfig } from '@chat/config';
 import { type RedisKeys, redisKeys } from '@chat/contracts';
 import { dataSourceOptions } from '@chat/database';
+import { ReplicaReads } from '../repositories/replica-reads';
 import { createRedis, createSubscriber, type RedisClient } from '@chat/redis';
 import { type ScriptedRedis, withScripts } from '../repositories/redis-scripts';
 
@@ -22,6 +23,8 @@ const REPO_ROOT = resolve(__dirname, '../../../..');
 export interface RealServices {
   config: AppConfig;
   db: DataSource;
+  /** The reads that may lag, as the repositories take them (on this spec's one server: the primary). */
+  reads: ReplicaReads;
   /** The command connection, with the gateway's Lua scripts (REDIS). */
   redis: ScriptedRedis;
   /** A publisher and a subscriber (REDIS_PUB, REDIS_SUB), for the caches' change channels. */
@@ -87,6 +90,7 @@ export async function startRealServices(options: RealServicesOptions = {}): Prom
     return {
       config,
       db,
+      reads: new ReplicaReads(db, config),
       redis,
       pub: connectRedis('pub'),
       // As the gateway's REDIS_SUB: a subscriber connection (libs/redis createSubscriber).

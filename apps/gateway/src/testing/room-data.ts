@@ -12,14 +12,14 @@ import type { RealServices } from './real-services';
  * services, with a domain-event bus that records the system notes the services ask for.
  */
 export function roomData(services: RealServices) {
-  const rooms = new RoomsRepository(services.db);
+  const rooms = new RoomsRepository(services.db, services.reads);
   const notes: DomainEventMap['room.membership-changed'][] = [];
   const events = new DomainEvents();
   events.on('room.membership-changed', (event) => void notes.push(event));
   return {
     rooms,
-    members: new MembersRepository(services.db),
-    users: new UsersRepository(services.db.getRepository(UserEntity)),
+    members: new MembersRepository(services.db, services.reads),
+    users: new UsersRepository(services.db.getRepository(UserEntity), services.reads),
     access: new RoomAccess(rooms, new MembershipCache(rooms, services.pub, services.sub, services.keys)),
     events,
     /** The notes asked for in one room, oldest first. */
