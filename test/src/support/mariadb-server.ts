@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -19,19 +19,40 @@ export interface MariaDbServer {
   cleanup(): Promise<void>;
 }
 
+export interface MariaDbOptions {
+  /**
+   * More mariadbd flags, after the ones every server gets, so one given here wins: what makes a
+   * server a replication primary or replica (server-id, log-bin, read-only) is the caller's business.
+   */
+  args?: string[];
+}
+
 /**
  * A private mariadbd on a free port with its own data directory, for tests that take MySQL away:
  * stopping it never disturbs the machine's shared server or the other suites' databases.
+ *
+ * No server outlives the test process. On Linux each one is started through `setpriv --pdeathsig`,
+ * so the kernel SIGKILLs it when the test process dies, even SIGKILLed; an `exit` hook covers the
+ * rest and removes the data directories a suite never cleaned up (a SIGKILLed test process leaves
+ * those behind in the temp directory, about 125 MB each).
  */
-export async function startMariaDb(): Promise<MariaDbServer> {
+export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaDbServer> {
   const { findBinary } = await import('../../../deploy/local/services.mjs');
   const server = findBinary('mariadbd') ?? findBinary('mysqld');
   const installer = findBinary('mariadb-install-db') ?? findBinary('mysql_install_db');
   if (!server || !installer) throw new Error('mariadbd and mariadb-install-db are needed (apt-get install mariadb-server)');
+  const setpriv = findBinary('setpriv');
 
   const dir = mkdtempSync(join(tmpdir(), 'chat-mariadb-'));
+  watchExit();
+  leftovers.add(dir);
   const datadir = join(dir, 'data');
   const errorLog = join(dir, 'error.log');
+  // mariadbd deletes the `#sql*` files it finds in its tmpdir when it starts, taken for leftovers of
+  // its own last run: with a shared /tmp, a server starting next to an install-db wiped the latter's
+  // temporary tables (`Unknown table 'mysql.tmp_proxies_priv'`), and could wipe the machine's server's.
+  const scratch = join(dir, 'tmp');
+  mkdirSync(scratch);
   // mariadbd refuses to run as root unless told to; as anyone else the flag is refused.
   const asRoot = process.getuid?.() === 0 ? ['--user=root'] : [];
   await promisify(execFile)(installer, [
@@ -39,9 +60,10 @@ export async function startMariaDb(): Promise<MariaDbServer> {
     `--datadir=${datadir}`,
     '--auth-root-authentication-method=normal',
     '--skip-test-db',
+    `--tmpdir=${scratch}`,
     ...asRoot,
   ]).catch((error: Error) => {
-    rmSync(dir, { recursive: true, force: true });
+    remove(dir);
     throw new Error(`mariadb-install-db failed: ${error.message}`);
   });
 
@@ -54,6 +76,7 @@ export async function startMariaDb(): Promise<MariaDbServer> {
     `--socket=${join(dir, 'mysqld.sock')}`,
     `--pid-file=${join(dir, 'mysqld.pid')}`,
     `--log-error=${errorLog}`,
+    `--tmpdir=${scratch}`,
     '--bind-address=127.0.0.1',
     '--skip-name-resolve',
     '--default-time-zone=+00:00',
@@ -62,6 +85,7 @@ export async function startMariaDb(): Promise<MariaDbServer> {
     '--innodb-flush-log-at-trx-commit=2',
     '--max-connections=300',
     ...asRoot,
+    ...(options.args ?? []),
   ];
 
   let child: ChildProcess | undefined;
@@ -76,8 +100,14 @@ export async function startMariaDb(): Promise<MariaDbServer> {
 
   const start = async () => {
     if (running()) return;
-    const spawned = spawn(server, args, { stdio: 'ignore' });
+    // setpriv execs mariadbd in place: the pid, and so kill(), are mariadbd's own. The death signal
+    // follows the thread that spawned it, which is the main thread of the test process.
+    const spawned = setpriv
+      ? spawn(setpriv, ['--pdeathsig', 'SIGKILL', '--', server, ...args], { stdio: 'ignore' })
+      : spawn(server, args, { stdio: 'ignore' });
     child = spawned;
+    live.add(spawned);
+    spawned.once('exit', () => live.delete(spawned));
     // A server that dies at start (port taken, bad datadir) fails at once, with its own words.
     const died = new Promise<never>((_, reject) =>
       spawned.once('exit', (code, signal) => reject(new Error(`mariadbd exited (${signal ?? code}):\n${errorTail()}`))),
@@ -101,7 +131,7 @@ export async function startMariaDb(): Promise<MariaDbServer> {
     await start();
   } catch (error) {
     await stop();
-    rmSync(dir, { recursive: true, force: true });
+    remove(dir);
     throw error;
   }
   return {
@@ -111,9 +141,27 @@ export async function startMariaDb(): Promise<MariaDbServer> {
     start,
     async cleanup() {
       await stop();
-      rmSync(dir, { recursive: true, force: true });
+      remove(dir);
     },
   };
+}
+
+const live = new Set<ChildProcess>();
+const leftovers = new Set<string>();
+let watching = false;
+
+function watchExit(): void {
+  if (watching) return;
+  watching = true;
+  process.on('exit', () => {
+    for (const child of live) child.kill('SIGKILL');
+    for (const dir of leftovers) rmSync(dir, { recursive: true, force: true });
+  });
+}
+
+function remove(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  leftovers.delete(dir);
 }
 
 async function answers(url: string): Promise<boolean> {
