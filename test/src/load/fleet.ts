@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { io } from 'socket.io-client';
-import type { ReadyEvent, Session } from '@chat/contracts';
+import { io, type ManagerOptions, type SocketOptions } from 'socket.io-client';
+import { ConnectRefusal, type ReadyEvent, reconnectDelayMs, type ServerBusyData, type Session } from '@chat/contracts';
 import { type ChatClient, createRoom, registerUser, request } from '../support/clients';
 import { eventually } from '../support/wait';
 import { HeldRoom } from './held-room';
@@ -25,11 +25,24 @@ export interface Counters extends ClientCounters {
   outOfOrder: number;
 }
 
+/** Socket.IO client options a load client may add or override; `localAddress` is handed to the WebSocket (Node only). */
+export type LoadSocketOptions = Partial<ManagerOptions & SocketOptions> & { localAddress?: string };
+
+export interface LoadClientOptions {
+  /**
+   * Over the defaults (WebSocket only, quick reconnection): a source address of its own, or the
+   * documented reconnection recipe (SOCKET_RECONNECTION) for suites that measure a reconnect storm.
+   */
+  socket?: LoadSocketOptions;
+  /** How long open() waits for the first `ready` (default 10 s); longer where replicas admit connections at a bounded rate. */
+  readyTimeoutMs?: number;
+}
+
 /**
  * One user's socket, behaving like a careful client: reconnects by itself (also after the server
- * closed it on purpose), and on every `ready` after the first re-joins
- * its rooms and syncs from the highest contiguous seq it holds; a gap it notices is synced after
- * a grace period, again until it closes.
+ * closed it on purpose, and after a `server_busy` refusal, with the contract's backoff), and on
+ * every `ready` after the first re-joins its rooms and syncs from the highest contiguous seq it
+ * holds; a gap it notices is synced after a grace period, again until it closes.
  */
 export class LoadClient {
   readonly socket: ChatClient;
@@ -37,17 +50,24 @@ export class LoadClient {
   readonly resumedAt: number[] = [];
   readonly views = new Map<number, HeldRoom>();
   readonly counters: ClientCounters = { disconnects: 0, resumes: 0, syncs: 0, gapSyncs: 0, syncFailures: 0, joinFailures: 0 };
+  /** Every `connect_error` by its message (`server_busy`, `timeout`, `websocket error`, …), for suites that count refusals. */
+  readonly connectErrors: Record<string, number> = {};
   /** Between `ready` and `disconnect`: sends may go out. */
   connected = false;
   private generation = 0;
   private closed = false;
   private firstReady?: (ready: ReadyEvent) => void;
+  /** `server_busy` refusals since the last `ready`: the backoff's attempt number. */
+  private busyRefusals = 0;
+  private readonly readyTimeoutMs: number;
 
   constructor(
     url: string,
     readonly session: Session,
     readonly rooms: number[],
+    options: LoadClientOptions = {},
   ) {
+    this.readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
     this.socket = io(url, {
       auth: { token: session.access_token },
       transports: ['websocket'],
@@ -55,11 +75,11 @@ export class LoadClient {
       autoConnect: false,
       reconnectionDelay: 300,
       reconnectionDelayMax: 2_000,
+      ...options.socket,
     });
     this.socket.on('ready', (ready) => this.onReady(ready));
     this.socket.on('disconnect', (reason) => this.onDisconnect(reason));
-    // A refusal by the server's middleware (Redis away, say) is not retried by Socket.IO itself.
-    this.socket.on('connect_error', () => !this.socket.active && this.later(1_000, () => this.socket.connect()));
+    this.socket.on('connect_error', (error) => this.onConnectError(error));
     this.socket.on('message', (message) => this.views.get(message.roomId)?.add(message, true));
   }
 
@@ -76,7 +96,10 @@ export class LoadClient {
     let timer: NodeJS.Timeout | undefined;
     const ready = new Promise<ReadyEvent>((resolve, reject) => {
       this.firstReady = resolve;
-      timer = setTimeout(() => reject(new Error(`user ${this.userId}: no ready within 10 s`)), 10_000);
+      timer = setTimeout(
+        () => reject(new Error(`user ${this.userId}: no ready within ${this.readyTimeoutMs / 1000} s`)),
+        this.readyTimeoutMs,
+      );
     });
     this.socket.connect();
     await ready.finally(() => clearTimeout(timer));
@@ -101,6 +124,7 @@ export class LoadClient {
   private onReady(ready: ReadyEvent): void {
     this.readies.push({ at: Date.now(), replica: ready.replica });
     this.connected = true;
+    this.busyRefusals = 0;
     const generation = ++this.generation;
     if (this.firstReady) {
       this.firstReady(ready);
@@ -117,6 +141,22 @@ export class LoadClient {
     this.counters.disconnects++;
     // Nobody is logged out or banned in these suites: a server-side close means the replica is going away.
     if (reason === 'io server disconnect') this.later(200 + Math.random() * 300, () => this.socket.connect());
+  }
+
+  /**
+   * A lost transport (`socket.active`) is retried by Socket.IO's own reconnection. A refusal by
+   * the server's middleware is not: `server_busy` (a replica admitting connections at its bounded
+   * rate) comes back after its retryAfterMs plus full jitter, growing with each refusal, as the
+   * contract's recipe says; any other (Redis away behind `unauthorized`, say) after a second.
+   */
+  private onConnectError(error: Error & { data?: Partial<ServerBusyData> }): void {
+    this.connectErrors[error.message] = (this.connectErrors[error.message] ?? 0) + 1;
+    if (this.socket.active) return;
+    const delay =
+      error.message === ConnectRefusal.ServerBusy
+        ? reconnectDelayMs(this.busyRefusals++, { retryAfterMs: error.data?.retryAfterMs ?? 1_000 })
+        : 1_000;
+    this.later(delay, () => this.socket.connect());
   }
 
   /** join_room first, then sync: a message sent in between comes live or in the sync, perhaps both. */
@@ -192,6 +232,14 @@ export class ChatFleet {
     readonly rooms: number[],
   ) {
     this.repairTimer = setInterval(() => this.clients.forEach((client) => client.repairGaps()), 250);
+  }
+
+  /**
+   * A fleet of clients that already exist (opened or not), for harnesses that make their users
+   * and rooms another way (a large population, or a share of one in a generator process).
+   */
+  static of(clients: LoadClient[], rooms: number[]): ChatFleet {
+    return new ChatFleet(clients, rooms);
   }
 
   static async create(url: string, options: FleetOptions): Promise<ChatFleet> {
