@@ -137,11 +137,11 @@ export const envSchema = z.object({
     .default(20)
     .describe('Open sockets per user across the cluster; one more fails with `too_many_connections`.'),
   CONNECT_RATE_PER_SECOND: positiveInt
-    .default(200)
+    .default(100)
     .describe(
       'New socket connections one gateway replica admits per second (a token bucket, before authentication); past it a connection gets `connect_error` `server_busy` with `retryAfterMs`. Bounds what a reconnect storm costs the surviving replicas.',
     ),
-  CONNECT_BURST: positiveInt.default(200).describe('Connections a replica admits at once before CONNECT_RATE_PER_SECOND applies.'),
+  CONNECT_BURST: positiveInt.default(100).describe('Connections a replica admits at once before CONNECT_RATE_PER_SECOND applies.'),
   SOCKET_PING_INTERVAL_MS: positiveInt.default(25_000).describe('Engine.IO ping interval.'),
   SOCKET_PING_TIMEOUT_MS: positiveInt.default(20_000).describe('Engine.IO ping timeout.'),
   SOCKET_MAX_PAYLOAD_BYTES: positiveInt
