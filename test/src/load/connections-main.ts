@@ -209,16 +209,7 @@ interface Figures {
   problems: string[];
 }
 
-interface PhaseFigures {
-  tag: string;
-  senders: number;
-  seconds: number;
-  sent: number;
-  acked: number;
-  failed: number;
-  unsettled: number;
-  retried: number;
-  errorAcks: Record<string, number>;
+interface PhaseFigures extends Omit<MixFigures, 'interrupted'> {
   /** Member deliveries an acked message did not get live (in the mix phase every member was connected throughout). */
   lostDeliveries: number;
   /** A member that got one message live twice. */
