@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ConnectRefusal } from '@chat/contracts';
 import { diffCounts, populate, sourceAddresses } from './load/connections';
 import { Crowd, figureTable, listCounts, millis, roomsAcrossReplicas, seconds, settleAndCheck } from './load/crowd';
-import { summarize } from './load/latency';
+import { percentiles } from './bench/generator';
 import { backAfter, survivorsClass } from './load/storm';
 import type { LoadClient } from './load/fleet';
 import { useCluster } from './support/fixture';
@@ -93,8 +93,8 @@ describe('reconnect storms', { timeout: 240_000 }, () => {
       const errors = diffCounts(crowd.connectErrors(), errorsBefore);
       const outcome = await settleAndCheck(t.db, crowd, mix);
       const back = backAfter(affected, killAt);
-      const ready = summarize(back.readyMs);
-      const resumed = summarize(back.resumedMs);
+      const ready = percentiles(back.readyMs);
+      const resumed = percentiles(back.resumedMs);
       const survivorsLatency = crowd.tally.latency(mix.tag, 'survivors').summary(killAt, allBackAt);
       const baseline = crowd.tally.latency(mix.tag, 'all').summary(-Infinity, killAt);
       const busy = errors[ConnectRefusal.ServerBusy] ?? 0;
@@ -175,7 +175,7 @@ describe('reconnect storms', { timeout: 240_000 }, () => {
             ['drained in', seconds(exitedAt - termAt)],
             ['ready again', seconds(readyAt - termAt)],
             ['all back in', allBack ? seconds(allBack - termAt) : 'never'],
-            ['ready p99', seconds(summarize(back.readyMs).p99)],
+            ['ready p99', seconds(percentiles(back.readyMs).p99)],
             ['server_busy', busy],
             ['other errors', listCounts(diffCounts(errors, { [ConnectRefusal.ServerBusy]: busy })) || 0],
             ['landed on', listCounts(back.landedOn)],

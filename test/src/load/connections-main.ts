@@ -9,12 +9,13 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { RowDataPacket } from 'mysql2/promise';
 import { ConnectRefusal } from '@chat/contracts';
+import { percentiles } from '../bench/generator';
 import { averageRss, childrenOf, CpuMeter, type CpuUsage, mariadbPid, nginxProcs, type ProcRef } from '../bench/process-stats';
 import { startTestCluster, type TestCluster } from '../support/test-cluster';
 import { addCounts, diffCounts, populate, roomOf, socketsGauge, sourceAddresses, SOCKETS_PER_ADDRESS } from './connections';
 import { listCounts, millis, seconds } from './crowd';
 import { GeneratorProcess, type GeneratorStatus, type ViewCheck } from './generator-process';
-import { LatencyRecorder, type LatencySummary, summarize } from './latency';
+import { LatencyRecorder, type LatencySummary } from './latency';
 import { checkStored, type MixFigures, type MixSend, mergeBack, mixTag, waitStored } from './storm';
 
 /** One process's socket share at most: its open-files limit is 20,000, and one event loop tires well before. */
@@ -239,7 +240,7 @@ interface StormFigures extends PhaseFigures {
   /** The surviving gateways' worst event-loop delay in the storm (prom-client's histogram, per sample). */
   gatewayLoopDelayMaxMs: Record<string, number>;
   stored: { missing: number; duplicates: number; mismatched: number };
-  views: { behind: number; lacking: number; foreign: number; conflicts: number };
+  views: Omit<ViewCheck, 'problems' | 'counters'>;
   spreadAfter: Record<string, number>;
   /** Cores per process group from the kill until everyone was back. */
   cores: Record<string, number>;
@@ -550,8 +551,8 @@ async function storm(
   const errors = addCounts(...results.map((r) => r.connectErrors));
   const busy = errors[ConnectRefusal.ServerBusy] ?? 0;
   const after = await statusOf(generators);
-  const survivorsLatency = mix.survivors ?? summarize([]);
-  const observedSurvivorsLatency = mix.observedSurvivors ?? summarize([]);
+  const survivorsLatency = mix.survivors ?? percentiles([]);
+  const observedSurvivorsLatency = mix.observedSurvivors ?? percentiles([]);
   const gatewayLoopDelayMaxMs: Record<string, number> = {};
   for (const sample of timeline)
     for (const [name, r] of Object.entries(sample.replicas))
@@ -572,15 +573,15 @@ async function storm(
     affected,
     back: back.back,
     allBackSeconds: allBackAt ? (allBackAt - killAt) / 1000 : undefined,
-    readySeconds: inSeconds(summarize(back.readyMs)),
-    resumedSeconds: inSeconds(summarize(back.resumedMs)),
+    readySeconds: inSeconds(percentiles(back.readyMs)),
+    resumedSeconds: inSeconds(percentiles(back.resumedMs)),
     serverBusy: busy,
     otherConnectErrors,
     landedOn: back.landedOn,
     observedSurvivorsLatency,
     survivorsLatency,
     gatewayLoopDelayMaxMs,
-    stormLatency: mix.window ?? summarize([]),
+    stormLatency: mix.window ?? percentiles([]),
     survivorsTargetHolds: observedSurvivorsLatency.p99 < LATENCY_TARGET_MS,
     stored: { missing: stored.missing, duplicates: stored.duplicates, mismatched: stored.mismatched },
     views: { behind: views.behind, lacking: views.lacking, foreign: views.foreign, conflicts: views.conflicts },

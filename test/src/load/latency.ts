@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { type Percentiles, percentiles } from '../bench/generator';
 
 /**
  * Wall-clock milliseconds with sub-millisecond resolution, comparable between processes on one
@@ -9,13 +10,7 @@ export function wallClockMs(): number {
   return performance.timeOrigin + performance.now();
 }
 
-export interface LatencySummary {
-  count: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-}
+export type LatencySummary = Percentiles;
 
 /** What a recorder sends over IPC: its samples as plain arrays. */
 export interface LatencyDump {
@@ -64,15 +59,8 @@ export class LatencyRecorder {
   summary(from = -Infinity, to = Infinity): LatencySummary {
     const picked: number[] = [];
     for (let i = 0; i < this.size; i++) if (this.sentAt[i] >= from && this.sentAt[i] < to) picked.push(this.latency[i]);
-    return summarize(picked);
+    return percentiles(picked);
   }
-}
-
-export function summarize(samples: ArrayLike<number>): LatencySummary {
-  if (samples.length === 0) return { count: 0, p50: NaN, p95: NaN, p99: NaN, max: NaN };
-  const sorted = Float64Array.from(samples).sort();
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
-  return { count: sorted.length, p50: at(0.5), p95: at(0.95), p99: at(0.99), max: sorted[sorted.length - 1] ?? NaN };
 }
 
 function grow(array: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
