@@ -5,7 +5,8 @@
 // (apps and test alike) and the write-path, rooms and moderation suites on a Redis Cluster, and runs the unit, integration and end-to-end suites with node's test runner.
 // Every suite that starts the cluster uses its own database, Redis and key prefix, and removes them.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -70,6 +71,45 @@ const runTests = (command, args) =>
     child.on('exit', (code, signal) => done(code ?? (signal ? 1 : 0)));
   });
 
+const reports = mkdtempSync(join(tmpdir(), 'chat-test-reports-'));
+
+/**
+ * A run before the full one, printed as usual and also kept as TAP, so that its failures can be
+ * repeated after the full run's output, where a log's tail shows them.
+ * @param {string} name
+ * @param {string} command
+ * @param {string[]} suites
+ * @returns {Promise<{ failed: boolean, failures: () => string }>}
+ */
+async function preRun(name, command, suites) {
+  const tap = join(reports, `${name}.tap`);
+  const reporters = [
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=tap',
+    `--test-reporter-destination=${tap}`,
+  ];
+  const failed = (await runTests(command, ['--test', ...reporters, ...suites])) !== 0;
+  return { failed, failures: () => (existsSync(tap) ? failingBlocks(readFileSync(tap, 'utf8')) : '(no report written)') };
+}
+
+/**
+ * The `not ok` lines of a TAP report with their YAML diagnostics, at most 200 lines.
+ * @param {string} tap
+ */
+function failingBlocks(tap) {
+  const lines = tap.split('\n');
+  /** @type {string[]} */
+  const picked = [];
+  for (let i = 0; i < lines.length && picked.length < 200; i++) {
+    if (!/^\s*not ok /.test(lines[i])) continue;
+    picked.push(lines[i]);
+    if (!/^\s*---$/.test(lines[i + 1] ?? '')) continue;
+    for (i++; i < lines.length && !/^\s*\.\.\.$/.test(lines[i]); i++) picked.push(lines[i]);
+  }
+  return picked.join('\n');
+}
+
 async function main() {
   const { aptInstall, ensureTestServices, findBinary, installDependencies } = await import('./services.mjs');
   installDependencies(root, log);
@@ -95,24 +135,25 @@ async function main() {
 
   // Before the full run, so that its summary stays the last lines; a failure here still lets it run.
   const node = node24();
-  let node24Failed = false;
+  let node24Run = { failed: false, failures: () => '' };
   if (node) {
     log(`${NODE_24_SUITES.join(', ')} under Node ${execFileSync(node, ['--version']).toString().trim()}`);
-    node24Failed = (await runTests(node, ['--test', ...NODE_24_SUITES])) !== 0;
+    node24Run = await preRun('node-24', node, NODE_24_SUITES);
   } else {
     log(`no Node 24 package for ${process.platform}-${process.arch}: the Node 24 suites are skipped`);
   }
 
   log(`${REDIS_CLUSTER_SUITES.join(', ')} on a Redis Cluster`);
   process.env.TEST_REDIS = 'cluster';
-  const clusterFailed = (await runTests(process.execPath, ['--test', ...REDIS_CLUSTER_SUITES])) !== 0;
+  const cluster = await preRun('redis-cluster', process.execPath, REDIS_CLUSTER_SUITES);
   delete process.env.TEST_REDIS;
 
   log(`${unit.length} unit files, ${suites.length} integration/end-to-end files`);
   const code = await runTests(process.execPath, ['--test', ...unit, ...suites]);
-  if (node24Failed) log(`failed under Node 24: ${NODE_24_SUITES.join(', ')} (see above)`);
-  if (clusterFailed) log(`failed on a Redis Cluster: ${REDIS_CLUSTER_SUITES.join(', ')} (see above)`);
-  process.exit(code !== 0 ? code : node24Failed || clusterFailed ? 1 : 0);
+  if (node24Run.failed) log(`failed under Node 24 (${NODE_24_SUITES.join(', ')}):\n${node24Run.failures()}`);
+  if (cluster.failed) log(`failed on a Redis Cluster (${REDIS_CLUSTER_SUITES.join(', ')}):\n${cluster.failures()}`);
+  rmSync(reports, { recursive: true, force: true });
+  process.exit(code !== 0 ? code : node24Run.failed || cluster.failed ? 1 : 0);
 }
 
 main().catch((error) => {
