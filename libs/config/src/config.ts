@@ -54,8 +54,32 @@ export interface AppConfig {
   };
   maxSocketsPerUser: number;
   worker: { healthPort: number; concurrency: number; lingerMs: number; guestRetentionHours: number };
+  storage: StorageConfig;
+  attachments: {
+    maxBytes: number;
+    /** Bytes per user, over their attachments that are not deleted. */
+    quotaBytes: number;
+    uploadsPerMinute: number;
+    urlTtlSeconds: number;
+    orphanHours: number;
+  };
+  search: { backend: 'mysql' | 'none' };
   shutdownGraceMs: number;
 }
+
+export type StorageConfig =
+  | { driver: 'local'; dir: string }
+  | {
+      driver: 's3';
+      bucket: string;
+      region: string;
+      endpoint?: string;
+      forcePathStyle: boolean;
+      /** Unset: the AWS SDK's default credential chain. */
+      credentials?: { accessKeyId: string; secretAccessKey: string };
+      /** Links to attachments are presigned by the store instead of served by the gateways. */
+      presignedUrls: boolean;
+    };
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -119,7 +143,35 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       lingerMs: env.WORKER_LINGER_MS,
       guestRetentionHours: env.GUEST_RETENTION_HOURS,
     },
+    storage: storageConfig(env),
+    attachments: {
+      maxBytes: env.ATTACHMENT_MAX_BYTES,
+      quotaBytes: env.ATTACHMENT_QUOTA_BYTES,
+      uploadsPerMinute: env.ATTACHMENT_UPLOADS_PER_MINUTE,
+      urlTtlSeconds: env.ATTACHMENT_URL_TTL_SECONDS,
+      orphanHours: env.ATTACHMENT_ORPHAN_HOURS,
+    },
+    search: { backend: env.SEARCH_BACKEND },
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+  };
+}
+
+function storageConfig(env: Env): StorageConfig {
+  if (env.STORAGE_DRIVER === 'local') return { driver: 'local', dir: env.STORAGE_DIR };
+  if (!env.S3_BUCKET) throw new ConfigError('Invalid environment:\n  S3_BUCKET: required with STORAGE_DRIVER=s3');
+  if ((env.S3_ACCESS_KEY_ID === undefined) !== (env.S3_SECRET_ACCESS_KEY === undefined)) {
+    throw new ConfigError('Invalid environment:\n  S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY: set both or neither');
+  }
+  return {
+    driver: 's3',
+    bucket: env.S3_BUCKET,
+    region: env.S3_REGION,
+    ...(env.S3_ENDPOINT ? { endpoint: env.S3_ENDPOINT } : {}),
+    forcePathStyle: env.S3_FORCE_PATH_STYLE,
+    ...(env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY
+      ? { credentials: { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY } }
+      : {}),
+    presignedUrls: env.S3_PRESIGNED_URLS,
   };
 }
 

@@ -189,6 +189,64 @@ export const envSchema = z.object({
     .describe(
       'Guest accounts older than this that belong to no room and never posted are deleted by the worker (a guest cannot log in again once its token expires). Must exceed JWT_TTL_SECONDS.',
     ),
+  STORAGE_DRIVER: z
+    .enum(['local', 's3'])
+    .default('local')
+    .describe(
+      'Where attachments are stored: `local`, a directory every replica and the worker share (STORAGE_DIR), or `s3`, any S3-compatible object store (S3_*).',
+    ),
+  STORAGE_DIR: z
+    .string()
+    .min(1)
+    .default('data/attachments')
+    .describe(
+      "The `local` driver's directory (relative to the working directory, or absolute); every gateway replica and the worker must see the same one.",
+    ),
+  S3_BUCKET: z.string().min(3).max(63).optional().describe("The `s3` driver's bucket (required with STORAGE_DRIVER=s3)."),
+  S3_REGION: z.string().min(1).default('us-east-1').describe("The `s3` driver's region."),
+  S3_ENDPOINT: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe('An S3-compatible endpoint (MinIO, Ceph, R2, …); unset for AWS S3.'),
+  S3_FORCE_PATH_STYLE: z
+    .stringbool()
+    .default(false)
+    .describe('Address buckets as `endpoint/bucket/key` instead of `bucket.endpoint/key` (MinIO and Ceph need it).'),
+  S3_ACCESS_KEY_ID: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("The `s3` driver's access key; unset: the AWS SDK's default chain (environment, instance or pod role)."),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional().describe('The secret for S3_ACCESS_KEY_ID.'),
+  S3_PRESIGNED_URLS: z
+    .stringbool()
+    .default(false)
+    .describe(
+      'With STORAGE_DRIVER=s3: attachment links are presigned GET URLs the store serves itself, instead of gateway URLs that stream the bytes.',
+    ),
+  ATTACHMENT_MAX_BYTES: positiveInt
+    .default(10 * 1024 * 1024)
+    .describe(
+      'Largest attachment accepted; a larger upload is refused with 413 as soon as this many bytes have been read. nginx accepts upload bodies up to this (plus multipart framing) on the upload route only.',
+    ),
+  ATTACHMENT_QUOTA_BYTES: positiveInt.default(1024 * 1024 * 1024).describe('Bytes of attachments (not deleted) a user may store in all.'),
+  ATTACHMENT_UPLOADS_PER_MINUTE: positiveInt.default(20).describe('Uploads per user per minute, across all replicas.'),
+  ATTACHMENT_URL_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 24 * 3600)
+    .default(3600)
+    .describe('How long a signed attachment link (`attachments[].url`) works without a token.'),
+  ATTACHMENT_ORPHAN_HOURS: positiveInt
+    .default(24)
+    .describe('Uploads never attached to a message are deleted by the worker after this many hours.'),
+  SEARCH_BACKEND: z
+    .enum(['mysql', 'none'])
+    .default('mysql')
+    .describe(
+      'Message search: `mysql`, a full-text index the worker writes in its persistence transaction, or `none` (no indexing; GET /search/messages answers 503).',
+    ),
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000).describe('How long a stopping process may drain before it exits.'),
 });
 

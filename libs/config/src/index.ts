@@ -1,4 +1,4 @@
-export { type AppConfig, ConfigError, loadConfig } from './config';
+export { type AppConfig, ConfigError, loadConfig, type StorageConfig } from './config';
 export { DEMO_JWT_SECRET, type Env, envSchema } from './env.schema';
 export { pinoOptions } from './logging';
 export { APP_CONFIG, ConfigModule } from './config.module';
