@@ -15,7 +15,9 @@ const layers = {
   health: ['lifecycle', 'repositories', 'common'],
   lifecycle: ['repositories', 'common'],
   moderation: ['rooms', 'realtime', 'auth', 'repositories', 'common'],
-  messages: ['rooms', 'realtime', 'auth', 'repositories', 'common'],
+  messages: ['attachments', 'rooms', 'realtime', 'auth', 'repositories', 'common'],
+  search: ['attachments', 'rooms', 'auth', 'repositories', 'common'],
+  attachments: ['rooms', 'auth', 'repositories', 'common'],
   rooms: ['realtime', 'auth', 'repositories', 'common'],
   users: ['auth', 'repositories', 'common'],
   presence: ['repositories', 'common'],
@@ -26,7 +28,7 @@ const layers = {
   common: [],
 };
 /** Features other features build on: those import only their index.ts, never their internals. */
-const published = ['auth', 'realtime', 'rooms'];
+const published = ['attachments', 'auth', 'realtime', 'rooms'];
 
 const layerZones = Object.entries(layers).map(([folder, allowed]) => ({
   target: `${gateway}/${folder}`,

@@ -81,8 +81,9 @@ CREATE TABLE IF NOT EXISTS messages (
   seq            BIGINT UNSIGNED NOT NULL,                 -- per room, strictly increasing
   sender_id      INT UNSIGNED NULL,                        -- NULL for system messages
   type           ENUM('chat', 'system') NOT NULL DEFAULT 'chat',
-  content        VARCHAR(4000) NOT NULL,
+  content        VARCHAR(4000) NOT NULL,                   -- '' only when the message has attachments
   client_msg_id  VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL,
+  attachments    TEXT NULL,                                -- JSON array of the attachments' metadata, as served
   created_at     DATETIME(3)  NOT NULL,
   deleted_at     DATETIME(3)  NULL,
   PRIMARY KEY (id),
@@ -91,4 +92,62 @@ CREATE TABLE IF NOT EXISTS messages (
   KEY ix_messages_sender (sender_id),
   CONSTRAINT fk_messages_room FOREIGN KEY (room_id) REFERENCES rooms (id) ON DELETE CASCADE,
   CONSTRAINT fk_messages_sender FOREIGN KEY (sender_id) REFERENCES users (id) ON DELETE SET NULL
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
+
+-- Databases created before attachments: the column above, added once. MySQL 8.4 has no
+-- ADD COLUMN IF NOT EXISTS, so the statement is chosen from information_schema.
+SET @chat_ddl = (
+  SELECT IF(COUNT(*) = 0, 'ALTER TABLE messages ADD COLUMN attachments TEXT NULL AFTER client_msg_id', 'DO 0')
+    FROM information_schema.columns
+   WHERE table_schema = DATABASE() AND table_name = 'messages' AND column_name = 'attachments'
+);
+PREPARE chat_stmt FROM @chat_ddl;
+EXECUTE chat_stmt;
+DEALLOCATE PREPARE chat_stmt;
+
+-- Uploaded files. A row is written when the upload is stored; a send claims it (claimed_by: the
+-- sender's attempt, so a retry with the same clientMsgId claims it again) and the worker links it
+-- to its message (message_id) in the message's own transaction. Rows never linked are removed
+-- with their objects after ATTACHMENT_ORPHAN_HOURS; deleting the message sets deleted_at, after
+-- which nothing serves it and the worker removes its objects.
+CREATE TABLE IF NOT EXISTS attachments (
+  id             CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,  -- ULID
+  room_id        INT UNSIGNED NOT NULL,
+  uploader_id    INT UNSIGNED NULL,
+  name           VARCHAR(255) NOT NULL,
+  content_type   VARCHAR(100) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  size           BIGINT UNSIGNED NOT NULL,
+  width          INT UNSIGNED NULL,
+  height         INT UNSIGNED NULL,
+  sha256         CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  thumbnail_sha256 CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL,
+  thumbnail_size BIGINT UNSIGNED NULL,
+  claimed_by     VARCHAR(100) CHARACTER SET ascii COLLATE ascii_bin NULL,
+  message_id     CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NULL,
+  created_at     DATETIME(3)  NOT NULL,
+  deleted_at     DATETIME(3)  NULL,
+  PRIMARY KEY (id),
+  KEY ix_attachments_message (message_id),
+  KEY ix_attachments_uploader (uploader_id, deleted_at),
+  KEY ix_attachments_unlinked (message_id, created_at),
+  KEY ix_attachments_deleted (deleted_at),
+  CONSTRAINT fk_attachments_room FOREIGN KEY (room_id) REFERENCES rooms (id) ON DELETE CASCADE,
+  CONSTRAINT fk_attachments_uploader FOREIGN KEY (uploader_id) REFERENCES users (id) ON DELETE SET NULL
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
+
+-- Message search (docs/ARCHITECTURE.md, "Search"): a row per chat message with text, written in
+-- the transaction that stores the message and removed with it. `terms` holds the message's search
+-- terms, each encoded as an ASCII word InnoDB's built-in FULLTEXT parser keeps whole
+-- (libs/database/src/search/term-encoding.ts), so one index serves every language on MySQL 8.4
+-- and MariaDB 10.11 alike. room_id and seq are copied from the message so that candidates are
+-- checked against the caller's memberships before any messages row is read.
+-- Databases from before search: `node libs/database/dist/search/backfill-cli.js` indexes their messages.
+CREATE TABLE IF NOT EXISTS message_search (
+  message_id  CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  room_id     INT UNSIGNED NOT NULL,
+  seq         BIGINT UNSIGNED NOT NULL,
+  terms       MEDIUMTEXT CHARACTER SET ascii COLLATE ascii_general_ci NOT NULL,
+  PRIMARY KEY (message_id),
+  FULLTEXT KEY ft_message_search_terms (terms),
+  CONSTRAINT fk_message_search_message FOREIGN KEY (message_id) REFERENCES messages (id) ON DELETE CASCADE
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;

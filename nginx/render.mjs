@@ -20,6 +20,12 @@ import { pathToFileURL } from 'node:url';
 /** The largest request body, as nginx spells it and as the 413 message says it. */
 const MAX_BODY = { nginx: '1m', text: '1 MiB' };
 
+/** The gateways' default ATTACHMENT_MAX_BYTES. */
+const DEFAULT_UPLOAD_MAX_BYTES = 10 * 1024 * 1024;
+
+/** Room for a multipart body's boundaries and part headers around a file of the largest size. */
+const MULTIPART_FRAMING_BYTES = 64 * 1024;
+
 /**
  * What nginx answers itself, in the API's error shape (`{ statusCode, error, message, code }`),
  * so a client parses every error alike. 494 is nginx's own code for a request header too large;
@@ -73,6 +79,7 @@ const webContentSecurityPolicy = [
  * @param {number} [o.connLimitPerAddress]      connections one client address may hold open at once
  * @param {string[]} [o.connLimitExempt]        addresses or CIDRs the cap does not apply to
  * @param {number | 'auto'} [o.workerProcesses] nginx worker processes (`worker_processes`; default one per core)
+ * @param {number} [o.uploadMaxBytes]           the gateways' ATTACHMENT_MAX_BYTES: the largest body of the upload route
  */
 export function renderNginxConf({
   listen,
@@ -86,7 +93,9 @@ export function renderNginxConf({
   connLimitPerAddress = 200,
   connLimitExempt = [],
   workerProcesses = 'auto',
+  uploadMaxBytes = DEFAULT_UPLOAD_MAX_BYTES,
 }) {
+  const upload = uploadError(uploadMaxBytes);
   const resolve = resolver ? ' resolve' : '';
   // max_fails=0: a replica that is down refuses at once and the request moves on
   // (proxy_next_upstream); marking peers failed instead left restarted replicas shunned, and once
@@ -156,7 +165,20 @@ ${perReplica}
     # A replica that does not accept within 2 s is skipped (containers that vanished, not refused).
     proxy_connect_timeout 2s;
 ${proxyBind ? bindLines(proxyBind) : ''}
-${errorPages()}
+${errorPages(upload)}
+    # Attachment uploads, the one route with large bodies: the attachment limit plus multipart
+    # framing here only. The body streams to the replica as it arrives (no buffering to disk
+    # first), and the replica refuses it at the exact limit while reading.
+    location ~ ^/rooms/[0-9]+/attachments$ {
+      client_max_body_size ${Math.ceil((uploadMaxBytes + MULTIPART_FRAMING_BYTES) / 1024)}k;
+      proxy_request_buffering off;
+${errorPageDirectives({ 413: upload }).replace(/^ {4}/gm, '      ')}
+      proxy_pass http://gateway;
+${proxied(["proxy_set_header Connection '';"])}
+      proxy_next_upstream error timeout;
+      proxy_read_timeout 60s;
+    }
+
     location /socket.io/ {
       proxy_pass http://$gateway_upstream;
 ${proxied(['proxy_set_header Upgrade $http_upgrade;', 'proxy_set_header Connection $connection_upgrade;'])}
@@ -280,13 +302,11 @@ function webHeaders(cacheControl) {
  * named locations: an error raised while reading the request line (414, a garbled 400) has no
  * URI yet, and nginx cannot redirect such a request to a named location.
  */
-function errorPages() {
-  const uri = (/** @type {{ status: number }} */ e) => `/_nginx/error/${e.status}`;
-  // `=431`: without it the client would get the status nginx raised (494 goes out as 400).
-  const pages = EDGE_ERRORS.map((e) => `    error_page ${e.status}${e.as === e.status ? '' : ` =${e.as}`} ${uri(e)};`).join('\n');
-  const locations = EDGE_ERRORS.map((e) => {
-    const body = JSON.stringify({ statusCode: e.as, error: e.error, message: e.message, code: e.code });
-    return `    location = ${uri(e)} {
+function errorPages(/** @type {EdgeError} */ upload) {
+  const locations = [...EDGE_ERRORS, upload]
+    .map((e) => {
+      const body = JSON.stringify({ statusCode: e.as, error: e.error, message: e.message, code: e.code });
+      return `    location = ${errorUri(e)} {
       internal;
       types { }
       default_type application/json;
@@ -295,12 +315,50 @@ ${apiHeaders()
   .join('\n')}
       return ${e.as} '${body}';
     }`;
-  }).join('\n');
+    })
+    .join('\n');
   return `    # nginx's own errors in the API's JSON shape; an empty \`types\` makes each one JSON whatever
     # the path's extension.
-${pages}
+${errorPageDirectives()}
 ${locations}
 `;
+}
+
+/**
+ * @typedef {{ status: number, as: number, error: string, message: string, code: string, page?: string }} EdgeError
+ */
+
+/** @param {EdgeError} e */
+const errorUri = (e) => `/_nginx/error/${e.page ?? e.status}`;
+
+/**
+ * The error_page lines, some statuses answered with another page. A location that declares any
+ * error_page inherits none from the server, so such a location repeats them all.
+ * @param {Record<number, EdgeError>} [replaced]
+ */
+function errorPageDirectives(replaced = {}) {
+  // `=431`: without it the client would get the status nginx raised (494 goes out as 400).
+  return EDGE_ERRORS.map((edge) => replaced[edge.status] ?? edge)
+    .map((e) => `    error_page ${e.status}${e.as === e.status ? '' : ` =${e.as}`} ${errorUri(e)};`)
+    .join('\n');
+}
+
+/**
+ * The upload route's 413, naming its own limit.
+ * @param {number} maxBytes
+ * @returns {EdgeError}
+ */
+function uploadError(maxBytes) {
+  const mib = maxBytes / (1024 * 1024);
+  const size = Number.isInteger(mib) ? `${mib} MiB` : `${maxBytes} bytes`;
+  return {
+    status: 413,
+    as: 413,
+    error: 'Payload Too Large',
+    message: `The upload exceeds ${size}`,
+    code: 'PAYLOAD_TOO_LARGE',
+    page: '413-upload',
+  };
 }
 
 // Only the app's own files are static: its index at `/` and Vite's assets. Every other path,

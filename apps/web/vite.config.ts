@@ -4,7 +4,7 @@ import { defineConfig } from 'vite';
 
 // `npm run dev -w apps/web` serves the app with hot reload and forwards the API to a running cluster.
 const cluster = 'http://localhost:8080';
-const apiPaths = ['/auth', '/users', '/rooms', '/messages', '/health', '/api'];
+const apiPaths = ['/auth', '/users', '/rooms', '/messages', '/health', '/api', '/attachments', '/search'];
 
 export default defineConfig({
   plugins: [react()],

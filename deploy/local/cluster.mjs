@@ -85,7 +85,8 @@ export async function startCluster(o) {
     prepareNginxRunDir(dir, o.runDir);
     const webRoot = join(o.root, 'apps/web/dist');
     warnIfUnreachable(webRoot, log);
-    const conf = localNginxConf({ httpPort, runDir: dir, webRoot, replicas, workers: o.nginxWorkers });
+    const uploadMaxBytes = Number(o.env?.ATTACHMENT_MAX_BYTES ?? process.env.ATTACHMENT_MAX_BYTES) || undefined;
+    const conf = localNginxConf({ httpPort, runDir: dir, webRoot, replicas, workers: o.nginxWorkers, uploadMaxBytes });
     writeFileSync(join(dir, 'nginx.conf'), conf);
     supervisor.start('nginx', { command: nginx, args: ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'] });
   }
@@ -137,9 +138,9 @@ export function prepareNginxRunDir(dir, ...above) {
  * nginx in front of the local replicas: on loopback only, connecting to the replicas from its own
  * source address, and with no connection cap for 127.0.0.1, from which load tests and benchmarks
  * on this machine open thousands of sockets.
- * @param {{ httpPort: number, runDir: string, webRoot?: string, replicas: { name: string, port: number }[], workers?: number }} o
+ * @param {{ httpPort: number, runDir: string, webRoot?: string, replicas: { name: string, port: number }[], workers?: number, uploadMaxBytes?: number }} o
  */
-export function localNginxConf({ httpPort, runDir, webRoot, replicas, workers }) {
+export function localNginxConf({ httpPort, runDir, webRoot, replicas, workers, uploadMaxBytes }) {
   return renderNginxConf({
     listen: httpPort,
     listenAddress: '127.0.0.1',
@@ -149,6 +150,7 @@ export function localNginxConf({ httpPort, runDir, webRoot, replicas, workers })
     proxyBind: nginxSourceAddress(),
     connLimitExempt: ['127.0.0.1'],
     workerProcesses: workers ?? 'auto',
+    uploadMaxBytes,
   });
 }
 

@@ -172,6 +172,8 @@ async function main() {
       JWT_SECRET: jwtSecret,
       // Development mode lets the demo accounts of demo-seed.sql log in; production refuses them.
       NODE_ENV: process.env.NODE_ENV ?? 'development',
+      // Attachments (STORAGE_DRIVER=local): one directory every replica and the worker share.
+      STORAGE_DIR: process.env.STORAGE_DIR || join(runDir, 'attachments'),
     },
     log: (line) => process.stdout.write(`${line}\n`),
   });

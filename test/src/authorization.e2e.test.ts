@@ -156,6 +156,7 @@ const OPERATION_SPECS: Record<Operation, OperationSpec> = {
     run: (c) => rest(c, 'DELETE', `/messages/${c.fx.messageId}`),
   },
   'POST /rooms/:id/read': { fixture: fresh(), run: (c) => rest(c, 'POST', room(c, '/read'), { seq: 0 }) },
+  'POST /rooms/:id/attachments': { fixture: SHARED, run: (c) => uploadTo(c, room(c, '/attachments')) },
 
   'socket message': { fixture: fresh(), run: (c) => emit(c, 'message', { room: c.fx.roomId, msg: 'matrix says hi' }) },
   // join_room only subscribes this socket: nothing another cell reads.
@@ -277,6 +278,21 @@ async function rest(c: Cell, method: string, path: string, body?: unknown, check
     return { allowed: true, status: response.status };
   }
   return { allowed: false, status: response.status, code: String(response.body?.code), message: String(response.body?.message) };
+}
+
+/** A small file, as multipart/form-data. */
+async function uploadTo(c: Cell, path: string): Promise<Outcome> {
+  const form = new FormData();
+  form.append('file', new Blob([new Uint8Array([1, 2, 3])]), 'matrix.bin');
+  const response = await fetch(`${c.url}${path}`, {
+    method: 'POST',
+    headers: c.session ? { authorization: `Bearer ${c.session.access_token}` } : {},
+    body: form,
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (response.ok) return { allowed: true, status: response.status };
+  const body = (await response.json()) as { code?: string; message?: string };
+  return { allowed: false, status: response.status, code: String(body.code), message: String(body.message) };
 }
 
 async function emit<E extends ClientEventName>(c: Cell, event: E, payload: PayloadOf<E>): Promise<Outcome> {

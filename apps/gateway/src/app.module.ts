@@ -13,6 +13,7 @@ import { ModerationModule } from './moderation/moderation.module';
 import { PresenceModule } from './presence/presence.module';
 import { RealtimeModule } from './realtime';
 import { RoomsModule } from './rooms';
+import { SearchModule } from './search/search.module';
 import { UsersModule } from './users/users.module';
 
 /**
@@ -46,6 +47,7 @@ export class AppModule {
         RoomsModule,
         ModerationModule,
         MessagesModule.register(config.gateway.persistence),
+        SearchModule,
         HealthModule,
       ],
       providers: [MetricsServer],

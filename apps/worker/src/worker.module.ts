@@ -9,6 +9,7 @@ import { QueueName, redisKeys } from '@chat/contracts';
 import { dataSourceOptions } from '@chat/database';
 import { bullConnection, keyLayout } from '@chat/redis';
 import { HealthServer } from './health/health.server';
+import { AttachmentSweeper } from './maintenance/attachment-sweeper';
 import { GuestSweeper } from './maintenance/guest-sweeper';
 import { MessagePersistenceProcessor } from './persistence/message-persistence.processor';
 import { BatchWriter } from './persistence/batch-writer';
@@ -50,6 +51,7 @@ export class WorkerModule {
         MessagePersistenceProcessor,
         HealthServer,
         GuestSweeper,
+        AttachmentSweeper,
         { provide: GivenConnection, useValue: new GivenConnection(connection) },
       ],
     };

@@ -62,6 +62,7 @@ export interface AppConfig {
     uploadsPerMinute: number;
     urlTtlSeconds: number;
     orphanHours: number;
+    sweepSeconds: number;
   };
   search: { backend: 'mysql' | 'none' };
   shutdownGraceMs: number;
@@ -150,6 +151,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       uploadsPerMinute: env.ATTACHMENT_UPLOADS_PER_MINUTE,
       urlTtlSeconds: env.ATTACHMENT_URL_TTL_SECONDS,
       orphanHours: env.ATTACHMENT_ORPHAN_HOURS,
+      sweepSeconds: env.ATTACHMENT_SWEEP_SECONDS,
     },
     search: { backend: env.SEARCH_BACKEND },
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,

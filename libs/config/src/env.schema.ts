@@ -240,7 +240,12 @@ export const envSchema = z.object({
     .describe('How long a signed attachment link (`attachments[].url`) works without a token.'),
   ATTACHMENT_ORPHAN_HOURS: positiveInt
     .default(24)
-    .describe('Uploads never attached to a message are deleted by the worker after this many hours.'),
+    .describe(
+      'Uploads never attached to a message are deleted by the worker after this many hours (a send may use an upload until 10 minutes before).',
+    ),
+  ATTACHMENT_SWEEP_SECONDS: positiveInt
+    .default(600)
+    .describe("How often the worker removes unused uploads past ATTACHMENT_ORPHAN_HOURS and deleted messages' files."),
   SEARCH_BACKEND: z
     .enum(['mysql', 'none'])
     .default('mysql')

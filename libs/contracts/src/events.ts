@@ -16,6 +16,8 @@ export interface SendMessagePayload {
   /** Accepted as an alias of `msg`. */
   content?: string;
   clientMsgId?: string;
+  /** Uploads (POST /rooms/:id/attachments) to send with the message, at most 10; `msg` may then be empty. */
+  attachmentIds?: string[];
 }
 
 export interface MessageAccepted {

@@ -1,3 +1,5 @@
+import type { Attachment, StoredAttachment } from './attachments';
+
 export type MessageType = 'chat' | 'system';
 export type RoomRole = 'owner' | 'admin' | 'member' | 'guest';
 export type SiteRole = 'admin' | 'user' | 'guest';
@@ -8,8 +10,8 @@ export interface MessageSender {
   role: SiteRole;
 }
 
-/** A message as clients see it, live (`message` event) and in history. */
-export interface ChatMessage {
+/** A message as clients see it, live (`message` event) and in history; `A` is how its attachments are shown. */
+export interface ChatMessage<A extends StoredAttachment = Attachment> {
   /** Globally unique, sortable by time (ULID). */
   id: string;
   /** Strictly increasing per room. */
@@ -20,7 +22,12 @@ export interface ChatMessage {
   sender: MessageSender | null;
   createdAt: string;
   clientMsgId?: string;
+  /** Always present; empty for most messages. */
+  attachments: A[];
 }
+
+/** A message as it is stored and cached: its attachments without their links, which are signed when it is served. */
+export type StoredMessage = ChatMessage<StoredAttachment>;
 
 /** A page of a room's history; `nextCursor` is the seq the next page continues from, null on the last page. */
 export interface HistoryPage {

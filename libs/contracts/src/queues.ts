@@ -1,3 +1,5 @@
+import type { StoredAttachment } from './attachments';
+
 /**
  * Queue and job names. Renaming one strands the jobs already queued under the old name:
  * drain the queue first, or keep a consumer for the old name for one release.
@@ -37,6 +39,8 @@ export interface PersistMessageJob {
   clientMsgId: string | null;
   /** ISO-8601; the time the gateway accepted the message. */
   createdAt: string;
+  /** Absent in jobs from releases before attachments. */
+  attachments?: StoredAttachment[];
 }
 
 export interface PersistMessagesJob {

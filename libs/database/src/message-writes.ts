@@ -1,5 +1,14 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { PersistMessageJob } from '@chat/contracts';
+import { messagePreview, type PersistMessageJob } from '@chat/contracts';
+import type { SearchIndexer } from './search';
+
+export interface WriteOptions {
+  /**
+   * Indexes the messages for search in the same transaction (SEARCH_BACKEND), so a committed
+   * message is searchable at once and a redelivered batch is indexed once; none: not indexed.
+   */
+  indexer?: SearchIndexer;
+}
 
 /**
  * How a message is persisted, by the worker in batches and by the gateway's baseline mode
@@ -11,7 +20,7 @@ import type { PersistMessageJob } from '@chat/contracts';
  * nothing, and a room's last message only moves to a higher seq, so batches that finish out of
  * order can never move it backwards.
  */
-export async function writeMessages(db: DataSource, messages: PersistMessageJob[]): Promise<void> {
+export async function writeMessages(db: DataSource, messages: PersistMessageJob[], options: WriteOptions = {}): Promise<void> {
   if (messages.length === 0) return;
   const latest = highestSeqPerRoom(messages);
   await db.transaction(async (tx) => {
@@ -19,20 +28,45 @@ export async function writeMessages(db: DataSource, messages: PersistMessageJob[
     // foreign-key check's shared lock on its row, then both ask for the exclusive one: a deadlock.
     await tx.query('SELECT id FROM rooms WHERE id IN (?) ORDER BY id FOR UPDATE', [latest.map((m) => m.roomId)]);
     await insertMessages(tx, messages);
+    await linkAttachments(tx, messages);
+    await options.indexer?.index(tx, messages);
     await advanceRooms(tx, latest);
   });
 }
 
 async function insertMessages(tx: EntityManager, messages: PersistMessageJob[]): Promise<void> {
-  const rows = messages.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
-  const values = messages.flatMap((m) => [m.id, m.roomId, m.seq, m.senderId, m.type, m.content, m.clientMsgId, new Date(m.createdAt)]);
+  const rows = messages.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+  const values = messages.flatMap((m) => [
+    m.id,
+    m.roomId,
+    m.seq,
+    m.senderId,
+    m.type,
+    m.content,
+    m.clientMsgId,
+    m.attachments?.length ? JSON.stringify(m.attachments) : null,
+    new Date(m.createdAt),
+  ]);
   // ON DUPLICATE KEY (not INSERT IGNORE): only a repeat is skipped; any other error still fails the batch.
   await tx.query(
-    `INSERT INTO messages (id, room_id, seq, sender_id, type, content, client_msg_id, created_at)
+    `INSERT INTO messages (id, room_id, seq, sender_id, type, content, client_msg_id, attachments, created_at)
      VALUES ${rows}
      ON DUPLICATE KEY UPDATE id = id`,
     values,
   );
+}
+
+/**
+ * Each attachment belongs to the message that used it from this commit on: what the orphan sweep
+ * spares and what deleting the message takes down. A statement per batch, and none without attachments.
+ */
+async function linkAttachments(tx: EntityManager, messages: PersistMessageJob[]): Promise<void> {
+  const links = messages.flatMap((m) => (m.attachments ?? []).map((a) => [a.id, m.id] as const));
+  if (links.length === 0) return;
+  await tx.query(`UPDATE attachments SET message_id = CASE id ${links.map(() => 'WHEN ? THEN ?').join(' ')} END WHERE id IN (?)`, [
+    ...links.flat(),
+    links.map(([id]) => id),
+  ]);
 }
 
 /**
@@ -50,7 +84,7 @@ async function advanceRooms(tx: EntityManager, latest: PersistMessageJob[]): Pro
         SET r.last_message_id = latest.message_id, r.last_message = latest.content,
             r.last_message_at = latest.at, r.last_seq = latest.seq
       WHERE r.last_seq < latest.seq`,
-    latest.flatMap((m) => [m.roomId, m.id, m.content, new Date(m.createdAt), m.seq]),
+    latest.flatMap((m) => [m.roomId, m.id, messagePreview(m.content, m.attachments), new Date(m.createdAt), m.seq]),
   );
 }
 

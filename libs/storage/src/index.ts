@@ -1,1 +1,2 @@
-export {};
+export { createObjectStorage } from './create-object-storage';
+export { type ByteRange, ObjectNotFoundError, type ObjectStorage } from './object-storage';

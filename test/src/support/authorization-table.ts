@@ -66,6 +66,7 @@ export type RestOperation =
   | 'GET /rooms/:id/bans'
   | 'GET /rooms/:id/messages'
   | 'POST /rooms/:id/messages'
+  | 'POST /rooms/:id/attachments'
   | "DELETE /messages/:id (a member's message)"
   | "DELETE /messages/:id (the owner's message)"
   | 'POST /rooms/:id/read';
@@ -135,6 +136,8 @@ export const AUTHORIZATION_TABLE = {
   "DELETE /messages/:id (a member's message)":                   { owner: OK,        roomAdmin: OK,        member: FORBIDDEN, guest: FORBIDDEN, nonMember: NOT_MEMBER, roomBanned: BANNED,     siteAdmin: OK,         anonymous: UNAUTHORIZED },
   // Room admins do not outrank the owner; site admins delete any message (the contract), the owner's too.
   "DELETE /messages/:id (the owner's message)":                  { owner: OK,        roomAdmin: FORBIDDEN, member: FORBIDDEN, guest: FORBIDDEN, nonMember: NOT_MEMBER, roomBanned: BANNED,     siteAdmin: OK,         anonymous: UNAUTHORIZED },
+  // Uploading is part of sending: the same who, muted members refused (MUTED) as for messages.
+  'POST /rooms/:id/attachments':                                 { owner: OK,        roomAdmin: OK,        member: OK,        guest: OK,        nonMember: NOT_MEMBER, roomBanned: BANNED,     siteAdmin: NOT_MEMBER, anonymous: UNAUTHORIZED },
   'POST /rooms/:id/read':                                        { owner: OK,        roomAdmin: OK,        member: OK,        guest: OK,        nonMember: NOT_MEMBER, roomBanned: BANNED,     siteAdmin: NOT_MEMBER, anonymous: UNAUTHORIZED },
 
   'socket message':                                              { owner: OK,        roomAdmin: OK,        member: OK,        guest: OK,        nonMember: NOT_MEMBER, roomBanned: BANNED,     siteAdmin: NOT_MEMBER, anonymous: NO_SOCKET },

@@ -62,6 +62,9 @@ export function useCluster(options: TestClusterOptions | (() => TestClusterOptio
     get keys() {
       return cluster().keys;
     },
+    get storageDir() {
+      return cluster().storageDir;
+    },
     redis: () => cluster().redis(),
     stopRedis: () => cluster().stopRedis(),
     startRedis: () => cluster().startRedis(),

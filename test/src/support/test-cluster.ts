@@ -31,6 +31,8 @@ export interface TestCluster {
   /** Stops this run's private Redis (to fake an outage) and starts it again on the same port, data kept (AOF). */
   stopRedis(): Promise<void>;
   startRedis(): Promise<void>;
+  /** Where the local storage driver keeps this run's attachments (STORAGE_DIR). */
+  storageDir: string;
   stop(): Promise<void>;
 }
 
@@ -127,6 +129,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
       NODE_ENV: 'test',
       BCRYPT_ROUNDS: '4',
       JWT_SECRET: randomBytes(48).toString('base64url'),
+      STORAGE_DIR: join(dir, 'attachments'),
       ...functionalLimits,
       ...options.env,
     },
@@ -157,6 +160,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     redis: () => createRedis(redisUrl, `test-${id}`, { log: () => undefined, warn: () => undefined }),
     stopRedis,
     startRedis,
+    storageDir: options.env?.STORAGE_DIR ?? join(dir, 'attachments'),
     async stop() {
       await cluster.stop();
       await db.end();
@@ -181,6 +185,7 @@ const functionalLimits: Record<string, string> = {
   MAX_SOCKETS_PER_USER: '1000',
   CONNECT_RATE_PER_SECOND: '100000',
   CONNECT_BURST: '100000',
+  ATTACHMENT_UPLOADS_PER_MINUTE: '100000',
 };
 
 /** Whether a redis-server answers PING on this local port (false while it is starting or down). */

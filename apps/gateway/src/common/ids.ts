@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { IsInt, IsPositive, Max, Min } from 'class-validator';
+import { IsInt, IsPositive, Matches, Max, Min } from 'class-validator';
 
 /** Users and rooms have INT UNSIGNED ids: anything larger can only be a mistake. */
 export const MAX_ID = 4_294_967_295;
@@ -15,3 +15,12 @@ export class RoomEventDto {
   @IsId()
   room!: number;
 }
+
+/** Message and attachment ids: ULIDs (Crockford base32, 26 characters). */
+export const ULID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+export const IsUlid = (what: string, options?: { each?: boolean }) =>
+  Matches(ULID_PATTERN, {
+    ...options,
+    message: `${what} must be ${options?.each ? '' : 'a '}26-character ULID${options?.each ? 's' : ''}`,
+  });

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ChatMessage } from '@chat/contracts';
+import type { StoredMessage } from '@chat/contracts';
 import { mergePages } from './merge-pages';
 
-const m = (seq: number, content = `m${seq}`): ChatMessage => ({
+const m = (seq: number, content = `m${seq}`): StoredMessage => ({
   id: `id${seq}`,
   seq,
   roomId: 1,
@@ -11,6 +11,7 @@ const m = (seq: number, content = `m${seq}`): ChatMessage => ({
   type: 'chat',
   sender: null,
   createdAt: '2026-01-01T00:00:00.000Z',
+  attachments: [],
 });
 
 describe('mergePages', () => {

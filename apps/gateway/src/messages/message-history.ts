@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { ChatMessage, HistoryPage } from '@chat/contracts';
+import type { ChatMessage, HistoryPage, StoredMessage } from '@chat/contracts';
+import { AttachmentLinks } from '../attachments';
 import { MessagesRepository } from '../repositories/messages.repository';
 import { RecentMessageRepository } from '../repositories/recent-message.repository';
 import { type Caller, RoomAccess } from '../rooms';
@@ -18,6 +19,7 @@ export class MessageHistory {
     private readonly access: RoomAccess,
     private readonly messages: MessagesRepository,
     private readonly recent: RecentMessageRepository,
+    private readonly links: AttachmentLinks,
   ) {}
 
   async history(caller: Caller, roomId: number, query: HistoryQuery): Promise<HistoryPage> {
@@ -34,7 +36,7 @@ export class MessageHistory {
     const page = mergePages(rows, pending, order, limit + 1);
     const messages = page.slice(0, limit);
     const last = messages.at(-1);
-    return { messages, nextCursor: page.length > limit && last ? last.seq : null };
+    return { messages: await this.links.present(messages), nextCursor: page.length > limit && last ? last.seq : null };
   }
 
   /**
@@ -42,7 +44,7 @@ export class MessageHistory {
    * proves it has the whole page; the head of a room and `after` pages (sync, catch-up) are
    * what was just written, so they are read from the primary.
    */
-  private async stored(roomId: number, page: Parameters<MessagesRepository['page']>[1]): Promise<ChatMessage[]> {
+  private async stored(roomId: number, page: Parameters<MessagesRepository['page']>[1]): Promise<StoredMessage[]> {
     const { before } = page;
     const settled =
       before !== undefined && page.after === undefined ? await this.messages.settledPage(roomId, { ...page, before }) : undefined;

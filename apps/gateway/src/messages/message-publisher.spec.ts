@@ -2,8 +2,11 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCode, MessageStream, type PersistMessageJob, type PublicUser } from '@chat/contracts';
+import { createObjectStorage } from '@chat/storage';
+import { AttachmentClaims, AttachmentLinks } from '../attachments';
 import { DomainEvents } from '../common/domain-events';
 import { senderOf } from '../common/user-view';
+import { AttachmentsRepository } from '../repositories/attachments.repository';
 import { MembershipCache } from '../repositories/membership.cache';
 import { MessagesRepository } from '../repositories/messages.repository';
 import { MessageStreamRepository } from '../repositories/message-stream.repository';
@@ -44,7 +47,9 @@ describe('MessagePublisher (MariaDB, Redis, Socket.IO)', () => {
     recent = new RecentMessageRepository(services.redis, services.keys);
     messages = new MessagesRepository(services.db, services.reads);
     events = new DomainEvents();
-    newPublisher = (sink) => new MessagePublisher(access, sink, socketServer.realtime, recent, events);
+    const claims = new AttachmentClaims(new AttachmentsRepository(services.db), services.config);
+    const links = new AttachmentLinks(services.config, createObjectStorage(services.config.storage));
+    newPublisher = (sink) => new MessagePublisher(access, sink, socketServer.realtime, recent, events, claims, links);
     publisher = newPublisher(queueSink());
     publisher.onModuleInit();
     direct = newPublisher(new DirectSink(sequence, messages));
@@ -80,6 +85,7 @@ describe('MessagePublisher (MariaDB, Redis, Socket.IO)', () => {
       type: 'chat',
       sender: senderOf(member),
       clientMsgId: 'c-1',
+      attachments: [],
     });
     assert.deepEqual(
       (await queued(roomId)).map((m) => [m.id, m.seq, m.senderId, m.content, m.clientMsgId]),

@@ -1,6 +1,15 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { type ChatMessage, ErrorCode, type MessageAccepted, type MessageSender, type MessageType } from '@chat/contracts';
+import {
+  ErrorCode,
+  type MessageAccepted,
+  type MessageSender,
+  type MessageType,
+  type Attachment,
+  type StoredAttachment,
+  type StoredMessage,
+} from '@chat/contracts';
 import type { RoomEntity } from '@chat/database';
+import { AttachmentClaims, AttachmentLinks } from '../attachments';
 import { AppError } from '../common/app-error';
 import { DomainEvents } from '../common/domain-events';
 import { RealtimeRepository } from '../repositories/realtime.repository';
@@ -13,6 +22,15 @@ export interface SendInput {
   roomId: number;
   content: string;
   clientMsgId?: string;
+  /** Uploads to the room by the sender that no message uses yet (AttachmentClaims). */
+  attachmentIds?: string[];
+}
+
+interface PublishOptions {
+  clientMsgId?: string;
+  /** As stored, and as broadcast (with links, made before the seq is taken so nothing delays the broadcast). */
+  attachments?: { stored: StoredAttachment[]; shown: Attachment[] };
+  queued?: () => void;
 }
 
 /**
@@ -32,6 +50,8 @@ export class MessagePublisher implements OnModuleInit {
     private readonly realtime: RealtimeRepository,
     private readonly recent: RecentMessageRepository,
     private readonly events: DomainEvents,
+    private readonly claims: AttachmentClaims,
+    private readonly links: AttachmentLinks,
   ) {}
 
   onModuleInit(): void {
@@ -44,7 +64,16 @@ export class MessagePublisher implements OnModuleInit {
   async send(sender: MessageSender, input: SendInput, queued?: () => void): Promise<MessageAccepted> {
     const { room, member } = await this.access.require(input.roomId, sender, 'send');
     if (member && isMuted(member.mutedUntil)) throw new AppError(ErrorCode.Muted, 'You are muted in this room');
-    return this.publish(room, 'chat', input.content, sender, input.clientMsgId, queued);
+    const { clientMsgId } = input;
+    const claimed = await this.claims.claim(input.attachmentIds, { roomId: room.id, senderId: sender.id, clientMsgId });
+    try {
+      const attachments = { stored: claimed.attachments, shown: await this.links.shown(claimed.attachments) };
+      return await this.publish(room, 'chat', input.content, sender, { clientMsgId, attachments, queued });
+    } catch (error) {
+      // Nothing was stored: the uploads are free for another message.
+      await claimed.release().catch(() => undefined);
+      throw error;
+    }
   }
 
   /**
@@ -57,8 +86,7 @@ export class MessagePublisher implements OnModuleInit {
     type: MessageType,
     content: string,
     sender: MessageSender | null,
-    clientMsgId?: string,
-    queued?: () => void,
+    { clientMsgId, attachments = { stored: [], shown: [] }, queued }: PublishOptions = {},
   ): Promise<MessageAccepted> {
     const draft: Draft = {
       roomId: room.id,
@@ -70,6 +98,7 @@ export class MessagePublisher implements OnModuleInit {
       budgeted: type === 'chat',
       type,
       content,
+      attachments: attachments.stored,
     };
     const accepted = this.sink.accept(draft);
     queued?.();
@@ -81,8 +110,18 @@ export class MessagePublisher implements OnModuleInit {
     const { id, seq, createdAt } = reservation;
     if (reservation.roomId !== room.id) throw new AppError(ErrorCode.Conflict, 'This clientMsgId was already used for another room');
     if (reservation.acked) return { id, seq, createdAt };
-    const message: ChatMessage = { id, seq, roomId: room.id, content, type, sender, createdAt, ...(clientMsgId ? { clientMsgId } : {}) };
-    this.realtime.clientSend({ room: room.id }, 'message', message);
+    const message: StoredMessage = {
+      id,
+      seq,
+      roomId: room.id,
+      content,
+      type,
+      sender,
+      createdAt,
+      ...(clientMsgId ? { clientMsgId } : {}),
+      attachments: attachments.stored,
+    };
+    this.realtime.clientSend({ room: room.id }, 'message', { ...message, attachments: attachments.shown });
     // After the broadcast: a retry that finds the message here knows it went out (QueueSink).
     // A row already in MySQL needs no copy for reads.
     if (!this.sink.storedOnAccept) {

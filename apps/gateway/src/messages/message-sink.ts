@@ -1,4 +1,4 @@
-import { ErrorCode, type PersistMessageJob } from '@chat/contracts';
+import { ErrorCode, type PersistMessageJob, type StoredAttachment } from '@chat/contracts';
 import { AppError } from '../common/app-error';
 import { type Admission, isRefusal, type Reservation, sameRoom, type SeqRequest } from '../repositories/sequence.repository';
 
@@ -6,6 +6,7 @@ import { type Admission, isRefusal, type Reservation, sameRoom, type SeqRequest 
 export interface Draft extends SeqRequest {
   type: PersistMessageJob['type'];
   content: string;
+  attachments: StoredAttachment[];
 }
 
 /**
@@ -45,8 +46,18 @@ export abstract class MessageSink {
 
 /** What the worker stores, from a draft and the id, seq and time of its reservation. */
 export function persistJob(draft: Draft, id: string, seq: number, createdAt: string): PersistMessageJob {
-  const { roomId, senderId, type, content, clientMsgId } = draft;
-  return { id, roomId, seq, senderId: senderId ?? null, type, content, clientMsgId: clientMsgId ?? null, createdAt };
+  const { roomId, senderId, type, content, clientMsgId, attachments } = draft;
+  const job: PersistMessageJob = {
+    id,
+    roomId,
+    seq,
+    senderId: senderId ?? null,
+    type,
+    content,
+    clientMsgId: clientMsgId ?? null,
+    createdAt,
+  };
+  return attachments.length > 0 ? { ...job, attachments } : job;
 }
 
 /** What a send over its sender's budget is answered. */

@@ -21,7 +21,7 @@ export class MessagesGateway {
   async message(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: SendMessageDto): Promise<Ack<MessageAccepted>> {
     const queued = takeTurn(socket);
     const content = dto.msg ?? dto.content ?? '';
-    const input = { roomId: dto.room, content, clientMsgId: dto.clientMsgId };
+    const input = { roomId: dto.room, content, clientMsgId: dto.clientMsgId, attachmentIds: dto.attachmentIds };
     return { ok: true, data: await this.publisher.send(senderOf(socket.data.user), input, queued) };
   }
 

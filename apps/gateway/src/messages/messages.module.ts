@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { AppConfig } from '@chat/config';
+import { AttachmentsModule } from '../attachments';
 import { CommonModule } from '../common/common.module';
 import { RealtimeModule } from '../realtime';
 import { RoomsModule } from '../rooms';
@@ -18,7 +19,7 @@ export class MessagesModule {
   static register(persistence: AppConfig['gateway']['persistence']): DynamicModule {
     return {
       module: MessagesModule,
-      imports: [RealtimeModule, RoomsModule, CommonModule],
+      imports: [RealtimeModule, RoomsModule, CommonModule, AttachmentsModule],
       controllers: [MessagesController],
       providers: [
         MessagePublisher,

@@ -1,8 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { writeMessages } from '@chat/database';
-import type { ChatMessage, MessageType, PersistMessageJob, SiteRole } from '@chat/contracts';
+import { mysqlSearchIndexer, writeMessages } from '@chat/database';
+import {
+  messagePreview,
+  type MessageType,
+  type PersistMessageJob,
+  type SiteRole,
+  type StoredAttachment,
+  type StoredMessage,
+} from '@chat/contracts';
 import { ReplicaReads, UNSETTLED } from './replica-reads';
 
 interface PageQuery {
@@ -21,7 +28,7 @@ export class MessagesRepository {
   ) {}
 
   /** Keyset pagination on (room_id, seq), on the primary: newest first, or oldest first after `after`. */
-  page(roomId: number, query: PageQuery): Promise<ChatMessage[]> {
+  page(roomId: number, query: PageQuery): Promise<StoredMessage[]> {
     return selectPage(this.db.manager, roomId, query);
   }
 
@@ -32,7 +39,7 @@ export class MessagesRepository {
    * replica's rows from the page's oldest seq up to `before` number exactly that many. A page
    * near the head, or across a seq that was never stored, is read from the primary instead.
    */
-  async settledPage(roomId: number, query: PageQuery & { before: number }): Promise<ChatMessage[] | undefined> {
+  async settledPage(roomId: number, query: PageQuery & { before: number }): Promise<StoredMessage[] | undefined> {
     const answer = await this.reads.tryReplica(async (replica) => {
       const rows = await selectPage(replica, roomId, query);
       // A short page reached the member's floor: the whole span above it must be there.
@@ -88,14 +95,24 @@ export class MessagesRepository {
         [message.id],
       );
       if (result.affectedRows === 0) return false;
+      // Whatever SEARCH_BACKEND says now: an index row written under `mysql` must not outlive its message.
+      await mysqlSearchIndexer.remove(tx, message.id);
+      // Nothing serves them from now on; the worker removes their objects.
+      await tx.query('UPDATE attachments SET deleted_at = UTC_TIMESTAMP(3) WHERE message_id = ? AND deleted_at IS NULL', [message.id]);
+      const [next] = await tx.query<Record<string, unknown>[]>(
+        'SELECT id, content, attachments, created_at FROM messages WHERE room_id = ? AND deleted_at IS NULL ORDER BY seq DESC LIMIT 1',
+        [message.roomId],
+      );
       await tx.query(
-        `UPDATE rooms r
-            LEFT JOIN (SELECT id, content, created_at FROM messages
-                        WHERE room_id = ? AND deleted_at IS NULL
-                        ORDER BY seq DESC LIMIT 1) p ON 1 = 1
-            SET r.last_message_id = p.id, r.last_message = p.content, r.last_message_at = COALESCE(p.created_at, r.last_message_at)
-          WHERE r.id = ? AND r.last_message_id = ?`,
-        [message.roomId, message.roomId, message.id],
+        `UPDATE rooms SET last_message_id = ?, last_message = ?, last_message_at = COALESCE(?, last_message_at)
+          WHERE id = ? AND last_message_id = ?`,
+        [
+          next ? next.id : null,
+          next ? messagePreview(String(next.content), parseAttachments(next.attachments)) : null,
+          next ? next.created_at : null,
+          message.roomId,
+          message.id,
+        ],
       );
       return true;
     });
@@ -109,7 +126,14 @@ export interface StoredMessageRef {
   senderId: number | null;
 }
 
-function toChatMessage(row: Record<string, unknown>): ChatMessage {
+/**
+ * The columns toChatMessage maps, from `messages m LEFT JOIN users u ON u.id = m.sender_id`:
+ * history and search select the same ones, so a message reads the same wherever it is found.
+ */
+export const MESSAGE_COLUMNS = `m.id, m.seq, m.room_id, m.content, m.type, m.client_msg_id, m.attachments, m.created_at,
+            u.id AS sender_id, u.nickname AS sender_nickname, u.role AS sender_role`;
+
+export function toChatMessage(row: Record<string, unknown>): StoredMessage {
   const clientMsgId = row.client_msg_id as string | null;
   return {
     id: String(row.id),
@@ -123,16 +147,21 @@ function toChatMessage(row: Record<string, unknown>): ChatMessage {
         : { id: Number(row.sender_id), nickname: String(row.sender_nickname), role: row.sender_role as SiteRole },
     createdAt: (row.created_at as Date).toISOString(),
     ...(clientMsgId ? { clientMsgId } : {}),
+    attachments: parseAttachments(row.attachments),
   };
 }
 
-async function selectPage(db: EntityManager, roomId: number, query: PageQuery): Promise<ChatMessage[]> {
+/** The `attachments` column: a JSON array, or NULL for none. */
+function parseAttachments(column: unknown): StoredAttachment[] {
+  return typeof column === 'string' ? (JSON.parse(column) as StoredAttachment[]) : [];
+}
+
+async function selectPage(db: EntityManager, roomId: number, query: PageQuery): Promise<StoredMessage[]> {
   const ascending = query.after !== undefined;
   const lower = Math.max(query.floor, query.after ?? 0);
   const upper = query.before ?? Number.MAX_SAFE_INTEGER;
   const rows = await db.query<Record<string, unknown>[]>(
-    `SELECT m.id, m.seq, m.room_id, m.content, m.type, m.client_msg_id, m.created_at,
-            u.id AS sender_id, u.nickname AS sender_nickname, u.role AS sender_role
+    `SELECT ${MESSAGE_COLUMNS}
        FROM messages m
        LEFT JOIN users u ON u.id = m.sender_id
       WHERE m.room_id = ? AND m.seq > ? AND m.seq < ? AND m.deleted_at IS NULL

@@ -25,6 +25,7 @@ const LOGIN_SLOWDOWN_MAX_MS = 3_000;
 export class RateLimitRepository {
   private readonly events: BurstyRateLimiter;
   private readonly roomActions: RateLimiterRedis;
+  private readonly uploads: RateLimiterRedis;
   private readonly loginByIp: RateLimiterRedis;
   private readonly loginByAccountAndIp: RateLimiterRedis;
   private readonly loginFailuresByAccount: RateLimiterRedis;
@@ -52,6 +53,7 @@ export class RateLimitRepository {
     };
     this.events = bursty('events', eventsPerSecond, eventsPerSecond * 2);
     this.roomActions = limiter('room-actions', roomActionsPerMinute, 60);
+    this.uploads = limiter('uploads', config.attachments.uploadsPerMinute, 60);
     this.loginByIp = limiter('login-ip', loginPerMinute, 60);
     this.loginByAccountAndIp = limiter('login-account-ip', loginPerMinute, 60);
     this.loginFailuresByAccount = limiter('login-failures', loginPerMinute, 60);
@@ -69,6 +71,10 @@ export class RateLimitRepository {
   /** Creating rooms, inviting, joining and leaving. */
   async consumeRoomAction(userId: number): Promise<void> {
     await guard(this.roomActions.consume(userId), 'Too many room changes');
+  }
+
+  async consumeUpload(userId: number): Promise<void> {
+    await guard(this.uploads.consume(userId), 'Too many uploads');
   }
 
   async consumeSignup(kind: 'register' | 'guest', ip: string): Promise<void> {

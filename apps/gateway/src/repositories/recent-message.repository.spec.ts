@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { ChatMessage } from '@chat/contracts';
+import type { StoredMessage } from '@chat/contracts';
 import { type RealServices, startRealServices } from '../testing/real-services';
 import { RecentMessageRepository } from './recent-message.repository';
 
@@ -15,7 +15,7 @@ describe('RecentMessageRepository (Redis)', () => {
   });
   after(() => services?.close());
 
-  const message = (roomId: number, seq: number): ChatMessage => ({
+  const message = (roomId: number, seq: number): StoredMessage => ({
     id: `m-${roomId}-${seq}`,
     seq,
     roomId,
@@ -23,6 +23,7 @@ describe('RecentMessageRepository (Redis)', () => {
     type: 'chat',
     sender: { id: 1, nickname: 'ann', role: 'user' },
     createdAt: new Date().toISOString(),
+    attachments: [],
   });
   const rememberAll = async (roomId: number, seqs: number[]) => {
     for (const seq of seqs) await recent.remember(message(roomId, seq));
@@ -31,7 +32,7 @@ describe('RecentMessageRepository (Redis)', () => {
   it('reads back what it remembers between two seqs (both excluded), in either order, at most `limit`', async () => {
     const roomId = nextRoom++;
     await rememberAll(roomId, [3, 1, 5, 2, 4]);
-    const seqsOf = (messages: ChatMessage[]) => messages.map((m) => m.seq);
+    const seqsOf = (messages: StoredMessage[]) => messages.map((m) => m.seq);
     assert.deepEqual(seqsOf(await recent.range(roomId, 1, 5, 'asc', 10)), [2, 3, 4]);
     assert.deepEqual(seqsOf(await recent.range(roomId, 1, 5, 'desc', 10)), [4, 3, 2]);
     assert.deepEqual(seqsOf(await recent.range(roomId, 0, 100, 'asc', 2)), [1, 2]);

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ChatMessage, RedisKeys } from '@chat/contracts';
+import type { RedisKeys, StoredMessage } from '@chat/contracts';
 import { REDIS, REDIS_KEYS } from './redis.module';
 import type { ScriptedRedis } from './redis-scripts';
 
@@ -20,27 +20,34 @@ export class RecentMessageRepository {
    * Keeps an accepted message readable until the worker has it in MySQL: one ZADD (the admit
    * script caps the set and renews its TTL as the room's seqs go by).
    */
-  async remember(message: ChatMessage): Promise<void> {
+  async remember(message: StoredMessage): Promise<void> {
     await this.redis.zadd(this.keys.recentMessages(message.roomId), message.seq, JSON.stringify(message));
   }
 
   /** Whether the message with this id and seq is in its room's set. */
   async has(roomId: number, seq: number, id: string): Promise<boolean> {
     const entries = await this.redis.zrangebyscore(this.keys.recentMessages(roomId), seq, seq);
-    return entries.some((entry) => (JSON.parse(entry) as ChatMessage).id === id);
+    return entries.some((entry) => (JSON.parse(entry) as StoredMessage).id === id);
   }
 
   /** Messages with lower < seq < upper, in the given order, at most `limit`. */
-  async range(roomId: number, lower: number, upper: number, order: 'asc' | 'desc', limit: number): Promise<ChatMessage[]> {
+  async range(roomId: number, lower: number, upper: number, order: 'asc' | 'desc', limit: number): Promise<StoredMessage[]> {
     const key = this.keys.recentMessages(roomId);
     const entries =
       order === 'asc'
         ? await this.redis.zrangebyscore(key, `(${lower}`, `(${upper}`, 'LIMIT', 0, limit)
         : await this.redis.zrevrangebyscore(key, `(${upper}`, `(${lower}`, 'LIMIT', 0, limit);
-    return entries.map((entry) => JSON.parse(entry) as ChatMessage);
+    return entries.map(fromCache);
   }
 
   async remove(roomId: number, seq: number): Promise<void> {
     await this.redis.zremrangebyscore(this.keys.recentMessages(roomId), seq, seq);
   }
+}
+
+/** Entries cached by releases before attachments have none. */
+function fromCache(entry: string): StoredMessage {
+  const message = JSON.parse(entry) as StoredMessage;
+  message.attachments ??= [];
+  return message;
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { UserEntity } from '@chat/database';
+import { AttachmentsRepository } from './attachments.repository';
 import { MembersRepository } from './members.repository';
 import { MembershipCache } from './membership.cache';
 import { MembershipNoteRepository } from './membership-note.repository';
@@ -13,12 +14,14 @@ import { RecentMessageRepository } from './recent-message.repository';
 import { RedisModule } from './redis.module';
 import { ReplicaReads } from './replica-reads';
 import { RoomsRepository } from './rooms.repository';
+import { SearchRepository } from './search.repository';
 import { SequenceRepository } from './sequence.repository';
 import { SessionRepository } from './session.repository';
 import { UserCache } from './user.cache';
 import { UsersRepository } from './users.repository';
 
 const repositories = [
+  AttachmentsRepository,
   MembersRepository,
   MembershipCache,
   MembershipNoteRepository,
@@ -30,6 +33,7 @@ const repositories = [
   RecentMessageRepository,
   ReplicaReads,
   RoomsRepository,
+  SearchRepository,
   SequenceRepository,
   SessionRepository,
   UserCache,

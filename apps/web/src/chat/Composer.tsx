@@ -1,21 +1,29 @@
-import { type KeyboardEvent, useState } from 'react';
+import { type ClipboardEvent, type KeyboardEvent, useRef, useState } from 'react';
+import type { StoredAttachment } from '@chat/contracts';
+import { PaperclipIcon } from '../ui/icons';
+import { UploadTray } from './UploadTray';
+import type { Uploads } from './useUploads';
 
 const MAX_LENGTH = 4_000;
 
 interface Props {
-  onSend: (content: string) => void;
+  uploads: Uploads;
+  onSend: (content: string, attachments: StoredAttachment[]) => void;
   onTyping: () => void;
   onStopTyping: () => void;
 }
 
-/** Enter sends, Shift+Enter starts a new line. */
-export function Composer({ onSend, onTyping, onStopTyping }: Props) {
+/** Enter sends, Shift+Enter starts a new line; files come from the attach button, a paste or a drop on the room. */
+export function Composer({ uploads, onSend, onTyping, onStopTyping }: Props) {
   const [text, setText] = useState('');
+  const picker = useRef<HTMLInputElement>(null);
   const content = text.trim();
+  const canSend = content !== '' || uploads.ready;
 
   const send = () => {
-    if (!content) return;
-    onSend(content);
+    if (!canSend) return;
+    // Files still uploading stay for the next message.
+    onSend(content, uploads.take());
     onStopTyping();
     setText('');
   };
@@ -28,6 +36,14 @@ export function Composer({ onSend, onTyping, onStopTyping }: Props) {
     }
   };
 
+  // A pasted screenshot arrives as a file alone; a paste that also has text (from a document) stays text.
+  const onPaste = (event: ClipboardEvent<HTMLTextAreaElement>) => {
+    const files = Array.from(event.clipboardData.files);
+    if (files.length === 0 || event.clipboardData.types.includes('text/plain')) return;
+    event.preventDefault();
+    uploads.add(files);
+  };
+
   return (
     <form
       className="composer"
@@ -36,26 +52,44 @@ export function Composer({ onSend, onTyping, onStopTyping }: Props) {
         send();
       }}
     >
-      <label htmlFor="composer-text" className="sr-only">
-        Message
-      </label>
-      <textarea
-        id="composer-text"
-        rows={2}
-        value={text}
-        maxLength={MAX_LENGTH}
-        placeholder="Write a message… (Enter to send, Shift+Enter for a new line)"
-        onChange={(event) => {
-          setText(event.target.value);
-          if (event.target.value) onTyping();
-          else onStopTyping();
-        }}
-        onKeyDown={onKeyDown}
-        onBlur={onStopTyping}
-      />
-      <button type="submit" className="primary" disabled={!content}>
-        Send
-      </button>
+      {uploads.items.length > 0 && <UploadTray uploads={uploads} />}
+      <div className="composer-row">
+        <button type="button" className="attach" aria-label="Attach files" title="Attach files" onClick={() => picker.current?.click()}>
+          <PaperclipIcon />
+        </button>
+        <input
+          ref={picker}
+          type="file"
+          multiple
+          hidden
+          onChange={(event) => {
+            uploads.add(Array.from(event.target.files ?? []));
+            // The same file may be picked again after it was removed.
+            event.target.value = '';
+          }}
+        />
+        <label htmlFor="composer-text" className="sr-only">
+          Message
+        </label>
+        <textarea
+          id="composer-text"
+          rows={2}
+          value={text}
+          maxLength={MAX_LENGTH}
+          placeholder="Write a message… (Enter to send, Shift+Enter for a new line)"
+          onChange={(event) => {
+            setText(event.target.value);
+            if (event.target.value) onTyping();
+            else onStopTyping();
+          }}
+          onKeyDown={onKeyDown}
+          onPaste={onPaste}
+          onBlur={onStopTyping}
+        />
+        <button type="submit" className="primary" disabled={!canSend}>
+          Send
+        </button>
+      </div>
     </form>
   );
 }

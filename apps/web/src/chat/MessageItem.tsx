@@ -1,14 +1,31 @@
-import type { ChatMessage, PublicUser } from '@chat/contracts';
+import { type ChatMessage, messagePreview, type PublicUser } from '@chat/contracts';
 import { formatTime } from '../lib/time';
+import { AttachmentList, PendingAttachments } from './Attachments';
 import type { PendingMessage } from './timeline';
 
 const preview = (text: string) => (text.length > 40 ? `${text.slice(0, 40)}…` : text);
 
-export function MessageItem({ message, me, onDelete }: { message: ChatMessage; me: PublicUser; onDelete: (id: string) => void }) {
-  if (message.type === 'system' || !message.sender) return <li className="system">{message.content}</li>;
+interface Props {
+  message: ChatMessage;
+  me: PublicUser;
+  /** The message opened from search: highlighted for a moment. */
+  focused: boolean;
+  onDelete: (id: string) => void;
+}
+
+export function MessageItem({ message, me, focused, onDelete }: Props) {
+  if (message.type === 'system' || !message.sender)
+    return (
+      <li className={focused ? 'system focused' : 'system'} data-seq={message.seq} tabIndex={-1}>
+        {message.content}
+      </li>
+    );
   const mine = message.sender.id === me.id;
+  // Older servers (and the copy made from an ack) may leave the field out.
+  const attachments = message.attachments ?? [];
+  const classes = ['message', mine && 'mine', focused && 'focused'].filter(Boolean).join(' ');
   return (
-    <li className={mine ? 'message mine' : 'message'}>
+    <li className={classes} data-seq={message.seq} tabIndex={-1}>
       <div className="meta">
         <span className="author">{mine ? 'You' : message.sender.nickname}</span>
         {message.sender.role === 'guest' && <span className="tag">guest</span>}
@@ -18,14 +35,15 @@ export function MessageItem({ message, me, onDelete }: { message: ChatMessage; m
           <button
             type="button"
             className="link delete"
-            aria-label={`Delete message: ${preview(message.content)}`}
+            aria-label={`Delete message: ${preview(messagePreview(message.content, attachments))}`}
             onClick={() => onDelete(message.id)}
           >
             Delete
           </button>
         )}
       </div>
-      <p className="content">{message.content}</p>
+      {message.content && <p className="content">{message.content}</p>}
+      {attachments.length > 0 && <AttachmentList attachments={attachments} />}
     </li>
   );
 }
@@ -37,7 +55,8 @@ export function PendingItem({ pending, onRetry }: { pending: PendingMessage; onR
         <span className="author">You</span>
         <span className="state">{pending.error ? 'Not sent' : 'Sending…'}</span>
       </div>
-      <p className="content">{pending.content}</p>
+      {pending.content && <p className="content">{pending.content}</p>}
+      {pending.attachments.length > 0 && <PendingAttachments attachments={pending.attachments} />}
       {pending.error && (
         <p className="error">
           {pending.error}{' '}

@@ -1,12 +1,17 @@
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
-import type { ChatMessage, MessageDeletedEvent, NoticeEvent } from '@chat/contracts';
+import type { ChatMessage, MessageDeletedEvent, NoticeEvent, SendMessagePayload, StoredAttachment } from '@chat/contracts';
 import { describeError } from '../lib/api';
 import { newClientMsgId } from '../lib/ids';
 import { emit, SocketError } from '../lib/socket';
 import { useSession } from '../shell/SessionContext';
-import { emptyTimeline, timelineReducer } from './timeline';
+import { emptyTimeline, timelineReducer, type WindowAction } from './timeline';
 
 const SYNC_PAGE = 100;
+const PAGE = 50;
+// A message opened from search is shown with this many messages on either side.
+const CONTEXT = 25;
+// How long the broadcast of my own message may take before it is fetched instead.
+const SETTLE_MS = 1_000;
 // Refusals that mean this room is not mine to show: back to the list.
 const FATAL = new Set(['NOT_MEMBER', 'BANNED', 'NOT_FOUND', 'FORBIDDEN']);
 
@@ -15,7 +20,8 @@ const maxSeq = (messages: ChatMessage[]) => messages.reduce((max, m) => Math.max
 /**
  * A room's messages: history over REST, live messages once joined, and no gap. Every `ready`
  * (first connect and each reconnect) joins the room again and fetches what was missed with
- * `sync`; a live message whose seq skips ahead triggers a `sync` too.
+ * `sync`; a live message whose seq skips ahead triggers a `sync` too. `focus(seq)` shows the
+ * stretch around an older message instead, paged both ways, until its newest page joins the live end.
  */
 export function useRoomTimeline(roomId: number, onFatal: (reason: string) => void) {
   const { api, socket, connection, user, notify } = useSession();
@@ -24,14 +30,22 @@ export function useRoomTimeline(roomId: number, onFatal: (reason: string) => voi
   // Where gaps are measured from: the highest seq the server has shown us. Seqs from my own acks
   // do not count, or a message I missed just before mine would go unnoticed.
   const highest = useRef(0);
+  // The room's newest seq as far as we know (join acks, live messages): whether a stretch reaches the end.
+  const newest = useRef(0);
   const loaded = useRef(false);
+  // A message to open the room at, asked for before the history was read.
+  const wanted = useRef<number | null>(null);
+  const shown = useRef(timeline);
   const fatal = useRef(onFatal);
   useEffect(() => {
     fatal.current = onFatal;
+    shown.current = timeline;
   });
+  const detached = () => shown.current.newerCursor !== null;
 
   const receive = useCallback((messages: ChatMessage[]) => {
     highest.current = Math.max(highest.current, maxSeq(messages));
+    newest.current = Math.max(newest.current, highest.current);
     dispatch({ type: 'received', messages });
   }, []);
 
@@ -47,12 +61,45 @@ export function useRoomTimeline(roomId: number, onFatal: (reason: string) => voi
     [socket, roomId, receive],
   );
 
+  const latestPage = useCallback(
+    async (): Promise<WindowAction> => ({
+      type: 'window',
+      page: await api.history(roomId, { limit: PAGE }),
+      newerCursor: null,
+      focusSeq: null,
+    }),
+    [api, roomId],
+  );
+
+  const pageAround = useCallback(
+    async (seq: number): Promise<WindowAction> => {
+      // `before` is exclusive: the page ends at seq + CONTEXT - 1, where newer pages go on.
+      const top = seq + CONTEXT - 1;
+      const page = await api.history(roomId, { before: top + 1, limit: 2 * CONTEXT });
+      return { type: 'window', page, newerCursor: newest.current > top ? top : null, focusSeq: seq };
+    },
+    [api, roomId],
+  );
+
+  const show = useCallback(
+    (action: WindowAction) => {
+      const last = maxSeq(action.page.messages);
+      highest.current = Math.max(highest.current, last);
+      loaded.current = true;
+      dispatch(action);
+      // Messages accepted but not yet written by the worker when history was read arrive a moment later.
+      if (action.newerCursor === null && newest.current > last) setTimeout(() => void syncFrom(last).catch(() => undefined), SETTLE_MS);
+    },
+    [syncFrom],
+  );
+
   useEffect(() => {
     const onMessage = (message: ChatMessage) => {
       if (message.roomId !== roomId) return;
       const from = highest.current;
       receive([message]);
-      if (loaded.current && message.seq > from + 1) syncFrom(from).catch((e: unknown) => notify(`Could not catch up: ${describeError(e)}`));
+      if (loaded.current && !detached() && message.seq > from + 1)
+        syncFrom(from).catch((e: unknown) => notify(`Could not catch up: ${describeError(e)}`));
     };
     const onDeleted = (e: MessageDeletedEvent) => e.roomId === roomId && dispatch({ type: 'deleted', id: e.id });
     const onNotice = (n: NoticeEvent) => n.roomId === roomId && dispatch({ type: 'notice', text: n.text });
@@ -69,16 +116,15 @@ export function useRoomTimeline(roomId: number, onFatal: (reason: string) => voi
     const attach = async () => {
       const { lastSeq } = await emit(socket, 'join_room', { room: roomId });
       if (!current) return;
+      newest.current = Math.max(newest.current, lastSeq);
       setJoined(true);
-      if (loaded.current) return syncFrom(highest.current);
-      const page = await api.history(roomId, null);
+      // Reconnected: catch up, unless an older stretch is shown (its newer pages will bring what came).
+      if (loaded.current) return detached() ? undefined : syncFrom(highest.current);
+      const seq = wanted.current;
+      const action = seq === null ? await latestPage() : await pageAround(seq);
       if (!current) return;
-      const newest = maxSeq(page.messages);
-      highest.current = Math.max(highest.current, newest);
-      loaded.current = true;
-      dispatch({ type: 'history', page });
-      // Messages accepted but not yet written by the worker when history was read arrive a moment later.
-      if (lastSeq > newest) setTimeout(() => void syncFrom(newest).catch(() => undefined), 1_000);
+      wanted.current = null;
+      show(action);
     };
     attach().catch((e: unknown) => {
       if (!current) return;
@@ -88,7 +134,7 @@ export function useRoomTimeline(roomId: number, onFatal: (reason: string) => voi
     return () => {
       current = false;
     };
-  }, [socket, api, roomId, connection.generation, syncFrom, notify]);
+  }, [socket, roomId, connection.generation, syncFrom, latestPage, pageAround, show, notify]);
 
   // Stop receiving the room's traffic when leaving the screen (membership is unchanged).
   useEffect(
@@ -98,17 +144,59 @@ export function useRoomTimeline(roomId: number, onFatal: (reason: string) => voi
     [socket, roomId],
   );
 
-  const send = useCallback(
-    (content: string, clientMsgId = newClientMsgId()) => {
-      const sender = { id: user.id, nickname: user.nickname, role: user.role };
-      dispatch({ type: 'sending', clientMsgId, content });
-      emit(socket, 'message', { room: roomId, msg: content, clientMsgId }).then(
-        // Usually the broadcast of the message has settled it already; if not, the ack does.
-        (accepted) => dispatch({ type: 'received', messages: [{ ...accepted, roomId, content, type: 'chat', sender, clientMsgId }] }),
-        (e: unknown) => dispatch({ type: 'failed', clientMsgId, error: describeError(e) }),
-      );
+  const toLatest = useCallback(async () => {
+    try {
+      show(await latestPage());
+    } catch (e) {
+      notify(`Could not load the latest messages: ${describeError(e)}`);
+    }
+  }, [latestPage, show, notify]);
+
+  /** Brings the message with this seq into view, reading the history around it when it is not shown. */
+  const focus = useCallback(
+    async (seq: number) => {
+      if (!loaded.current) {
+        wanted.current = seq;
+        return;
+      }
+      if (shown.current.messages.some((m) => m.seq === seq)) return dispatch({ type: 'focus', seq });
+      try {
+        show(await pageAround(seq));
+      } catch (e) {
+        notify(`Could not show that message: ${describeError(e)}`);
+      }
     },
-    [socket, roomId, user],
+    [pageAround, show, notify],
+  );
+
+  const send = useCallback(
+    (content: string, attachments: StoredAttachment[] = [], clientMsgId = newClientMsgId()) => {
+      const sender = { id: user.id, nickname: user.nickname, role: user.role };
+      dispatch({ type: 'sending', clientMsgId, content, attachments });
+      const payload: SendMessagePayload = {
+        room: roomId,
+        msg: content,
+        clientMsgId,
+        ...(attachments.length ? { attachmentIds: attachments.map((a) => a.id) } : {}),
+      };
+      // A message sent while reading the past goes to the end of the conversation: show the end first.
+      const ready = detached() ? toLatest() : Promise.resolve();
+      ready
+        .then(() => emit(socket, 'message', payload))
+        .then(
+          (accepted) => {
+            // Usually the broadcast of the message has settled it already; if not, the ack does.
+            dispatch({ type: 'accepted', message: { ...accepted, roomId, content, type: 'chat', sender, clientMsgId, attachments: [] } });
+            // Only the message itself has its attachments' links: fetch it if its broadcast is late.
+            if (attachments.length)
+              setTimeout(() => {
+                if (!shown.current.messages.some((m) => m.id === accepted.id)) void syncFrom(accepted.seq - 1).catch(() => undefined);
+              }, SETTLE_MS);
+          },
+          (e: unknown) => dispatch({ type: 'failed', clientMsgId, error: describeError(e) }),
+        );
+    },
+    [socket, roomId, user, toLatest, syncFrom],
   );
 
   const remove = useCallback(
@@ -124,11 +212,25 @@ export function useRoomTimeline(roomId: number, onFatal: (reason: string) => voi
   const loadOlder = useCallback(async () => {
     if (timeline.olderCursor === null) return;
     try {
-      dispatch({ type: 'history', page: await api.history(roomId, timeline.olderCursor) });
+      dispatch({ type: 'history', page: await api.history(roomId, { before: timeline.olderCursor, limit: PAGE }) });
     } catch (e) {
       notify(`Could not load older messages: ${describeError(e)}`);
     }
   }, [api, roomId, timeline.olderCursor, notify]);
 
-  return { timeline, joined, send, remove, loadOlder };
+  const loadNewer = useCallback(async () => {
+    const cursor = timeline.newerCursor;
+    if (cursor === null) return;
+    try {
+      const page = await api.history(roomId, { after: cursor, limit: PAGE });
+      highest.current = Math.max(highest.current, maxSeq(page.messages));
+      dispatch({ type: 'newer', page });
+      // Joined up with the live end: fetch what came while the stretch was read (live messages were held back).
+      if (page.nextCursor === null) await syncFrom(Math.max(cursor, maxSeq(page.messages)));
+    } catch (e) {
+      notify(`Could not load newer messages: ${describeError(e)}`);
+    }
+  }, [api, roomId, timeline.newerCursor, syncFrom, notify]);
+
+  return { timeline, joined, send, remove, loadOlder, loadNewer, toLatest, focus };
 }

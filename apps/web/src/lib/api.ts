@@ -10,7 +10,10 @@ import type {
   RoomDetails,
   RoomView,
   Session,
+  StoredAttachment,
 } from '@chat/contracts';
+import type { SearchCursor, SearchPage } from './contract-extras';
+import { uploadFile, type UploadProgress } from './upload';
 
 export interface NewRoom {
   name?: string;
@@ -24,9 +27,23 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** From Retry-After, on a 429 or 503 that sent one. */
+    readonly retryAfterSeconds: number | null = null,
+    /** The error body's other fields (a 413 may say its limit). */
+    readonly body: Record<string, unknown> = {},
   ) {
     super(message);
   }
+}
+
+/** One page of a room's history: newest first back from `before`, or oldest first on from `after` (both exclusive). */
+export type HistoryQuery = { before?: number | null; after?: number | null; limit?: number };
+
+export interface SearchQuery {
+  q: string;
+  /** Narrows the search to one room. */
+  roomId?: number | null;
+  cursor?: SearchCursor | null;
 }
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -54,9 +71,26 @@ export function createApi(token: string | null, onUnauthorized: () => void = () 
     const data = parse(text);
     if (!response.ok) {
       if (response.status === 401 && token) onUnauthorized();
-      throw toApiError(response, data);
+      throw toApiError(response.status, response.statusText, data, response.headers.get('retry-after'));
     }
     return data as T;
+  }
+
+  /** XMLHttpRequest rather than fetch: only it reports upload progress. */
+  async function upload(roomId: number, file: File, onProgress: UploadProgress, signal: AbortSignal): Promise<StoredAttachment> {
+    const outcome = await uploadFile(`/rooms/${roomId}/attachments`, token, file, onProgress, signal);
+    switch (outcome.kind) {
+      case 'aborted':
+        throw new ApiError(0, 'ABORTED', 'The upload was cancelled.');
+      case 'unreachable':
+        throw new ApiError(0, 'NETWORK', 'The upload did not reach the server. Check your connection and try again.');
+      case 'answered': {
+        const data = parse(outcome.text);
+        if (outcome.status >= 200 && outcome.status < 300) return data as StoredAttachment;
+        if (outcome.status === 401 && token) onUnauthorized();
+        throw toApiError(outcome.status, outcome.statusText, data, outcome.retryAfter);
+      }
+    }
   }
 
   return {
@@ -71,12 +105,17 @@ export function createApi(token: string | null, onUnauthorized: () => void = () 
     room: (roomId: number) => call<RoomDetails>('GET', `/rooms/${roomId}`),
     joinRoom: (roomId: number) => call<MembershipView>('POST', `/rooms/${roomId}/join`),
     members: (roomId: number) => call<MemberView[]>('GET', `/rooms/${roomId}/members`),
-    history: (roomId: number, before: number | null) =>
-      call<HistoryPage>('GET', `/rooms/${roomId}/messages${query({ before, limit: 50 })}`),
+    history: (roomId: number, { before = null, after = null, limit = 50 }: HistoryQuery = {}) =>
+      call<HistoryPage>('GET', `/rooms/${roomId}/messages${query({ before, after, limit })}`),
+    upload,
+    search: ({ q, roomId = null, cursor = null }: SearchQuery) =>
+      call<SearchPage>('GET', `/search/messages${query({ q, room: roomId, cursor, limit: SEARCH_PAGE })}`),
   };
 }
 
 export type Api = ReturnType<typeof createApi>;
+
+const SEARCH_PAGE = 20;
 
 function query(params: Record<string, string | number | null>): string {
   const search = new URLSearchParams();
@@ -94,13 +133,20 @@ function parse(text: string): unknown {
   }
 }
 
-function toApiError(response: Response, data: unknown): ApiError {
-  const body = (typeof data === 'object' && data !== null ? data : {}) as Partial<ErrorBody>;
-  const code = body.code ?? `HTTP_${response.status}`;
+function toApiError(status: number, statusText: string, data: unknown, retryAfter: string | null): ApiError {
+  const body = (typeof data === 'object' && data !== null ? data : {}) as Partial<ErrorBody> & Record<string, unknown>;
+  const code = body.code ?? `HTTP_${status}`;
   // A proxy error page (502 while replicas restart) has no JSON body.
-  const message =
-    body.message ?? (response.status >= 500 ? 'The server is unavailable right now. Try again shortly.' : response.statusText);
-  return new ApiError(response.status, code, message || `Request failed (${response.status})`);
+  const message = body.message ?? (status >= 500 ? 'The server is unavailable right now. Try again shortly.' : statusText);
+  return new ApiError(status, code, message || `Request failed (${status})`, retryAfterSeconds(retryAfter), body);
+}
+
+/** Retry-After is either seconds or an HTTP date. */
+function retryAfterSeconds(header: string | null): number | null {
+  if (!header) return null;
+  if (/^\d+$/.test(header.trim())) return Number(header);
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - Date.now()) / 1000));
 }
 
 /** Any thrown value as a sentence for the user. */

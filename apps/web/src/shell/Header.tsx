@@ -1,10 +1,18 @@
 import { useState } from 'react';
+import type { ChatMessage } from '@chat/contracts';
 import { describeError } from '../lib/api';
+import { MessageSearch } from '../search/MessageSearch';
 import { useSession } from './SessionContext';
 
 const STATUS_TEXT = { connecting: 'Connecting…', online: 'Connected', offline: 'Offline, reconnecting…' } as const;
 
-export function Header({ onSignedOut }: { onSignedOut: () => void }) {
+interface Props {
+  onSignedOut: () => void;
+  /** A result of the search across rooms was picked. */
+  onOpenMessage: (message: ChatMessage) => void;
+}
+
+export function Header({ onSignedOut, onOpenMessage }: Props) {
   const { user, api, socket, connection, notify } = useSession();
   const [busy, setBusy] = useState(false);
 
@@ -29,6 +37,7 @@ export function Header({ onSignedOut }: { onSignedOut: () => void }) {
         {STATUS_TEXT[connection.status]}
         {connection.status === 'online' && connection.replica && <span className="muted"> · {connection.replica}</span>}
       </span>
+      <MessageSearch label="Search all rooms" room={null} onPick={onOpenMessage} />
       <span className="whoami">
         <strong>{user.nickname}</strong> <span className="muted">#{user.id}</span>
         {user.role === 'guest' && <span className="tag">guest{user.maskedIp ? ` · ${user.maskedIp}` : ''}</span>}

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { ExceptionEvent, KickedEvent, Session } from '@chat/contracts';
-import { ChatRoom } from '../chat/ChatRoom';
+import type { ChatMessage, ExceptionEvent, KickedEvent, Session } from '@chat/contracts';
+import { ChatRoom, type JumpTo } from '../chat/ChatRoom';
 import { createApi } from '../lib/api';
 import { RoomsScreen } from '../rooms/RoomsScreen';
 import { Toasts, useToasts } from '../ui/Toasts';
@@ -15,6 +15,7 @@ export function SignedIn({ session, onSignOut }: { session: Session; onSignOut: 
   const { toasts, notify, dismiss } = useToasts();
   const [view, go] = useView();
   const [flash, setFlash] = useState<string | null>(null);
+  const [jump, setJump] = useState<JumpTo | null>(null);
   const api = useMemo(() => createApi(session.access_token, () => onSignOut(SESSION_ENDED)), [session.access_token, onSignOut]);
   const { socket, connection } = useChatSocket(
     session.access_token,
@@ -63,6 +64,17 @@ export function SignedIn({ session, onSignOut }: { session: Session; onSignOut: 
     [go],
   );
 
+  // A search result from any room: open its room at that message.
+  const openMessage = useCallback(
+    (message: ChatMessage) => {
+      setFlash(null);
+      setJump({ roomId: message.roomId, seq: message.seq, key: Date.now() });
+      go({ screen: 'room', roomId: message.roomId });
+    },
+    [go],
+  );
+  const jumped = useCallback(() => setJump(null), []);
+
   const value = useMemo<SessionValue | null>(
     () => (socket ? { user: session.user, api, socket, connection, notify } : null),
     [socket, session.user, api, connection, notify],
@@ -72,9 +84,15 @@ export function SignedIn({ session, onSignOut }: { session: Session; onSignOut: 
   return (
     <SessionContext.Provider value={value}>
       <div className="app">
-        <Header onSignedOut={() => onSignOut()} />
+        <Header onSignedOut={() => onSignOut()} onOpenMessage={openMessage} />
         {view.screen === 'room' ? (
-          <ChatRoom key={view.roomId} roomId={view.roomId} onBack={backToRooms} />
+          <ChatRoom
+            key={view.roomId}
+            roomId={view.roomId}
+            jumpTo={jump?.roomId === view.roomId ? jump : null}
+            onJumped={jumped}
+            onBack={backToRooms}
+          />
         ) : (
           <RoomsScreen flash={flash} onDismissFlash={() => setFlash(null)} onOpen={openRoomScreen} />
         )}

@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { Counter, Histogram } from 'prom-client';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { type PersistMessageJob, type RedisKeys } from '@chat/contracts';
-import { writeMessages } from '@chat/database';
+import { type SearchIndexer, searchIndexerFor, writeMessages } from '@chat/database';
 import { bySlot } from '@chat/redis';
 import { WORKER_REDIS, WORKER_REDIS_KEYS, type WorkerRedis } from '../redis.providers';
 
@@ -50,6 +50,8 @@ export class BatchWriter implements OnApplicationShutdown {
   private flushing = false;
   private timer?: NodeJS.Timeout;
   private readonly lingerMs: number;
+  /** SEARCH_BACKEND's indexer: messages are indexed in their own transaction, off the send path. */
+  private readonly indexer?: SearchIndexer;
   /** Room id → seqs committed since the read cache was last cleared. */
   private committed = new Map<number, number[]>();
   private readonly cacheClearer: NodeJS.Timeout;
@@ -61,6 +63,7 @@ export class BatchWriter implements OnApplicationShutdown {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.lingerMs = config.worker.lingerMs;
+    this.indexer = searchIndexerFor(config.search.backend);
     this.cacheClearer = setInterval(() => void this.clearCache(), CACHE_CLEAR_EVERY_MS).unref();
   }
 
@@ -94,6 +97,7 @@ export class BatchWriter implements OnApplicationShutdown {
       await writeMessages(
         this.db,
         batch.map((p) => p.message),
+        { indexer: this.indexer },
       );
       this.done(batch);
     } catch (error) {
@@ -105,7 +109,7 @@ export class BatchWriter implements OnApplicationShutdown {
       // One bad message must not hold back the others: write them one by one.
       for (const pending of batch) {
         try {
-          await writeMessages(this.db, [pending.message]);
+          await writeMessages(this.db, [pending.message], { indexer: this.indexer });
           this.done([pending]);
         } catch (single) {
           pending.reject(single);

@@ -1,24 +1,26 @@
 import { IsOptional, IsString, ValidateIf } from 'class-validator';
 import { IsSeq, RoomEventDto } from '../../common/ids';
 import { IsPageLimit } from '../../common/page-query.dto';
-import { IsText } from '../../common/text';
-import { IsClientMsgId, IsMessageId, MAX_MESSAGE_LENGTH } from './message.dto';
+import { IsAttachmentIds, IsClientMsgId, IsMessageId, IsMessageText } from './message.dto';
 
 /** Payloads of the message socket events (docs/EVENTS.md), with the REST bodies' rules. */
 
-/** `message`: `{ room, msg, clientMsgId? }`, with `content` accepted for `msg`. */
+/** `message`: `{ room, msg, clientMsgId?, attachmentIds? }`, with `content` accepted for `msg`. */
 export class SendMessageDto extends RoomEventDto {
   @ValidateIf((o: SendMessageDto) => o.content === undefined || o.msg !== undefined)
-  @IsText({ min: 1, max: MAX_MESSAGE_LENGTH })
+  @IsMessageText()
   msg?: string;
 
   @ValidateIf((o: SendMessageDto) => o.msg === undefined)
-  @IsText({ min: 1, max: MAX_MESSAGE_LENGTH })
+  @IsMessageText()
   content?: string;
 
   @IsOptional()
   @IsClientMsgId()
   clientMsgId?: string;
+
+  @IsAttachmentIds()
+  attachmentIds?: string[];
 }
 
 export class SyncDto extends RoomEventDto {

@@ -2,9 +2,10 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { PageQueryDto } from '../../common/page-query.dto';
 import { Type } from 'class-transformer';
-import { IsOptional, IsString, Matches } from 'class-validator';
-import { IsSeq } from '../../common/ids';
-import { IsText } from '../../common/text';
+import { MAX_ATTACHMENTS_PER_MESSAGE } from '@chat/contracts';
+import { ArrayMaxSize, ArrayUnique, IsArray, IsOptional, IsString, Matches, ValidateBy, type ValidationArguments } from 'class-validator';
+import { IsSeq, IsUlid, ULID_PATTERN } from '../../common/ids';
+import { characterCount, textProblem } from '../../common/text';
 
 export const MAX_MESSAGE_LENGTH = 4000;
 
@@ -12,15 +13,59 @@ export const MAX_MESSAGE_LENGTH = 4000;
 export const IsClientMsgId = () =>
   applyDecorators(IsString(), Matches(/^[\x21-\x7e]{1,64}$/, { message: 'clientMsgId must be 1-64 printable ASCII characters' }));
 
+/**
+ * A message's text: 1–4,000 characters, or empty when the message carries attachments (the
+ * object's `attachmentIds`).
+ */
+export const IsMessageText = () =>
+  ValidateBy({
+    name: 'isMessageText',
+    validator: {
+      validate: (value: unknown, args?: ValidationArguments) => messageTextProblem(value, args) === undefined,
+      defaultMessage: (args?: ValidationArguments) => messageTextProblem(args?.value, args) ?? 'invalid message text',
+    },
+  });
+
+function messageTextProblem(value: unknown, args?: ValidationArguments): string | undefined {
+  const property = args?.property ?? 'content';
+  const problem = textProblem(value, property);
+  if (problem || typeof value !== 'string') return problem;
+  const count = characterCount(value);
+  const ids = (args?.object as { attachmentIds?: unknown } | undefined)?.attachmentIds;
+  if (count === 0 && Array.isArray(ids) && ids.length > 0) return undefined;
+  if (count < 1 || count > MAX_MESSAGE_LENGTH) {
+    return `${property} must be 1-${MAX_MESSAGE_LENGTH} characters long${count === 0 ? ' (it may be empty only with attachmentIds)' : ''}`;
+  }
+  return undefined;
+}
+
+/** Uploads (POST /rooms/:id/attachments) to send with a message. */
+export const IsAttachmentIds = () =>
+  applyDecorators(
+    IsOptional(),
+    IsArray(),
+    ArrayMaxSize(MAX_ATTACHMENTS_PER_MESSAGE, { message: `attachmentIds may hold at most ${MAX_ATTACHMENTS_PER_MESSAGE} ids` }),
+    ArrayUnique({ message: 'attachmentIds must not repeat an id' }),
+    IsUlid('attachmentIds', { each: true }),
+  );
+
 export class PostMessageDto {
-  @ApiProperty({ minLength: 1, maxLength: MAX_MESSAGE_LENGTH })
-  @IsText({ min: 1, max: MAX_MESSAGE_LENGTH })
+  @ApiProperty({ minLength: 0, maxLength: MAX_MESSAGE_LENGTH, description: 'Empty only when `attachmentIds` is not' })
+  @IsMessageText()
   content!: string;
 
   @ApiPropertyOptional({ description: 'Makes a retry idempotent', maxLength: 64 })
   @IsOptional()
   @IsClientMsgId()
   clientMsgId?: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    maxItems: MAX_ATTACHMENTS_PER_MESSAGE,
+    description: 'Your uploads to this room (POST /rooms/:id/attachments) that no message uses yet',
+  })
+  @IsAttachmentIds()
+  attachmentIds?: string[];
 }
 
 /** The page size is the lists' own (PageQueryDto); the cursors are seqs. */
@@ -39,7 +84,7 @@ export class HistoryQueryDto extends PickType(PageQueryDto, ['limit'] as const) 
 }
 
 /** Message ids are ULIDs. */
-export const IsMessageId = () => Matches(/^[0-9A-HJKMNP-TV-Z]{26}$/, { message: 'id must be a message id (26-character ULID)' });
+export const IsMessageId = () => Matches(ULID_PATTERN, { message: 'id must be a message id (26-character ULID)' });
 
 export class MessageIdParams {
   @ApiProperty({ example: '01J9Z3K8Q4W5X6Y7Z8A9B0C1D2' })

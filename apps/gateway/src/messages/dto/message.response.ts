@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type * as contract from '@chat/contracts';
+import { AttachmentView } from '../../attachments';
 import { SITE_ROLES } from '../../common/dto/public-user.response';
 
 const messageTypes: Record<contract.MessageType, true> = { chat: true, system: true };
@@ -39,6 +40,9 @@ export class ChatMessage implements contract.ChatMessage {
 
   @ApiPropertyOptional({ description: "The sender's own id for the send, when it gave one" })
   clientMsgId?: string;
+
+  @ApiProperty({ type: [AttachmentView], description: 'Files and images sent with the message, in order; empty for most' })
+  attachments!: AttachmentView[];
 }
 
 export class HistoryPage implements contract.HistoryPage {
