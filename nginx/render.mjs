@@ -176,7 +176,8 @@ ${errorPageDirectives({ 413: upload }).replace(/^ {4}/gm, '      ')}
       proxy_pass http://gateway;
 ${proxied(["proxy_set_header Connection '';"])}
       proxy_next_upstream error timeout;
-      proxy_read_timeout 60s;
+      # The replica answers once the last byte is stored: as long as the upload takes.
+      proxy_read_timeout 120s;
     }
 
     location /socket.io/ {

@@ -157,6 +157,8 @@ const OPERATION_SPECS: Record<Operation, OperationSpec> = {
   },
   'POST /rooms/:id/read': { fixture: fresh(), run: (c) => rest(c, 'POST', room(c, '/read'), { seq: 0 }) },
   'POST /rooms/:id/attachments': { fixture: SHARED, run: (c) => uploadTo(c, room(c, '/attachments')) },
+  'GET /search/messages': { fixture: SHARED, run: (c) => rest(c, 'GET', '/search/messages?q=matrix') },
+  'GET /search/messages (room=)': { fixture: SHARED, run: (c) => rest(c, 'GET', `/search/messages?q=matrix&room=${c.fx.roomId}`) },
 
   'socket message': { fixture: fresh(), run: (c) => emit(c, 'message', { room: c.fx.roomId, msg: 'matrix says hi' }) },
   // join_room only subscribes this socket: nothing another cell reads.

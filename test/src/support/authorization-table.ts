@@ -67,6 +67,8 @@ export type RestOperation =
   | 'GET /rooms/:id/messages'
   | 'POST /rooms/:id/messages'
   | 'POST /rooms/:id/attachments'
+  | 'GET /search/messages'
+  | 'GET /search/messages (room=)'
   | "DELETE /messages/:id (a member's message)"
   | "DELETE /messages/:id (the owner's message)"
   | 'POST /rooms/:id/read';
@@ -138,6 +140,9 @@ export const AUTHORIZATION_TABLE = {
   "DELETE /messages/:id (the owner's message)":                  { owner: OK,        roomAdmin: FORBIDDEN, member: FORBIDDEN, guest: FORBIDDEN, nonMember: NOT_MEMBER, roomBanned: BANNED,     siteAdmin: OK,         anonymous: UNAUTHORIZED },
   // Uploading is part of sending: the same who, muted members refused (MUTED) as for messages.
   'POST /rooms/:id/attachments':                                 { owner: OK,        roomAdmin: OK,        member: OK,        guest: OK,        nonMember: NOT_MEMBER, roomBanned: BANNED,     siteAdmin: NOT_MEMBER, anonymous: UNAUTHORIZED },
+  'GET /search/messages':                                        { owner: OK,        roomAdmin: OK,        member: OK,        guest: OK,        nonMember: OK,         roomBanned: OK,         siteAdmin: OK,         anonymous: UNAUTHORIZED },
+  // Search covers only rooms one is a member of: unlike history, site admins included.
+  'GET /search/messages (room=)':                                { owner: OK,        roomAdmin: OK,        member: OK,        guest: OK,        nonMember: NOT_MEMBER, roomBanned: BANNED,     siteAdmin: NOT_MEMBER, anonymous: UNAUTHORIZED },
   'POST /rooms/:id/read':                                        { owner: OK,        roomAdmin: OK,        member: OK,        guest: OK,        nonMember: NOT_MEMBER, roomBanned: BANNED,     siteAdmin: NOT_MEMBER, anonymous: UNAUTHORIZED },
 
   'socket message':                                              { owner: OK,        roomAdmin: OK,        member: OK,        guest: OK,        nonMember: NOT_MEMBER, roomBanned: BANNED,     siteAdmin: NOT_MEMBER, anonymous: NO_SOCKET },

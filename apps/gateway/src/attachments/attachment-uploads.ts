@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Counter } from 'prom-client';
 import { ulid } from 'ulid';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { attachmentObjectKey, ErrorCode, type StoredAttachment } from '@chat/contracts';
@@ -12,6 +13,13 @@ import { OBJECT_STORAGE } from './object-storage.provider';
 import { type ProcessedUpload, receiveUpload } from './upload';
 
 const MIB = 1024 * 1024;
+
+const uploads = new Counter({
+  name: 'chat_attachment_uploads_total',
+  help: 'Attachment uploads by outcome (stored, or the refusal code)',
+  labelNames: ['outcome'] as const,
+});
+const uploadedBytes = new Counter({ name: 'chat_attachment_uploaded_bytes_total', help: 'Bytes of attachments stored (originals)' });
 
 /**
  * `POST /rooms/:id/attachments`: who may upload (a member who may send there), how much (the
@@ -35,6 +43,18 @@ export class AttachmentUploads {
   }
 
   async upload(caller: Caller, roomId: number, request: IncomingMessage): Promise<StoredAttachment> {
+    try {
+      const stored = await this.receive(caller, roomId, request);
+      uploads.inc({ outcome: 'stored' });
+      uploadedBytes.inc(stored.size);
+      return stored;
+    } catch (error) {
+      uploads.inc({ outcome: error instanceof AppError ? error.code : 'error' });
+      throw error;
+    }
+  }
+
+  private async receive(caller: Caller, roomId: number, request: IncomingMessage): Promise<StoredAttachment> {
     const { member } = await this.access.require(roomId, caller, 'send');
     if (member && isMuted(member.mutedUntil)) throw new AppError(ErrorCode.Muted, 'You are muted in this room');
     await this.rateLimits.consumeUpload(caller.id);

@@ -15,7 +15,7 @@ sharp.cache(false);
 sharp.concurrency(1);
 const imageTurn = taskSlots(1);
 
-export const THUMBNAIL_SIZE = 320;
+const THUMBNAIL_SIZE = 320;
 
 const NAMES: Record<ImageType, string> = { 'image/png': 'PNG', 'image/jpeg': 'JPEG', 'image/gif': 'GIF', 'image/webp': 'WebP' };
 
@@ -80,7 +80,8 @@ async function strip(type: ImageType, metadata: Metadata, from: string, to: stri
       return to;
     case 'image/png':
       if (!carriesMetadata(metadata)) return undefined;
-      // Lossless, in the same colour space and depth (grey stays grey, 16 bits stay 16).
+      // Lossless, in the same colour space and depth (grey stays grey, 16 bits stay 16); a
+      // palette comes out as true colour.
       await image.toColourspace(metadata.space).png().toFile(to);
       return to;
     case 'image/webp':

@@ -4,7 +4,7 @@ import busboy, { type Busboy } from 'busboy';
 import { type Digest, writeWithDigest } from './file-digest';
 import { invalidUpload, uploadTooLarge } from './upload-errors';
 
-export const FILE_FIELD = 'file';
+const FILE_FIELD = 'file';
 
 /**
  * What a form may hold besides its file: text fields are ignored, so a handful will do. busboy
@@ -64,7 +64,7 @@ export function receiveFile(request: IncomingMessage, maxBytes: number, path: st
       saving.catch(stop);
     });
     form.on('field', (_name, _value, info) => {
-      if (info.valueTruncated && false) stop(invalidUpload(`A text field may hold at most ${FORM_LIMITS.fieldSize} bytes`));
+      if (info.valueTruncated) stop(invalidUpload(`A text field may hold at most ${FORM_LIMITS.fieldSize} bytes`));
     });
     form.on('filesLimit', () => stop(invalidUpload('Send exactly one file')));
     form.on('fieldsLimit', () => stop(invalidUpload(`A form may hold at most ${FORM_LIMITS.fields} text fields`)));

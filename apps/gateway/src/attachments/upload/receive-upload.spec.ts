@@ -33,7 +33,7 @@ async function assertNoTempFiles() {
   assert.deepEqual(await server.tempFiles(), []);
 }
 
-describe('receiveUpload: the file', () => {
+describe('receiveUpload: the file', { timeout: 60_000 }, () => {
   it('accepts a file of exactly maxBytes, stored byte for byte with its size and sha256', async () => {
     const bytes = randomBytes(MAX_BYTES);
     const { status } = await server.post(formWith(bytes, 'noise.bin'));
@@ -118,9 +118,9 @@ describe('receiveUpload: the file', () => {
   });
 });
 
-describe('receiveUpload: the form', () => {
+describe('receiveUpload: the form', { timeout: 60_000 }, () => {
   const refusedWith = async (init: RequestInit, message: RegExp) => {
-    const response = await fetch(server.url, { method: 'POST', ...init });
+    const response = await fetch(server.url, { method: 'POST', signal: AbortSignal.timeout(10_000), ...init });
     const refusal = await refused(server, 'VALIDATION_FAILED');
     assert.equal(response.status, 400);
     assert.match(refusal.message, message);
@@ -197,7 +197,7 @@ describe('receiveUpload: the form', () => {
   });
 });
 
-describe('receiveUpload: the name', () => {
+describe('receiveUpload: the name', { timeout: 60_000 }, () => {
   const nameOf = async (filename: string) => {
     await server.post(formWith('content', filename));
     const upload = await uploaded(server);

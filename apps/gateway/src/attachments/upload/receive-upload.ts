@@ -28,8 +28,7 @@ import { DEFAULT_MAX_PIXELS, type ProcessedFile, type ProcessedUpload, type Uplo
  */
 export async function receiveUpload(request: IncomingMessage, limits: UploadLimits): Promise<ProcessedUpload> {
   const dir = await mkdtemp(join(limits.tmpDir ?? tmpdir(), 'upload-'));
-  let removal: Promise<void> | undefined;
-  const cleanup = () => (removal ??= rm(dir, { recursive: true, force: true }));
+  const cleanup = () => rm(dir, { recursive: true, force: true });
   try {
     const received = await receiveFile(request, limits.maxBytes, join(dir, 'received'));
     if (received.size === 0) throw invalidUpload('The file is empty');

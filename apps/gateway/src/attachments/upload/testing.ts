@@ -72,7 +72,7 @@ export async function startUploadServer(limits: Omit<UploadLimits, 'tmpDir'>): P
         sleep(10_000, undefined, { ref: false }).then(() => assert.fail('no request ended within 10 s')),
       ]),
     async post(form) {
-      const response = await fetch(url, { method: 'POST', body: form });
+      const response = await fetch(url, { method: 'POST', body: form, signal: AbortSignal.timeout(10_000) });
       return { status: response.status, body: (await response.json()) as Record<string, unknown> };
     },
     async tempFiles() {

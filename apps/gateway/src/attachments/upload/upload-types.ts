@@ -7,7 +7,7 @@ export interface UploadLimits {
   tmpDir?: string;
 }
 
-/** About 40 megapixels: a large phone photo, decoded in ~160 MB of RGBA. */
+/** 40 megapixels: above what phones take by default (12 to 24), and about 160 MB once decoded to RGBA. */
 export const DEFAULT_MAX_PIXELS = 40e6;
 
 export interface ProcessedFile {
