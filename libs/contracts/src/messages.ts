@@ -35,6 +35,12 @@ export interface HistoryPage {
   nextCursor: number | null;
 }
 
+/** A page of `GET /search/messages`: newest first; `nextCursor` is opaque (pass it as `cursor`), null on the last page. */
+export interface SearchPage {
+  messages: ChatMessage[];
+  nextCursor: string | null;
+}
+
 export interface PublicUser {
   id: number;
   email: string | null;

@@ -35,7 +35,22 @@ const KOREAN_NOUNS = `회의 오늘 내일 시간 사람 점심 회사 일정 �
 팀 팀장 부장 대리 선배 후배 엄마 아빠 동생 가족 밥 술 카페 식당 메뉴 주문 배달 택시 버스 지하철 역
 월요일 화요일 수요일 목요일 금요일 토요일 일요일 오전 오후 저번 담주 이따 나중 처음 마지막 정리 공지 안건`;
 
-const KOREAN_PARTICLES = ['은', '는', '이', '가', '을', '를', '에', '에서', '도', '랑', '하고', '으로', '로', '의', '만', '까지', ''];
+/** Particles as [after a final consonant, after a vowel]: 회의는 but 일정은. */
+const KOREAN_PARTICLES: [string, string][] = [
+  ['은', '는'],
+  ['이', '가'],
+  ['을', '를'],
+  ['과', '와'],
+  ['으로', '로'],
+  ['에', '에'],
+  ['에서', '에서'],
+  ['도', '도'],
+  ['하고', '하고'],
+  ['의', '의'],
+  ['만', '만'],
+  ['까지', '까지'],
+  ['', ''],
+];
 
 const KOREAN_VERBS = `했어요 할게요 해요 합니다 했습니다 하세요 할까요 해주세요 갈게요 왔어요 가요 와요 먹었어요 먹어요
 봤어요 볼게요 있어요 없어요 좋아요 괜찮아요 알겠습니다 알겠어요 몰라요 만나요 끝났어요 시작할게요
@@ -133,7 +148,7 @@ export class Corpus {
   constructor(seed = 1) {
     this.random = seededRandom(seed);
     const pick = <T>(items: readonly T[]) => items[Math.floor(this.random() * items.length)];
-    const latinWord = () => Array.from({ length: 2 + Math.floor(this.random() * 2) }, () => pick(LATIN_SYLLABLES)).join('');
+    const latinWord = () => Array.from({ length: 2 + Math.floor(this.random() * 3) }, () => pick(LATIN_SYLLABLES)).join('');
     const koreanWord = () => Array.from({ length: 2 + Math.floor(this.random() * 2) }, () => pick([...SYLLABLES])).join('');
     this.english = new Vocabulary(split(ENGLISH_HEAD), 1.05, { size: 30_000, make: latinWord });
     this.koreanNouns = new Vocabulary(split(KOREAN_NOUNS), 1, { size: 20_000, make: koreanWord });
@@ -164,10 +179,17 @@ export class Corpus {
     if (this.random() < 0.4) words.push(this.adverbs.draw(this.random));
     const nouns = 1 + Math.floor(this.random() * 3);
     for (let i = 0; i < nouns; i++) {
-      const particle = KOREAN_PARTICLES[Math.floor(this.random() * KOREAN_PARTICLES.length)];
-      words.push(this.koreanNouns.draw(this.random) + particle);
+      const noun = this.koreanNouns.draw(this.random);
+      const [afterConsonant, afterVowel] = KOREAN_PARTICLES[Math.floor(this.random() * KOREAN_PARTICLES.length)];
+      words.push(noun + (hasFinalConsonant(noun) ? afterConsonant : afterVowel));
     }
     words.push(this.verbs.draw(this.random));
     return words.join(' ');
   }
+}
+
+/** Whether a Hangul syllable ends in a consonant (batchim): its offset from 가 is not a multiple of 28. */
+function hasFinalConsonant(word: string): boolean {
+  const code = word.charCodeAt(word.length - 1) - 0xac00;
+  return code >= 0 && code < 11172 && code % 28 !== 0;
 }

@@ -78,7 +78,8 @@ async function main(): Promise<void> {
     const loadStarted = performance.now();
     const messages = messagesOf(world, corpus, options.messages, { seed: 2, from: now - 180 * DAY, to: now - DAY });
     await loadMessages(db, indexer, counts.counting(messages), (loaded) => {
-      if (loaded % 100_000 === 0) log(`loaded ${loaded} messages in ${((performance.now() - loadStarted) / 1000).toFixed(0)} s`);
+      if (loaded % 100_000 === 0 && loaded < options.messages)
+        log(`loaded ${loaded} messages in ${((performance.now() - loadStarted) / 1000).toFixed(0)} s`);
     });
     const loadSeconds = (performance.now() - loadStarted) / 1000;
     log(`loaded ${options.messages} messages in ${loadSeconds.toFixed(0)} s`);

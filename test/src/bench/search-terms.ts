@@ -26,14 +26,15 @@ export class TermCounts {
 
   queries(): Query[] {
     const ranked = (counts: Map<string, number>) => [...counts].sort((a, b) => b[1] - a[1]);
-    const words = ranked(this.words);
+    // A query has two characters at least.
+    const words = ranked(this.words).filter(([word]) => word.length > 1);
     const pairs = ranked(this.pairs);
     const query = (label: string, [q, messages]: [string, number]) => ({ label, q, messages });
     const named = (counts: Map<string, number>, q: string): [string, number] => [q, counts.get(q) ?? 0];
     return [
       query('English, a common word', named(this.words, 'meeting')),
       query('English, rank 1,000', words[Math.min(999, words.length - 1)]),
-      query('English, the most frequent word', words[0]),
+      query('English, the most frequent word of 2+ letters', words[0]),
       query('Korean, a common noun', named(this.pairs, '회의')),
       query('Korean, rank 1,000', pairs[Math.min(999, pairs.length - 1)]),
       query('Korean, the most frequent pair', pairs[0]),

@@ -16,7 +16,7 @@ describe('MessagesRepository (MariaDB)', () => {
 
   before(async () => {
     services = await startRealServices();
-    messages = new MessagesRepository(services.db, services.reads);
+    messages = new MessagesRepository(services.db, services.reads, services.config);
     sender = await insertUser(services.db);
   });
   after(() => services?.close());
@@ -122,7 +122,7 @@ describe('MessagesRepository.settledPage (MariaDB)', () => {
     const { url } = services.config.database;
     replicated = await new DataSource({ ...dataSourceOptions(url, { poolSize: 2, readUrls: [url] }), logging: false }).initialize();
     const config = { ...services.config, database: { url, readUrls: [url] } };
-    messages = new MessagesRepository(replicated, new ReplicaReads(replicated, config));
+    messages = new MessagesRepository(replicated, new ReplicaReads(replicated, config), config);
     sender = await insertUser(services.db);
   });
   after(async () => {

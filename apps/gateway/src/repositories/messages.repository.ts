@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { mysqlSearchIndexer, writeMessages } from '@chat/database';
+import { mysqlSearchIndexer, type SearchIndexer, searchIndexerFor, writeMessages } from '@chat/database';
+import { APP_CONFIG, type AppConfig } from '@chat/config';
 import {
   messagePreview,
   type MessageType,
@@ -22,10 +23,15 @@ interface PageQuery {
 
 @Injectable()
 export class MessagesRepository {
+  private readonly indexer?: SearchIndexer;
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly reads: ReplicaReads,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.indexer = searchIndexerFor(config.search.backend);
+  }
 
   /** Keyset pagination on (room_id, seq), on the primary: newest first, or oldest first after `after`. */
   page(roomId: number, query: PageQuery): Promise<StoredMessage[]> {
@@ -60,7 +66,7 @@ export class MessagesRepository {
    * the worker writes its batches. Not used in production mode.
    */
   insertNow(job: PersistMessageJob): Promise<void> {
-    return writeMessages(this.db, [job]);
+    return writeMessages(this.db, [job], { indexer: this.indexer });
   }
 
   /** Whether a row with this id was written (deleted or not). */

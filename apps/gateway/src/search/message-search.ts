@@ -4,8 +4,7 @@ import { AttachmentLinks } from '../attachments';
 import { AppError } from '../common/app-error';
 import { SearchRepository } from '../repositories/search.repository';
 import { type Caller, RoomAccess } from '../rooms';
-import type { SearchQueryDto } from './dto/search.dto';
-import { SEARCH_DEFAULT_LIMIT } from './dto/search.dto';
+import { SEARCH_DEFAULT_LIMIT, type SearchQueryDto } from './dto/search.dto';
 import type { SearchResults } from './dto/search.response';
 import { decodeSearchCursor, encodeSearchCursor } from './search-cursor';
 

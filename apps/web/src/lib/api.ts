@@ -9,10 +9,10 @@ import type {
   PublicUser,
   RoomDetails,
   RoomView,
+  SearchPage,
   Session,
   StoredAttachment,
 } from '@chat/contracts';
-import type { SearchCursor, SearchPage } from './contract-extras';
 import { uploadFile, type UploadProgress } from './upload';
 
 export interface NewRoom {
@@ -43,7 +43,7 @@ export interface SearchQuery {
   q: string;
   /** Narrows the search to one room. */
   roomId?: number | null;
-  cursor?: SearchCursor | null;
+  cursor?: string | null;
 }
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';

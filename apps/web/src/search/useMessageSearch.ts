@@ -1,7 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { ChatMessage } from '@chat/contracts';
 import { describeError } from '../lib/api';
-import type { SearchCursor } from '../lib/contract-extras';
 import { useSession } from '../shell/SessionContext';
 
 export const MIN_QUERY = 2;
@@ -12,7 +11,7 @@ export interface SearchState {
   /** The query these results are for. */
   q: string;
   messages: ChatMessage[];
-  nextCursor: SearchCursor | null;
+  nextCursor: string | null;
   loading: boolean;
   error: string | null;
 }

@@ -3,7 +3,7 @@ import { mysqlSearchIndexer } from './mysql-search-indexer';
 import type { SearchFinder, SearchIndexer } from './search-backend';
 
 /** SEARCH_BACKEND's values; a new backend is one more entry here, with its two sides. */
-export type SearchBackendName = 'mysql' | 'none';
+type SearchBackendName = 'mysql' | 'none';
 
 const backends: Record<SearchBackendName, { indexer: SearchIndexer; finder: SearchFinder } | undefined> = {
   mysql: { indexer: mysqlSearchIndexer, finder: mysqlSearchFinder },

@@ -8,7 +8,7 @@ const CHUNK = 1_000;
  * Indexes the messages stored before the index existed (or while SEARCH_BACKEND was `none`):
  * walks `messages` in primary-key order, a chunk per transaction, and indexes the live chat
  * messages that have no index row. Safe beside a running worker (indexing is idempotent) and
- * resumable: a second run only finds what the first one missed. Returns how many it indexed.
+ * resumable: a second run only indexes what the first one missed. Returns how many it indexed.
  */
 export async function backfillSearchIndex(
   db: DataSource,
@@ -39,9 +39,8 @@ export async function backfillSearchIndex(
         type: 'chat',
         content: String(row.content),
       }));
-    if (missing.length > 0) await db.transaction((tx) => indexer.index(tx, missing));
+    if (missing.length > 0) indexed += await db.transaction((tx) => indexer.index(tx, missing));
     scanned += rows.length;
-    indexed += missing.length;
     progress({ scanned, indexed });
   }
 }

@@ -1,11 +1,10 @@
 import type { EntityManager } from 'typeorm';
 import type { IndexedMessage, SearchIndexer } from './search-backend';
-import { encodeTerm } from './term-encoding';
-import { documentTerms } from './tokenizer';
+import { documentTerms } from './document-terms';
 
 /**
  * A statement's worth of index rows. A batch's rows normally go in one INSERT; only CJK-heavy
- * batches near the 4,000-character limit (one term of ~14 bytes per character) are split, so
+ * batches near the 4,000-character limit (a term of ~18 bytes per character) are split, so
  * a statement stays far below MariaDB's default max_allowed_packet (16 MB).
  */
 const MAX_STATEMENT_TERM_BYTES = 4 * 1024 * 1024;
@@ -15,7 +14,7 @@ type IndexRow = [id: string, roomId: number, seq: number, terms: string];
 /** The `message_search` row of a message, or null for one that is not searchable (a system note, no text). */
 export function indexRowOf(message: IndexedMessage): IndexRow | null {
   if (message.type !== 'chat') return null;
-  const terms = documentTerms(message.content).map(encodeTerm).join(' ');
+  const terms = documentTerms(message.content, message.roomId);
   return terms === '' ? null : [message.id, message.roomId, message.seq, terms];
 }
 
@@ -25,7 +24,7 @@ export function indexRowOf(message: IndexedMessage): IndexRow | null {
  */
 export const mysqlSearchIndexer: SearchIndexer = { index, reindex, remove };
 
-async function index(tx: EntityManager, messages: IndexedMessage[]): Promise<void> {
+async function index(tx: EntityManager, messages: IndexedMessage[]): Promise<number> {
   const rows = messages.map(indexRowOf).filter((row) => row !== null);
   for (const part of statements(rows)) {
     // A redelivered batch repeats rows: they change nothing (an edit's newer terms included).
@@ -36,6 +35,7 @@ async function index(tx: EntityManager, messages: IndexedMessage[]): Promise<voi
       part.flat(),
     );
   }
+  return rows.length;
 }
 
 async function reindex(tx: EntityManager, messageId: string): Promise<void> {

@@ -3,8 +3,9 @@ import type { PersistMessageJob } from '@chat/contracts';
 
 /**
  * The two sides of a message-search backend. MySQL's FULLTEXT index is the one there is
- * (mysql-search.ts); docs/SCALING.md says how a search cluster (OpenSearch, Elasticsearch) would
- * take its place behind the same two interfaces.
+ * (mysql-search-indexer.ts, mysql-search-finder.ts; chosen by SEARCH_BACKEND in backends.ts);
+ * docs/SCALING.md says how a search cluster (OpenSearch, Elasticsearch) would take its place
+ * behind the same two interfaces.
  */
 
 /** What the index needs of a message. */
@@ -15,8 +16,11 @@ export type IndexedMessage = Pick<PersistMessageJob, 'id' | 'roomId' | 'seq' | '
  * index entry commit together: the worker's persistence batch, a deletion, an edit.
  */
 export interface SearchIndexer {
-  /** Indexes new messages (chat messages with text; others are skipped). A repeat changes nothing. */
-  index(tx: EntityManager, messages: IndexedMessage[]): Promise<void>;
+  /**
+   * Indexes new messages: the chat messages with searchable text, the others are skipped; answers
+   * how many that was. A repeat changes nothing.
+   */
+  index(tx: EntityManager, messages: IndexedMessage[]): Promise<number>;
   /** Indexes a stored message again as it stands now (after an edit), or removes it if it is no longer searchable. */
   reindex(tx: EntityManager, messageId: string): Promise<void>;
   remove(tx: EntityManager, messageId: string): Promise<void>;

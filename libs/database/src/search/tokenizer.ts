@@ -10,17 +10,18 @@
  * pairs. The last character of each run is a term too, so a query of one character finds it
  * wherever it stands (as a term, or as the first half of a pair). Punctuation, symbols and emoji
  * separate terms and are not searchable.
+ *
+ * This runs in the worker's persistence transaction for every message, so it is a plain scan
+ * over code points, each character's class looked up once (a regular expression over the same
+ * classes took more than twice as long).
  */
 
-/** A character of a script without spaces between words (`ー` and `々` included: they are letters of those scripts). */
-const CJK_CHAR = '(?=[\\p{L}\\p{N}\\p{M}])[\\p{scx=Han}\\p{scx=Hiragana}\\p{scx=Katakana}\\p{scx=Hangul}]';
-const WORD_CHAR = `(?!${CJK_CHAR})[\\p{L}\\p{N}\\p{M}]`;
-const SEGMENT = new RegExp(`(?<cjk>(?:${CJK_CHAR})+)|(?<word>(?:${WORD_CHAR})+)`, 'gu');
-
-/** A run of one kind of text: a word, or a run of CJK characters. */
+/** A run of one kind of text: a word, or a run of CJK characters (as code points). */
 export interface Segment {
   kind: 'word' | 'cjk';
   text: string;
+  /** Where its UTF-8 bytes start in the UTF-8 of the text it was cut from. */
+  byteOffset: number;
 }
 
 /** The form both sides compare: NFKC, lower case. */
@@ -28,36 +29,59 @@ export function normalizeText(text: string): string {
   return text.normalize('NFKC').toLowerCase();
 }
 
+const SEPARATOR = 0;
+const WORD = 1;
+const CJK = 2;
+type CharClass = typeof SEPARATOR | typeof WORD | typeof CJK;
+
+const LETTER = /[\p{L}\p{N}\p{M}]/u;
+/** Script_Extensions, so that `ー` and `々` count as letters of those scripts. */
+const CJK_SCRIPT = /[\p{scx=Han}\p{scx=Hiragana}\p{scx=Katakana}\p{scx=Hangul}]/u;
+
+/** Classes of the code points seen, bounded: text in every script at once cannot grow it without limit. */
+const classes = new Map<number, CharClass>();
+const CLASS_CACHE_MAX = 1 << 16;
+
+function classOf(char: string, code: number): CharClass {
+  if (code < 0x80) return (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39) ? WORD : SEPARATOR;
+  let known = classes.get(code);
+  if (known === undefined) {
+    known = !LETTER.test(char) ? SEPARATOR : CJK_SCRIPT.test(char) ? CJK : WORD;
+    if (classes.size >= CLASS_CACHE_MAX) classes.clear();
+    classes.set(code, known);
+  }
+  return known;
+}
+
 /** The words and CJK runs of already normalised text, in order. */
 export function segmentsOf(normalized: string): Segment[] {
-  return [...normalized.matchAll(SEGMENT)].map((match) =>
-    match.groups?.cjk ? { kind: 'cjk', text: match.groups.cjk } : { kind: 'word', text: match[0] },
-  );
-}
-
-/** A term of the index: a word, or one or two CJK characters. */
-export interface Term {
-  kind: Segment['kind'];
-  text: string;
-}
-
-/** The distinct terms a message is indexed under, in the order they first occur. */
-export function documentTerms(content: string): Term[] {
-  const terms = new Map<string, Term>();
-  const add = (kind: Term['kind'], text: string) => terms.set(`${kind}:${text}`, { kind, text });
-  for (const segment of segmentsOf(normalizeText(content))) {
-    if (segment.kind === 'word') {
-      add('word', segment.text);
-      continue;
+  const segments: Segment[] = [];
+  let start = 0;
+  let startByte = 0;
+  let bytes = 0;
+  let current: CharClass = SEPARATOR;
+  const close = (end: number) => {
+    if (current !== SEPARATOR)
+      segments.push({ kind: current === CJK ? 'cjk' : 'word', text: normalized.slice(start, end), byteOffset: startByte });
+  };
+  for (let i = 0; i < normalized.length;) {
+    const code = normalized.codePointAt(i) ?? 0;
+    const width = code > 0xffff ? 2 : 1;
+    const kind = classOf(normalized.slice(i, i + width), code);
+    if (kind !== current) {
+      close(i);
+      current = kind;
+      start = i;
+      startByte = bytes;
     }
-    const chars = [...segment.text];
-    for (const pair of pairsOf(chars)) add('cjk', pair);
-    add('cjk', chars[chars.length - 1]);
+    i += width;
+    bytes += utf8Length(code);
   }
-  return [...terms.values()];
+  close(normalized.length);
+  return segments;
 }
 
-/** Overlapping pairs of a run's characters (code points: a supplementary-plane Han character is one). */
-export function pairsOf(chars: string[]): string[] {
-  return chars.slice(1).map((char, i) => chars[i] + char);
+/** How many bytes UTF-8 takes for a code point. */
+export function utf8Length(code: number): number {
+  return code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
 }

@@ -23,7 +23,7 @@ export class SearchQueryDto {
     minLength: QUERY_MIN_LENGTH,
     maxLength: QUERY_MAX_LENGTH,
     description:
-      'Words match words that start with them (`meet` finds `meeting`), case-insensitively; Korean, Japanese and Chinese text matches as a substring (`안녕` finds `안녕하세요`). Every part must match, in any order. Punctuation and emoji are not searched.',
+      'Words match words that start with them (`meet` finds `meeting`; a one-letter word only itself), case- and width-insensitively; Korean, Japanese and Chinese text matches as a substring (`안녕` finds `안녕하세요`). Every part must match, in any order. Punctuation, symbols and emoji are not searched (a query of only those finds nothing).',
     example: '회의',
   })
   @IsText({ min: QUERY_MIN_LENGTH, max: QUERY_MAX_LENGTH })

@@ -1,8 +1,8 @@
 import { ApiProperty, getSchemaPath } from '@nestjs/swagger';
-import type { ChatMessage } from '@chat/contracts';
+import type { ChatMessage, SearchPage } from '@chat/contracts';
 
 /** A page of search results. */
-export class SearchResults {
+export class SearchResults implements SearchPage {
   @ApiProperty({
     type: 'array',
     // The messages feature's ChatMessage schema (history's items): a result is exactly that.

@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { documentTerms, normalizeText, segmentsOf } from './tokenizer';
+import { documentTerms } from './document-terms';
+import { encodePair, encodeTerm, inRoom } from './term-encoding';
+import { normalizeText, segmentsOf } from './tokenizer';
 
-/** Terms as `w:word` / `c:pair`, in order. */
-const terms = (content: string) => documentTerms(content).map((t) => `${t.kind === 'word' ? 'w' : 'c'}:${t.text}`);
+/** A message's terms in room 7, decoded back to `w:word` / `c:pair` (term-encoding.ts), in order. */
+const terms = (content: string) => {
+  const encoded = documentTerms(content, 7);
+  return encoded === '' ? [] : encoded.split(' ').map((term) => `${term[2]}:${Buffer.from(term.slice(3), 'hex').toString('utf8')}`);
+};
 const segments = (text: string) => segmentsOf(normalizeText(text)).map((s) => `${s.kind}:${s.text}`);
 
 describe('documentTerms', () => {
@@ -56,8 +61,23 @@ describe('documentTerms', () => {
     assert.deepEqual(terms('ok OK ok 하하하하'), ['w:ok', 'c:하하', 'c:하']);
   });
 
-  it('keeps a long word whole (the encoding shortens it)', () => {
-    const word = 'x'.repeat(200);
-    assert.deepEqual(terms(`${word} y`), [`w:${word}`, 'w:y']);
+  it('indexes a long word by its first 36 bytes', () => {
+    assert.deepEqual(terms(`${'x'.repeat(200)} y`), [`w:${'x'.repeat(36)}`, 'w:y']);
+  });
+
+  it('scopes every term to the room, encoded as the query side encodes it', () => {
+    const texts = ['안녕하세요 여러분', 'Hello WORLD café', '東京タワーへ', '𠀀𠀁 ｶﾞ', 'x'.repeat(50), `${'가'.repeat(20)}!`];
+    for (const text of texts) {
+      const expected = segmentsOf(normalizeText(text)).flatMap((segment) => {
+        if (segment.kind === 'word') return [encodeTerm('word', segment.text)];
+        const chars = [...segment.text];
+        return [...chars.slice(1).map((char, i) => encodePair(chars[i], char)), encodeTerm('cjk', chars[chars.length - 1])];
+      });
+      assert.deepEqual(
+        documentTerms(text, 4_294_967_295).split(' '),
+        [...new Set(expected)].map((term) => inRoom(4_294_967_295, term)),
+        text,
+      );
+    }
   });
 });
