@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { RowDataPacket } from 'mysql2/promise';
 import sharp from 'sharp';
 import type { HistoryPage, MyRoomView, Session, StoredAttachment } from '@chat/contracts';
-import { api, type ChatClient, createRoom, nextEvent, registerUser, request } from './support/clients';
+import { api, createRoom, nextEvent, registerUser, request, socketIn } from './support/clients';
 import { useCluster } from './support/fixture';
 import { type S3Server, startS3Server } from './support/s3-server';
 import { eventually } from './support/wait';
@@ -58,13 +58,6 @@ describe('attachments', { timeout: 240_000 }, () => {
     return answer.body;
   }
 
-  async function socketIn(session: Session, room: number): Promise<ChatClient> {
-    const { socket } = await t.connect(session.access_token);
-    const joined = await request(socket, 'join_room', room);
-    assert.ok(joined.ok, JSON.stringify(joined));
-    return socket;
-  }
-
   const fetchBytes = async (path: string, headers: Record<string, string> = {}) => {
     const response = await fetch(`${t.url}${path}`, { headers, signal: AbortSignal.timeout(10_000) });
     return { status: response.status, headers: response.headers, bytes: new Uint8Array(await response.arrayBuffer()) };
@@ -93,7 +86,7 @@ describe('attachments', { timeout: 240_000 }, () => {
     assert.notEqual(html.contentType, 'image/png');
     assert.equal(html.width, undefined);
 
-    const socket = await socketIn(owner, room);
+    const socket = await socketIn(t, owner, room);
     const live = nextEvent(socket, 'message');
     const ack = await request(socket, 'message', { room, msg: '', attachmentIds: [image.id, html.id] });
     assert.ok(ack.ok, JSON.stringify(ack));
@@ -151,8 +144,8 @@ describe('attachments', { timeout: 240_000 }, () => {
     const other = await roomOf(owner);
     const file = new Uint8Array(50_000).map((_, i) => (i * 7) % 251);
     const attachment = await uploaded(owner, room, file, '보고서 final.bin');
-    const ownerSocket = await socketIn(owner, room);
-    const memberSocket = await socketIn(member, room);
+    const ownerSocket = await socketIn(t, owner, room);
+    const memberSocket = await socketIn(t, member, room);
     const seen = nextEvent(memberSocket, 'message');
     const ack = await request(ownerSocket, 'message', { room, msg: '', attachmentIds: [attachment.id], clientMsgId: 'with-file' });
     assert.ok(ack.ok, JSON.stringify(ack));
@@ -169,7 +162,7 @@ describe('attachments', { timeout: 240_000 }, () => {
     const another = await uploaded(owner, room, file, 'other.bin');
     const stolen = await request(memberSocket, 'message', { room, msg: 'mine now', attachmentIds: [another.id] });
     assert.equal(!stolen.ok && stolen.error.code, 'VALIDATION_FAILED', "someone else's upload");
-    const elsewhere = await request(await socketIn(owner, other), 'message', { room: other, msg: 'x', attachmentIds: [another.id] });
+    const elsewhere = await request(await socketIn(t, owner, other), 'message', { room: other, msg: 'x', attachmentIds: [another.id] });
     assert.equal(!elsewhere.ok && elsewhere.error.code, 'VALIDATION_FAILED', 'an upload to another room');
     const ids = Array.from({ length: 11 }, () => another.id.slice(0, -1) + 'A');
     const tooMany = await request(ownerSocket, 'message', { room, msg: 'x', attachmentIds: ids });
@@ -199,7 +192,7 @@ describe('attachments', { timeout: 240_000 }, () => {
 
     // Room list previews an attachment-only message.
     const solo = await uploaded(owner, other, file, 'notes.txt');
-    const soloAck = await request(await socketIn(owner, other), 'message', { room: other, msg: '', attachmentIds: [solo.id] });
+    const soloAck = await request(await socketIn(t, owner, other), 'message', { room: other, msg: '', attachmentIds: [solo.id] });
     assert.ok(soloAck.ok);
     await persisted(soloAck.data.id);
     const mine = await get<MyRoomView[]>(owner, '/rooms/mine');
@@ -216,7 +209,7 @@ describe('attachments', { timeout: 240_000 }, () => {
     const room = await roomOf(owner);
     const file = new Uint8Array(10_000).map((_, i) => i % 256);
     const attachment = await uploaded(owner, room, file, 'data.bin');
-    const socket = await socketIn(owner, room);
+    const socket = await socketIn(t, owner, room);
     const live = nextEvent(socket, 'message');
     assert.ok((await request(socket, 'message', { room, msg: 'see file', attachmentIds: [attachment.id] })).ok);
     const { url } = (await live).attachments[0];
@@ -253,7 +246,7 @@ describe('attachments', { timeout: 240_000 }, () => {
     const [owner, late] = await Promise.all([registerUser(t.url), registerUser(t.url)]);
     const room = await roomOf(owner);
     const image = await uploaded(owner, room, await png(64, 64), 'early.png');
-    const socket = await socketIn(owner, room);
+    const socket = await socketIn(t, owner, room);
     const live = nextEvent(socket, 'message');
     const ack = await request(socket, 'message', { room, msg: 'before you came', attachmentIds: [image.id] });
     assert.ok(ack.ok);
@@ -286,7 +279,7 @@ describe('attachments', { timeout: 240_000 }, () => {
     });
     assert.ok(!existsSync(join(t.storageDir, 'attachments', stale.id, 'original')));
     assert.ok(existsSync(join(t.storageDir, 'attachments', fresh.id, 'original')));
-    const socket = await socketIn(owner, room);
+    const socket = await socketIn(t, owner, room);
     const late = await request(socket, 'message', { room, msg: 'too late', attachmentIds: [stale.id] });
     assert.equal(!late.ok && late.error.code, 'VALIDATION_FAILED');
   });

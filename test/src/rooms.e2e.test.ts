@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { DirectoryRoom, HistoryPage, MyRoomView, Page, RoomDetails, Session } from '@chat/contracts';
 import { parseCounter } from './bench/metrics';
-import { api, type ChatClient, createRoom, nextEvent, registerUser, request } from './support/clients';
+import { api, createRoom, nextEvent, registerUser, request, send, socketIn } from './support/clients';
 import { useCluster } from './support/fixture';
 import { eventually } from './support/wait';
 
@@ -13,19 +13,6 @@ describe('rooms and messages', { timeout: 180_000 }, () => {
 
   const get = <T>(session: Session, path: string) => api<T>(t.url, 'GET', path, { token: session.access_token });
   const post = <T>(session: Session, path: string, body?: unknown) => api<T>(t.url, 'POST', path, { token: session.access_token, body });
-
-  async function socketIn(session: Session, room: number): Promise<ChatClient> {
-    const { socket } = await t.connect(session.access_token);
-    const joined = await request(socket, 'join_room', room);
-    assert.ok(joined.ok, JSON.stringify(joined));
-    return socket;
-  }
-
-  async function send(socket: ChatClient, room: number, msg: string) {
-    const ack = await request(socket, 'message', { room, msg });
-    assert.ok(ack.ok, JSON.stringify(ack));
-    return ack.data;
-  }
 
   /** Waits until the worker has written every message of the room up to `seq` (jobs complete in any order). */
   const persisted = (room: number, seq: number) =>
@@ -38,7 +25,7 @@ describe('rooms and messages', { timeout: 180_000 }, () => {
     const owner = await registerUser(t.url);
     const [early, late1, late2] = await Promise.all([registerUser(t.url), registerUser(t.url), registerUser(t.url)]);
     const room = await createRoom(t.url, owner, { isPrivate: true, invitedUserIds: [early.user.id] });
-    const socket = await socketIn(owner, room);
+    const socket = await socketIn(t, owner, room);
     const before = await send(socket, room, 'before the invitation');
 
     const invite = await post<{ added: number[]; alreadyMembers: number[] }>(owner, `/rooms/${room}/invites`, {
@@ -56,7 +43,7 @@ describe('rooms and messages', { timeout: 180_000 }, () => {
       const contents = await seenBy(late);
       assert.ok(contents.includes('after the invitation'), JSON.stringify(contents));
       assert.ok(!contents.includes('before the invitation'), 'an invitee saw a message from before their invitation');
-      const sync = await request(await socketIn(late, room), 'sync', { room, afterSeq: 0 });
+      const sync = await request(await socketIn(t, late, room), 'sync', { room, afterSeq: 0 });
       assert.ok(sync.ok && sync.data.messages.every((m) => m.seq > before.seq), 'sync leaked older messages');
     }
     // The invitation itself is a stored system message.
@@ -70,7 +57,7 @@ describe('rooms and messages', { timeout: 180_000 }, () => {
   it('pages history newest first with before=, catches up oldest first with after=, and ends with nextCursor null', async () => {
     const owner = await registerUser(t.url);
     const room = await createRoom(t.url, owner);
-    const socket = await socketIn(owner, room);
+    const socket = await socketIn(t, owner, room);
     const seqs: number[] = [];
     for (let i = 0; i < 7; i++) seqs.push((await send(socket, room, `m${i}`)).seq);
     await persisted(room, seqs.at(-1)!);
@@ -98,9 +85,9 @@ describe('rooms and messages', { timeout: 180_000 }, () => {
     const friend = await registerUser(t.url);
     const quiet = await createRoom(t.url, friend, { invitedUserIds: [me.user.id] });
     const busy = await createRoom(t.url, friend, { invitedUserIds: [me.user.id], name: undefined });
-    const friendSocket = await socketIn(friend, busy);
+    const friendSocket = await socketIn(t, friend, busy);
     for (const text of ['one', 'two', 'three']) await send(friendSocket, busy, text);
-    const mySocket = await socketIn(me, busy);
+    const mySocket = await socketIn(t, me, busy);
     const mine = await send(mySocket, busy, 'my own');
     await persisted(busy, mine.seq);
 
@@ -173,7 +160,7 @@ describe('rooms and messages', { timeout: 180_000 }, () => {
     const renamed = await api<{ name: string }>(t.url, 'PATCH', `/rooms/${room}`, { token: admin.access_token, body: { name: 'Renamed' } });
     assert.deepEqual([renamed.status, renamed.body.name], [200, 'Renamed']);
 
-    const memberSocket = await socketIn(member, room);
+    const memberSocket = await socketIn(t, member, room);
     const leftNotice = nextEvent(memberSocket, 'notice', (n) => n.kind === 'leave');
     assert.equal((await post(owner, `/rooms/${room}/leave`)).status, 204);
     assert.equal((await leftNotice).userId, owner.user.id);
@@ -195,8 +182,8 @@ describe('rooms and messages', { timeout: 180_000 }, () => {
     const owner = await registerUser(t.url);
     const member = await registerUser(t.url);
     const room = await createRoom(t.url, owner, { invitedUserIds: [member.user.id] });
-    const ownerSocket = await socketIn(owner, room);
-    const memberSocket = await socketIn(member, room);
+    const ownerSocket = await socketIn(t, owner, room);
+    const memberSocket = await socketIn(t, member, room);
     await send(ownerSocket, room, 'keep me');
     const doomed = await send(memberSocket, room, 'delete me');
     await persisted(room, doomed.seq);
@@ -219,7 +206,7 @@ describe('rooms and messages', { timeout: 180_000 }, () => {
     const owner = await registerUser(t.url);
     const room = await createRoom(t.url, owner);
     // Two sockets of one user on (most likely) both replicas share one allowance.
-    const sockets = [await socketIn(owner, room), await socketIn(owner, room)];
+    const sockets = [await socketIn(t, owner, room), await socketIn(t, owner, room)];
     const acks = await Promise.all(Array.from({ length: 45 }, (_, i) => request(sockets[i % 2], 'message', { room, msg: `burst ${i}` })));
     const accepted = acks.flatMap((a) => (a.ok ? [a.data.seq] : []));
     const limited = acks.filter((a) => !a.ok && a.error.code === 'RATE_LIMITED');
@@ -261,7 +248,7 @@ describe('rooms and messages', { timeout: 180_000 }, () => {
   it('a retry with the same clientMsgId, on any replica or over REST, returns the first ack and stores one message', async () => {
     const owner = await registerUser(t.url);
     const room = await createRoom(t.url, owner);
-    const sockets = [await socketIn(owner, room), await socketIn(owner, room)];
+    const sockets = [await socketIn(t, owner, room), await socketIn(t, owner, room)];
     const clientMsgId = `retry-${Date.now()}`;
     const acks = await Promise.all(sockets.map((socket) => request(socket, 'message', { room, msg: 'once', clientMsgId })));
     const rest = await post<{ id: string; seq: number }>(owner, `/rooms/${room}/messages`, { content: 'once', clientMsgId });

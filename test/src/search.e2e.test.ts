@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { ChatMessage, ErrorBody, HistoryPage, MessageAccepted, Session } from '@chat/contracts';
-import { api, type ChatClient, createRoom, registerUser, request } from './support/clients';
+import { api, type ChatClient, createRoom, registerUser, request, send, socketIn } from './support/clients';
 import { useCluster } from './support/fixture';
 import { eventually } from './support/wait';
 
@@ -32,19 +32,6 @@ describe('message search', { timeout: 180_000 }, () => {
   };
   const post = <T>(session: Session, path: string, body?: unknown) => api<T>(t.url, 'POST', path, { token: session.access_token, body });
 
-  async function socketIn(session: Session, room: number): Promise<ChatClient> {
-    const { socket } = await t.connect(session.access_token);
-    const joined = await request(socket, 'join_room', room);
-    assert.ok(joined.ok, JSON.stringify(joined));
-    return socket;
-  }
-
-  async function send(socket: ChatClient, room: number, msg: string) {
-    const ack = await request(socket, 'message', { room, msg });
-    assert.ok(ack.ok, JSON.stringify(ack));
-    return ack.data;
-  }
-
   /** Sends each text in order and waits until the worker has stored (and so indexed) the last one. */
   async function sendAll(socket: ChatClient, room: number, texts: string[]) {
     const acks: MessageAccepted[] = [];
@@ -59,7 +46,7 @@ describe('message search', { timeout: 180_000 }, () => {
   it('finds Korean, Japanese and Chinese text by substring and words in any case; never pairs that are absent or apart', async () => {
     const owner = await registerUser(t.url);
     const room = await createRoom(t.url, owner, { isPrivate: true });
-    await sendAll(await socketIn(owner, room), room, [
+    await sendAll(await socketIn(t, owner, room), room, [
       '안녕하세요 여러분',
       '회의는 내일 10시',
       '회의 끝나고 의실 정리',
@@ -89,7 +76,7 @@ describe('message search', { timeout: 180_000 }, () => {
     const owner = await registerUser(t.url);
     const room = await createRoom(t.url, owner);
     const word = uniqueWord('same');
-    const [ack] = await sendAll(await socketIn(owner, room), room, [`${word} 그대로`]);
+    const [ack] = await sendAll(await socketIn(t, owner, room), room, [`${word} 그대로`]);
     const history = await api<HistoryPage>(t.url, 'GET', `/rooms/${room}/messages`, { token: owner.access_token });
     const inHistory = history.body.messages.find((m) => m.id === ack.id);
     const found = await search(owner, { q: word });
@@ -103,9 +90,9 @@ describe('message search', { timeout: 180_000 }, () => {
     const annRoom = await createRoom(t.url, ann, { isPrivate: true });
     const annOther = await createRoom(t.url, ann, { isPrivate: false });
     const bobRoom = await createRoom(t.url, bob, { isPrivate: true });
-    await sendAll(await socketIn(ann, annRoom), annRoom, [`${word} in ann's room`]);
-    await sendAll(await socketIn(ann, annOther), annOther, [`${word} in ann's other room`]);
-    await sendAll(await socketIn(bob, bobRoom), bobRoom, [`${word} in bob's room`]);
+    await sendAll(await socketIn(t, ann, annRoom), annRoom, [`${word} in ann's room`]);
+    await sendAll(await socketIn(t, ann, annOther), annOther, [`${word} in ann's other room`]);
+    await sendAll(await socketIn(t, bob, bobRoom), bobRoom, [`${word} in bob's room`]);
 
     assert.deepEqual(await contentsFound(ann, word), [`${word} in ann's other room`, `${word} in ann's room`]);
     assert.deepEqual(await contentsFound(bob, word), [`${word} in bob's room`]);
@@ -123,7 +110,7 @@ describe('message search', { timeout: 180_000 }, () => {
   it('finds for an invitee only what was sent after their invitation', async () => {
     const [owner, invitee] = await Promise.all([registerUser(t.url), registerUser(t.url)]);
     const room = await createRoom(t.url, owner, { isPrivate: true });
-    const socket = await socketIn(owner, room);
+    const socket = await socketIn(t, owner, room);
     await sendAll(socket, room, ['비밀회의 초대 전']);
     assert.equal((await post(owner, `/rooms/${room}/invites`, { userIds: [invitee.user.id] })).status, 201);
     await sendAll(socket, room, ['비밀회의 초대 후']);
@@ -138,7 +125,7 @@ describe('message search', { timeout: 180_000 }, () => {
     const room = await createRoom(t.url, owner, { isPrivate: false });
     assert.equal((await post(member, `/rooms/${room}/join`)).status, 201);
     const word = uniqueWord('farewell');
-    await sendAll(await socketIn(owner, room), room, [`${word} 떠나기 전에`]);
+    await sendAll(await socketIn(t, owner, room), room, [`${word} 떠나기 전에`]);
     assert.deepEqual(await contentsFound(member, word), [`${word} 떠나기 전에`]);
 
     assert.equal((await post(member, `/rooms/${room}/leave`)).status, 204);
@@ -150,7 +137,7 @@ describe('message search', { timeout: 180_000 }, () => {
     const owner = await registerUser(t.url);
     const room = await createRoom(t.url, owner);
     const word = uniqueWord('oops');
-    const [doomed] = await sendAll(await socketIn(owner, room), room, [`${word} 지울 메시지`, `${word} 남길 메시지`]);
+    const [doomed] = await sendAll(await socketIn(t, owner, room), room, [`${word} 지울 메시지`, `${word} 남길 메시지`]);
     assert.equal((await contentsFound(owner, word)).length, 2);
     const [[indexRow]] = await t.db.query<RowDataPacket[]>('SELECT * FROM message_search WHERE message_id = ?', [doomed.id]);
 
@@ -168,7 +155,7 @@ describe('message search', { timeout: 180_000 }, () => {
     const [owner, invitee] = await Promise.all([registerUser(t.url), registerUser(t.url)]);
     const room = await createRoom(t.url, owner, { isPrivate: true });
     assert.equal((await post(owner, `/rooms/${room}/invites`, { userIds: [invitee.user.id] })).status, 201);
-    await sendAll(await socketIn(owner, room), room, ['I invited a friend']);
+    await sendAll(await socketIn(t, owner, room), room, ['I invited a friend']);
     const history = await api<HistoryPage>(t.url, 'GET', `/rooms/${room}/messages`, { token: owner.access_token });
     assert.ok(
       history.body.messages.some((m) => m.type === 'system' && m.content.includes('invited')),
@@ -186,7 +173,7 @@ describe('message search', { timeout: 180_000 }, () => {
     const room = await createRoom(t.url, owner);
     const word = uniqueWord('page');
     const acks = await sendAll(
-      await socketIn(owner, room),
+      await socketIn(t, owner, room),
       room,
       Array.from({ length: 25 }, (_, i) => `${word} ${i}`),
     );
@@ -212,7 +199,7 @@ describe('message search', { timeout: 180_000 }, () => {
     const room = await createRoom(t.url, owner);
     // Every message holds the pairs of 회의실; only every third holds 회의실 itself.
     const texts = Array.from({ length: 30 }, (_, i) => (i % 3 === 0 ? `회의실 ${i}` : `회의 하고 의실 ${i}`));
-    await sendAll(await socketIn(owner, room), room, texts);
+    await sendAll(await socketIn(t, owner, room), room, texts);
     const seen: string[] = [];
     let cursor: string | null = null;
     for (let pages = 0; pages < 20; pages++) {
@@ -273,7 +260,7 @@ describe('message search', { timeout: 180_000 }, () => {
   it('finds a message within 2 s of its ack', async (context) => {
     const owner = await registerUser(t.url);
     const room = await createRoom(t.url, owner);
-    const socket = await socketIn(owner, room);
+    const socket = await socketIn(t, owner, room);
     const word = uniqueWord('fresh');
     const ack = await send(socket, room, `${word} 방금 보낸 메시지`);
     const ackedAt = Date.now();

@@ -4,11 +4,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { deflateSync } from 'node:zlib';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import type { ChatMessage, Session } from '@chat/contracts';
-import { api, createRoom, registerUser } from './support/clients';
+import { api, createRoom, postWhenAllowed, registerUser } from './support/clients';
 import { useCluster } from './support/fixture';
 import { eventually } from './support/wait';
 
@@ -143,16 +142,6 @@ describe('web client: attachments and search', { timeout: 300_000 }, () => {
     await visible(page.getByRole('heading', { name }));
     await visible(page.getByText(/^Connected/));
     return page.getByRole('log', { name: 'Messages' });
-  }
-
-  /** Posts over REST, waiting out the per-user send limit. */
-  async function post(session: Session, roomId: number, content: string): Promise<void> {
-    for (;;) {
-      const { status, body } = await api(t.url, 'POST', `/rooms/${roomId}/messages`, { token: session.access_token, body: { content } });
-      if (status === 202) return;
-      if (status !== 429) throw new Error(`post: ${status} ${JSON.stringify(body)}`);
-      await sleep(500);
-    }
   }
 
   /** Two people in a private room, each with the room open. */
@@ -297,10 +286,10 @@ describe('web client: attachments and search', { timeout: 300_000 }, () => {
     const invited = { invitedUserIds: [reader.user.id] };
     const hello = await createRoom(t.url, author, { name: 'Seoul office', ...invited });
     const other = await createRoom(t.url, author, { name: 'Busan office', ...invited });
-    await post(author, hello, '안녕하세요 여러분');
+    await postWhenAllowed(t.url, author, hello, '안녕하세요 여러분');
     // Enough after it that the room opens far below it.
-    for (let i = 1; i <= 60; i++) await post(author, hello, `filler ${i}`);
-    await post(author, other, '안녕히 가세요');
+    for (let i = 1; i <= 60; i++) await postWhenAllowed(t.url, author, hello, `filler ${i}`);
+    await postWhenAllowed(t.url, author, other, '안녕히 가세요');
     await eventually(
       'both messages to be searchable',
       async () => {
@@ -342,7 +331,7 @@ describe('web client: attachments and search', { timeout: 300_000 }, () => {
     await page.getByRole('button', { name: 'Load newer messages' }).click();
     await visible(log.getByText('filler 60', { exact: true }));
     await page.getByRole('button', { name: 'Load newer messages' }).waitFor({ state: 'detached' });
-    await post(author, hello, 'live again');
+    await postWhenAllowed(t.url, author, hello, 'live again');
     await visible(log.getByText('live again'));
 
     // Across rooms, from the room list: both rooms' messages, newest first; picked with the keyboard, one opens its room there.

@@ -6,7 +6,7 @@ import { before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Browser, chromium, type Locator, type Page, type WebSocketRoute } from 'playwright-core';
 import type { Session } from '@chat/contracts';
-import { api, createRoom, registerUser } from './support/clients';
+import { api, createRoom, postWhenAllowed, registerUser } from './support/clients';
 import { useCluster } from './support/fixture';
 
 // Debian's package; playwright-core never downloads a browser. CHROMIUM_PATH points elsewhere.
@@ -76,16 +76,6 @@ describe('web client in a browser', { timeout: 240_000 }, () => {
     await beforeLoad?.(page);
     await page.goto(t.url);
     return page;
-  }
-
-  /** Posts over REST, waiting out the per-user send limit. */
-  async function post(session: Session, roomId: number, content: string): Promise<void> {
-    for (;;) {
-      const { status, body } = await api(t.url, 'POST', `/rooms/${roomId}/messages`, { token: session.access_token, body: { content } });
-      if (status === 202) return;
-      if (status !== 429) throw new Error(`post: ${status} ${JSON.stringify(body)}`);
-      await sleep(500);
-    }
   }
 
   it('serves the app at / and its assets, and leaves the API routes to the gateways', async () => {
@@ -226,7 +216,7 @@ describe('web client in a browser', { timeout: 240_000 }, () => {
   it('pages back through history with "Load older messages"', async () => {
     const owner = await registerUser(t.url);
     const roomId = await createRoom(t.url, owner, { name: 'Long history' });
-    for (let i = 1; i <= 60; i++) await post(owner, roomId, `history ${i}`);
+    for (let i = 1; i <= 60; i++) await postWhenAllowed(t.url, owner, roomId, `history ${i}`);
 
     const page = await openApp(owner);
     await myRoom(page, 'Long history').click();
@@ -263,14 +253,14 @@ describe('web client in a browser', { timeout: 240_000 }, () => {
     cut = true;
     await Promise.all(sockets.map((ws) => ws.close()));
     await visible(page.getByText('Offline, reconnecting…'));
-    await post(speaker, roomId, 'said while you were away');
+    await postWhenAllowed(t.url, speaker, roomId, 'said while you were away');
     await sleep(1_000);
     assert.equal(await log.getByText('said while you were away').count(), 0, 'nothing arrives while cut off');
 
     cut = false;
     await visible(page.getByText(/^Connected/), 20_000);
     await visible(log.getByText('said while you were away'));
-    await post(speaker, roomId, 'and live again');
+    await postWhenAllowed(t.url, speaker, roomId, 'and live again');
     await visible(log.getByText('and live again'));
   });
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import type {
   Ack,
@@ -123,6 +124,35 @@ export async function request<E extends ClientEventName>(
   return emit.call(timed, event, payload).catch((error: Error) => {
     throw new Error(`${event}: ${error.message}`);
   });
+}
+
+/** A socket of `session` (connected through `connector`, a cluster fixture) that has joined `room`. */
+export async function socketIn(
+  connector: { connect(token: string): Promise<{ socket: ChatClient }> },
+  session: Session,
+  room: number,
+): Promise<ChatClient> {
+  const { socket } = await connector.connect(session.access_token);
+  const joined = await request(socket, 'join_room', room);
+  if (!joined.ok) throw new Error(`join_room ${room}: ${JSON.stringify(joined)}`);
+  return socket;
+}
+
+/** Sends a chat message and returns its ack's data; throws on a refusal. */
+export async function send(socket: ChatClient, room: number, msg: string): Promise<AckOf<'message'>> {
+  const ack = await request(socket, 'message', { room, msg });
+  if (!ack.ok) throw new Error(`message to room ${room}: ${JSON.stringify(ack)}`);
+  return ack.data;
+}
+
+/** Posts over REST, waiting out the per-user send limit. */
+export async function postWhenAllowed(base: string, session: Session, roomId: number, content: string): Promise<void> {
+  for (;;) {
+    const { status, body } = await api(base, 'POST', `/rooms/${roomId}/messages`, { token: session.access_token, body: { content } });
+    if (status === 202) return;
+    if (status !== 429) throw new Error(`post: ${status} ${JSON.stringify(body)}`);
+    await sleep(500);
+  }
 }
 
 /** A guest session (site role `guest`). */
