@@ -434,6 +434,9 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
           need(line !== undefined, `:${node.port} does not know :${port} yet`);
           const bad = line.flags.filter((flag) => ['handshake', 'noaddr', 'fail', 'fail?'].includes(flag));
           need(bad.length === 0, `:${node.port} flags :${port} ${bad.join(',')}`);
+          // redis-cli assigns the replicas after the slots: until every node has heard, a replica
+          // still looks like a master without slots, and a failover would find no one to promote.
+          need(line.slots.length > 0 || line.flags.includes('slave'), `:${node.port} sees :${port} as a master without slots`);
         }
         const owners = lines.filter((line) => line.slots.length > 0);
         need(owners.length === masters, `:${node.port} sees ${owners.length} masters with slots`);
