@@ -25,8 +25,13 @@ describe('cluster through nginx', { timeout: 180_000 }, () => {
   it('keeps a polling-first client on one replica through handshake and upgrade, 50 times in a row', async () => {
     const { access_token } = await login(t.url, 'postman2@test.com');
     const seen = new Set<string>();
+    // Kept open until the end: with each replica holding its sockets, least_conn alternates new
+    // sessions between them (closing each at once left both at zero, where nginx's workers may pick
+    // the same replica every time).
+    const open: ChatClient[] = [];
     for (let i = 0; i < 50; i++) {
       const socket: ChatClient = io(t.url, { auth: { token: access_token }, transports: ['polling', 'websocket'], reconnection: false });
+      open.push(socket);
       const errors: string[] = [];
       socket.on('connect_error', (error) => errors.push(error.message));
       socket.io.engine?.on('error', (error: unknown) => errors.push(String(error)));
@@ -41,11 +46,13 @@ describe('cluster through nginx', { timeout: 180_000 }, () => {
         const joined = await request(socket, 'join_room', 1);
         assert.equal(joined.ok, false); // postman2 is not a member of room 1 in a fresh database
         seen.add(ready.replica);
-      } finally {
-        socket.close();
+      } catch (error) {
+        for (const s of open) s.close();
+        throw error;
       }
       assert.deepEqual(errors, [], `attempt ${i + 1}`);
     }
+    for (const socket of open) socket.close();
     assert.equal(seen.size, 2, 'polling sessions are spread over both replicas');
   });
 
