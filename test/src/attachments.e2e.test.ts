@@ -267,6 +267,24 @@ describe('attachments', { timeout: 240_000 }, () => {
     await eventually('the deleted message’s files removed', () => Promise.resolve(!existsSync(files) || readdirSync(files).length === 0));
   });
 
+  it('takes a message with attachments and no text at all: no `msg` on the socket, no `content` over REST', async () => {
+    const owner = await registerUser(t.url);
+    const room = await roomOf(owner);
+    const [first, second] = [
+      await uploaded(owner, room, new Uint8Array([1]), 'a.bin'),
+      await uploaded(owner, room, new Uint8Array([2]), 'b.bin'),
+    ];
+    const socket = await socketIn(t, owner, room);
+    const live = nextEvent(socket, 'message');
+    const ack = await request(socket, 'message', { room, attachmentIds: [first.id] });
+    assert.ok(ack.ok, JSON.stringify(ack));
+    assert.equal((await live).content, '');
+    const rest = await api(t.url, 'POST', `/rooms/${room}/messages`, { token: owner.access_token, body: { attachmentIds: [second.id] } });
+    assert.equal(rest.status, 202, JSON.stringify(rest.body));
+    const bare = await request(socket, 'message', { room });
+    assert.equal(!bare.ok && bare.error.code, 'VALIDATION_FAILED', 'neither text nor attachments');
+  });
+
   it('removes uploads never used once they are older than ATTACHMENT_ORPHAN_HOURS, and refuses to attach them', async () => {
     const owner = await registerUser(t.url);
     const room = await roomOf(owner);

@@ -17,8 +17,6 @@ export interface ClaimedAttachments {
  */
 const SWEEP_MARGIN_MS = 10 * 60_000;
 
-const NONE: ClaimedAttachments = { attachments: [], release: () => Promise.resolve() };
-
 /**
  * A send takes its uploads before it takes a seq, so a refusal (someone else's upload, one used
  * already) leaves no hole in the room's sequence, and two sends can never share an upload. The
@@ -36,11 +34,7 @@ export class AttachmentClaims {
     this.usableForMs = Math.max(config.attachments.orphanHours * 3_600_000 - SWEEP_MARGIN_MS, SWEEP_MARGIN_MS);
   }
 
-  async claim(
-    ids: readonly string[] | undefined,
-    by: { roomId: number; senderId: number; clientMsgId?: string },
-  ): Promise<ClaimedAttachments> {
-    if (!ids?.length) return NONE;
+  async claim(ids: readonly string[], by: { roomId: number; senderId: number; clientMsgId?: string }): Promise<ClaimedAttachments> {
     const claim = `${by.senderId}:${by.clientMsgId ?? `once:${randomUUID()}`}`;
     const uploadedAfter = new Date(Date.now() - this.usableForMs);
     const held = await this.attachments.claim([...ids], { roomId: by.roomId, uploaderId: by.senderId, claim, uploadedAfter });

@@ -46,7 +46,9 @@ export class AttachmentLinks {
   }
 
   /** The messages as clients see them: every attachment with its links. */
-  present(messages: StoredMessage[]): Promise<ChatMessage[]> {
+  async present(messages: StoredMessage[]): Promise<ChatMessage[]> {
+    // Most pages have no attachment at all: they go out as they are.
+    if (messages.every((message) => message.attachments.length === 0)) return messages as ChatMessage[];
     return Promise.all(messages.map((message) => this.presentOne(message)));
   }
 

@@ -54,19 +54,9 @@ export class AttachmentsController {
     PAYLOAD_TOO_LARGE: 'larger than ATTACHMENT_MAX_BYTES (10 MiB by default), or than what is left of your storage quota',
     RATE_LIMITED: 'too many uploads (ATTACHMENT_UPLOADS_PER_MINUTE, per user across replicas)',
   })
-  async upload(
-    @CurrentUser() auth: AuthUser,
-    @Param('id', ParseIntPipe) roomId: number,
-    @Req() request: Request,
-    @Res({ passthrough: true }) response: Response,
-  ): Promise<UploadedAttachment> {
-    try {
-      return await this.uploads.upload(auth, roomId, request);
-    } catch (error) {
-      // What the client is still sending is not read: the connection closes after the answer.
-      if (!request.complete) response.setHeader('Connection', 'close');
-      throw error;
-    }
+  upload(@CurrentUser() auth: AuthUser, @Param('id', ParseIntPipe) roomId: number, @Req() request: Request): Promise<UploadedAttachment> {
+    // A refusal leaves the rest of the body unread; the exception filter closes the connection.
+    return this.uploads.upload(auth, roomId, request);
   }
 
   @Get('attachments/:id')

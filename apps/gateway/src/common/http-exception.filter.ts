@@ -1,5 +1,5 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { AppError, toErrorBody } from './app-error';
 
 /** Every REST error leaves as `{ statusCode, error, message, code }`. */
@@ -11,6 +11,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const { expected, ...body } = toErrorBody(exception);
     if (!expected) this.logger.error(exception);
     const response = host.switchToHttp().getResponse<Response>();
+    // A refusal before the body was read (an upload refused by its guard, or stopped at its size
+    // limit): the connection closes after the answer, rather than Node reading the rest to reuse it.
+    if (!host.switchToHttp().getRequest<Request>().complete) response.setHeader('Connection', 'close');
     if (exception instanceof AppError && exception.retryAfterSeconds !== undefined) {
       response.setHeader('Retry-After', String(exception.retryAfterSeconds));
     }

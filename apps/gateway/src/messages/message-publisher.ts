@@ -64,8 +64,9 @@ export class MessagePublisher implements OnModuleInit {
   async send(sender: MessageSender, input: SendInput, queued?: () => void): Promise<MessageAccepted> {
     const { room, member } = await this.access.require(input.roomId, sender, 'send');
     if (member && isMuted(member.mutedUntil)) throw new AppError(ErrorCode.Muted, 'You are muted in this room');
-    const { clientMsgId } = input;
-    const claimed = await this.claims.claim(input.attachmentIds, { roomId: room.id, senderId: sender.id, clientMsgId });
+    const { clientMsgId, attachmentIds } = input;
+    if (!attachmentIds?.length) return this.publish(room, 'chat', input.content, sender, { clientMsgId, queued });
+    const claimed = await this.claims.claim(attachmentIds, { roomId: room.id, senderId: sender.id, clientMsgId });
     try {
       const attachments = { stored: claimed.attachments, shown: await this.links.shown(claimed.attachments) };
       return await this.publish(room, 'chat', input.content, sender, { clientMsgId, attachments, queued });

@@ -48,7 +48,12 @@ export class MessagesController {
     @Body() dto: PostMessageDto,
   ): Promise<MessageAccepted> {
     const sender = senderOf(await this.auth.me(auth));
-    return this.publisher.send(sender, { roomId, content: dto.content, clientMsgId: dto.clientMsgId, attachmentIds: dto.attachmentIds });
+    return this.publisher.send(sender, {
+      roomId,
+      content: dto.content ?? '',
+      clientMsgId: dto.clientMsgId,
+      attachmentIds: dto.attachmentIds,
+    });
   }
 
   @Delete('messages/:id')

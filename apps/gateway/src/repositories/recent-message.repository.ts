@@ -45,7 +45,10 @@ export class RecentMessageRepository {
   }
 }
 
-/** Entries cached by releases before attachments have none. */
+/**
+ * Entries cached by releases before attachments have none. Can go once no such entry can remain:
+ * a day after every gateway runs a release with attachments (the sets expire with their TTL).
+ */
 function fromCache(entry: string): StoredMessage {
   const message = JSON.parse(entry) as StoredMessage;
   message.attachments ??= [];

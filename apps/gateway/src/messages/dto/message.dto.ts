@@ -28,11 +28,14 @@ export const IsMessageText = () =>
 
 function messageTextProblem(value: unknown, args?: ValidationArguments): string | undefined {
   const property = args?.property ?? 'content';
+  const ids = (args?.object as { attachmentIds?: unknown } | undefined)?.attachmentIds;
+  const withAttachments = Array.isArray(ids) && ids.length > 0;
+  // API.md: `msg?` — with attachments the text may be left out as well as empty.
+  if (value === undefined && withAttachments) return undefined;
   const problem = textProblem(value, property);
   if (problem || typeof value !== 'string') return problem;
   const count = characterCount(value);
-  const ids = (args?.object as { attachmentIds?: unknown } | undefined)?.attachmentIds;
-  if (count === 0 && Array.isArray(ids) && ids.length > 0) return undefined;
+  if (count === 0 && withAttachments) return undefined;
   if (count < 1 || count > MAX_MESSAGE_LENGTH) {
     return `${property} must be 1-${MAX_MESSAGE_LENGTH} characters long${count === 0 ? ' (it may be empty only with attachmentIds)' : ''}`;
   }
@@ -50,9 +53,14 @@ export const IsAttachmentIds = () =>
   );
 
 export class PostMessageDto {
-  @ApiProperty({ minLength: 0, maxLength: MAX_MESSAGE_LENGTH, description: 'Empty only when `attachmentIds` is not' })
+  @ApiProperty({
+    required: false,
+    minLength: 0,
+    maxLength: MAX_MESSAGE_LENGTH,
+    description: 'Required, 1-4,000 characters, unless `attachmentIds` is given: then it may be empty or left out',
+  })
   @IsMessageText()
-  content!: string;
+  content?: string;
 
   @ApiPropertyOptional({ description: 'Makes a retry idempotent', maxLength: 64 })
   @IsOptional()
