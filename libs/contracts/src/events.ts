@@ -1,5 +1,6 @@
 import type { ErrorCode } from './errors';
-import type { ChatMessage, PublicUser } from './messages';
+import type { ChatMessage, MessageSender, PublicUser, RoomRole } from './messages';
+import type { MyRoomView, RoomView } from './rooms';
 
 /** Every client event is acknowledged with one of these. */
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: { code: ErrorCode; message: string } };
@@ -18,6 +19,25 @@ export interface SendMessagePayload {
   clientMsgId?: string;
   /** Uploads (POST /rooms/:id/attachments) to send with the message, at most 10; `msg` may then be empty. */
   attachmentIds?: string[];
+  /** The id of a message of the same room this one answers. */
+  replyTo?: string;
+  /** Members mentioned (at most 50); ids of non-members are dropped. */
+  mentions?: number[];
+}
+
+export interface EditMessagePayload {
+  id: string;
+  msg?: string;
+  /** Accepted as an alias of `msg`. */
+  content?: string;
+}
+
+export interface ReactPayload {
+  id: string;
+  /** One emoji grapheme. */
+  emoji: string;
+  /** true adds the caller's reaction, false removes it; both are idempotent. */
+  on: boolean;
 }
 
 export interface MessageAccepted {
@@ -65,6 +85,8 @@ export interface ClientToServerEvents {
   read: (payload: ReadPayload, ack: AckCallback<Empty>) => void;
   sync: (payload: SyncPayload, ack: AckCallback<{ messages: ChatMessage[] }>) => void;
   delete_message: (payload: { id: string }, ack: AckCallback<Empty>) => void;
+  edit_message: (payload: EditMessagePayload, ack: AckCallback<ChatMessage>) => void;
+  react: (payload: ReactPayload, ack: AckCallback<Empty>) => void;
   kick_user: (payload: ModeratePayload, ack: AckCallback<Empty>) => void;
   ban_user: (payload: ModeratePayload, ack: AckCallback<Empty>) => void;
   mute_user: (payload: MutePayload, ack: AckCallback<Empty>) => void;
@@ -109,6 +131,66 @@ export interface KickedEvent {
   reason?: string;
 }
 
+export interface MessageUpdatedEvent {
+  id: string;
+  roomId: number;
+  seq: number;
+  content: string;
+  editedAt: string;
+}
+
+export interface ReactionEvent {
+  roomId: number;
+  messageId: string;
+  emoji: string;
+  userId: number;
+  on: boolean;
+  /** How many members have this reaction on the message now. */
+  count: number;
+}
+
+export interface MentionEvent {
+  roomId: number;
+  messageId: string;
+  seq: number;
+  from: MessageSender;
+}
+
+export interface RoomUpdatedEvent {
+  room: RoomView;
+}
+
+/** The user's own room, as `GET /rooms/mine` lists it. */
+export interface RoomAddedEvent {
+  room: MyRoomView;
+}
+
+export type RoomRemovedReason = 'left' | 'kicked' | 'banned' | 'deleted';
+
+export interface RoomRemovedEvent {
+  roomId: number;
+  reason: RoomRemovedReason;
+}
+
+export interface MemberUpdatedEvent {
+  roomId: number;
+  userId: number;
+  role: RoomRole;
+  muted: boolean;
+  mutedUntil: string | null;
+}
+
+export interface ReceiptEvent {
+  roomId: number;
+  userId: number;
+  seq: number;
+}
+
+export interface ReadMarkerEvent {
+  roomId: number;
+  seq: number;
+}
+
 export interface ExceptionEvent {
   event: string;
   code: ErrorCode;
@@ -125,6 +207,15 @@ export interface ServerToClientEvents {
   presence: (payload: PresenceEvent) => void;
   kicked: (payload: KickedEvent) => void;
   room_deleted: (payload: { roomId: number }) => void;
+  message_updated: (payload: MessageUpdatedEvent) => void;
+  reaction: (payload: ReactionEvent) => void;
+  mention: (payload: MentionEvent) => void;
+  room_updated: (payload: RoomUpdatedEvent) => void;
+  room_added: (payload: RoomAddedEvent) => void;
+  room_removed: (payload: RoomRemovedEvent) => void;
+  member_updated: (payload: MemberUpdatedEvent) => void;
+  receipt: (payload: ReceiptEvent) => void;
+  read_marker: (payload: ReadMarkerEvent) => void;
   exception: (payload: ExceptionEvent) => void;
 }
 
@@ -145,6 +236,8 @@ const clientEvents: Record<ClientEventName, true> = {
   read: true,
   sync: true,
   delete_message: true,
+  edit_message: true,
+  react: true,
   kick_user: true,
   ban_user: true,
   mute_user: true,

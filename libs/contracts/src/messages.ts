@@ -24,7 +24,38 @@ export interface ChatMessage<A extends StoredAttachment = Attachment> {
   clientMsgId?: string;
   /** Always present; empty for most messages. */
   attachments: A[];
+  /** When the author last edited it; null if never. */
+  editedAt: string | null;
+  /** The message this one answers, or null. */
+  replyTo: ReplyRef | null;
+  /** Ids of the members it mentions (members when it was sent), possibly empty. */
+  mentions: number[];
+  /** Per emoji, most used first; `me` (REST only) says whether the caller is among them. */
+  reactions: ReactionCount[];
 }
+
+/** A quoted message as a reply shows it. */
+export interface ReplyRef {
+  id: string;
+  seq: number;
+  senderId: number | null;
+  /** The first 100 characters of the quoted message as it reads now; null once it is deleted. */
+  excerpt: string | null;
+}
+
+export interface ReactionCount {
+  emoji: string;
+  count: number;
+  /** Whether the caller reacted with it; present in REST answers, omitted in live events. */
+  me?: boolean;
+}
+
+/** Characters of the quoted message a reply carries. */
+export const REPLY_EXCERPT_LENGTH = 100;
+/** Mentions one message may carry. */
+export const MAX_MENTIONS_PER_MESSAGE = 50;
+/** Distinct emoji one message may collect. */
+export const MAX_REACTION_EMOJI_PER_MESSAGE = 20;
 
 /** A message as it is stored and cached: its attachments without their links, which are signed when it is served. */
 export type StoredMessage = ChatMessage<StoredAttachment>;

@@ -41,6 +41,10 @@ export interface PersistMessageJob {
   createdAt: string;
   /** Absent in jobs from releases before attachments. */
   attachments?: StoredAttachment[];
+  /** The id of the message it answers (same room); absent when none. */
+  replyTo?: string;
+  /** Member ids it mentions; absent when none. */
+  mentions?: number[];
 }
 
 export interface PersistMessagesJob {

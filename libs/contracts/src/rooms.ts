@@ -23,6 +23,8 @@ export interface RoomDetails extends RoomView {
 export interface MyRoomView extends RoomView {
   role: RoomRole;
   unreadCount: number;
+  /** Messages mentioning me after my read marker. */
+  mentionCount: number;
   lastReadSeq: number;
   selfMuted: boolean;
 }
@@ -48,6 +50,19 @@ export interface MemberView {
   muted: boolean;
   mutedUntil: string | null;
   online: boolean;
+}
+
+/** `GET /rooms/:id/receipts`: how far each member has read. */
+export interface ReceiptView {
+  userId: number;
+  lastReadSeq: number;
+}
+
+/** Someone the caller shares a room with (`GET /users/contacts`), to start a direct conversation. */
+export interface ContactView {
+  id: number;
+  nickname: string;
+  role: 'user' | 'guest' | 'admin';
 }
 
 export interface RoomBanView {

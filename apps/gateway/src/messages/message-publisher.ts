@@ -121,6 +121,10 @@ export class MessagePublisher implements OnModuleInit {
       createdAt,
       ...(clientMsgId ? { clientMsgId } : {}),
       attachments: attachments.stored,
+      editedAt: null,
+      replyTo: null,
+      mentions: [],
+      reactions: [],
     };
     this.realtime.clientSend({ room: room.id }, 'message', { ...message, attachments: attachments.shown });
     // After the broadcast: a retry that finds the message here knows it went out (QueueSink).

@@ -154,6 +154,10 @@ export function toChatMessage(row: Record<string, unknown>): StoredMessage {
     createdAt: (row.created_at as Date).toISOString(),
     ...(clientMsgId ? { clientMsgId } : {}),
     attachments: parseAttachments(row.attachments),
+    editedAt: null,
+    replyTo: null,
+    mentions: [],
+    reactions: [],
   };
 }
 

@@ -24,6 +24,10 @@ describe('RecentMessageRepository (Redis)', () => {
     sender: { id: 1, nickname: 'ann', role: 'user' },
     createdAt: new Date().toISOString(),
     attachments: [],
+    editedAt: null,
+    replyTo: null,
+    mentions: [],
+    reactions: [],
   });
   const rememberAll = async (roomId: number, seqs: number[]) => {
     for (const seq of seqs) await recent.remember(message(roomId, seq));

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type * as contract from '@chat/contracts';
+import { REPLY_EXCERPT_LENGTH } from '@chat/contracts';
 import { AttachmentView } from '../../attachments';
 import { SITE_ROLES } from '../../common/dto/public-user.response';
 
@@ -43,6 +44,47 @@ export class ChatMessage implements contract.ChatMessage {
 
   @ApiProperty({ type: [AttachmentView], description: 'Files and images sent with the message, in order; empty for most' })
   attachments!: AttachmentView[];
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the author last edited it; null if never' })
+  editedAt!: string | null;
+
+  @ApiProperty({ type: () => ReplyRef, nullable: true, description: 'The message this one answers' })
+  replyTo!: ReplyRef | null;
+
+  @ApiProperty({ type: [Number], description: 'Ids of the members it mentions' })
+  mentions!: number[];
+
+  @ApiProperty({ type: () => [ReactionCount], description: 'Per emoji, most used first' })
+  reactions!: ReactionCount[];
+}
+
+export class ReplyRef implements contract.ReplyRef {
+  @ApiProperty()
+  id!: string;
+
+  @ApiProperty({ type: 'integer' })
+  seq!: number;
+
+  @ApiProperty({ type: 'integer', nullable: true })
+  senderId!: number | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: `The first ${REPLY_EXCERPT_LENGTH} characters of the quoted message as it reads now; null once it is deleted`,
+  })
+  excerpt!: string | null;
+}
+
+export class ReactionCount implements contract.ReactionCount {
+  @ApiProperty({ example: '👍' })
+  emoji!: string;
+
+  @ApiProperty({ type: 'integer' })
+  count!: number;
+
+  @ApiPropertyOptional({ description: 'Whether you reacted with it' })
+  me?: boolean;
 }
 
 export class HistoryPage implements contract.HistoryPage {

@@ -55,6 +55,9 @@ export class MyRoomView extends RoomView implements contract.MyRoomView {
 
   @ApiProperty({ description: "You muted this room's notifications" })
   selfMuted!: boolean;
+
+  @ApiProperty({ type: 'integer', description: 'Messages mentioning you after your read marker' })
+  mentionCount!: number;
 }
 
 export class DirectoryRoom extends RoomView implements contract.DirectoryRoom {
