@@ -12,10 +12,10 @@ const m = (seq: number, content = `m${seq}`): StoredMessage => ({
   sender: null,
   createdAt: '2026-01-01T00:00:00.000Z',
   attachments: [],
-    editedAt: null,
-    replyTo: null,
-    mentions: [],
-    reactions: [],
+  editedAt: null,
+  replyTo: null,
+  mentions: [],
+  reactions: [],
 });
 
 describe('mergePages', () => {

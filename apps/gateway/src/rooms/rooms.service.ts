@@ -86,7 +86,14 @@ export class RoomsService {
     const views = await this.named(page, caller.id);
     const items = views.map((view, i) => {
       const row = page[i];
-      return { ...view, role: row.role, unreadCount: row.unreadCount, lastReadSeq: row.lastReadSeq, selfMuted: row.selfMuted, mentionCount: 0 };
+      return {
+        ...view,
+        role: row.role,
+        unreadCount: row.unreadCount,
+        lastReadSeq: row.lastReadSeq,
+        selfMuted: row.selfMuted,
+        mentionCount: 0,
+      };
     });
     const last = page.at(-1);
     return { items, nextCursor: rows.length > limit && last ? mineCursor(last) : null };

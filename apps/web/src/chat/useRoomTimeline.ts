@@ -186,7 +186,22 @@ export function useRoomTimeline(roomId: number, onFatal: (reason: string) => voi
         .then(
           (accepted) => {
             // Usually the broadcast of the message has settled it already; if not, the ack does.
-            dispatch({ type: 'accepted', message: { ...accepted, roomId, content, type: 'chat', sender, clientMsgId, attachments: [], editedAt: null, replyTo: null, mentions: [], reactions: [] } });
+            dispatch({
+              type: 'accepted',
+              message: {
+                ...accepted,
+                roomId,
+                content,
+                type: 'chat',
+                sender,
+                clientMsgId,
+                attachments: [],
+                editedAt: null,
+                replyTo: null,
+                mentions: [],
+                reactions: [],
+              },
+            });
             // Only the message itself has its attachments' links: fetch it if its broadcast is late.
             if (attachments.length)
               setTimeout(() => {
