@@ -1,13 +1,16 @@
-import { type DragEvent, useEffect, useRef, useState } from 'react';
-import type { RoomDetails } from '@chat/contracts';
+import { type DragEvent, useEffect, useMemo, useRef, useState } from 'react';
+import type { ChatMessage, MemberUpdatedEvent, RoomDetails } from '@chat/contracts';
 import { describeError } from '../lib/api';
 import { MessageSearch } from '../search/MessageSearch';
 import { useSession } from '../shell/SessionContext';
 import { Composer } from './Composer';
 import { MemberList } from './MemberList';
+import type { MessageContext } from './MessageItem';
 import { MessageList } from './MessageList';
+import { unreadCounter } from './receipts';
 import { useMembers } from './useMembers';
 import { useReadMarker } from './useReadMarker';
+import { useReceipts } from './useReceipts';
 import { useRoomTimeline } from './useRoomTimeline';
 import { typingText, useTyping } from './useTyping';
 import { useUploads } from './useUploads';
@@ -29,17 +32,49 @@ interface Props {
 const carriesFiles = (event: DragEvent) => event.dataTransfer.types.includes('Files');
 
 export function ChatRoom({ roomId, jumpTo, onJumped, onBack }: Props) {
-  const { api, user } = useSession();
+  const { api, socket, user } = useSession();
   const [room, setRoom] = useState<RoomDetails | null>(null);
-  const { timeline, joined, send, remove, loadOlder, loadNewer, toLatest, focus } = useRoomTimeline(roomId, onBack);
+  const { timeline, joined, send, edit, react, remove, loadOlder, loadNewer, toLatest, focus } = useRoomTimeline(roomId, onBack);
   const members = useMembers(roomId);
+  const receipts = useReceipts(
+    roomId,
+    members.map((m) => m.userId),
+  );
   const uploads = useUploads(roomId);
   const { typists, typed, stopped } = useTyping(roomId, joined);
+  const [replyingTo, setReplyingTo] = useState<ChatMessage | null>(null);
   useReadMarker(roomId, timeline.highestSeq, joined);
 
   useEffect(() => {
     api.room(roomId).then(setRoom, (e: unknown) => onBack(`Could not open room ${roomId}: ${describeError(e)}`));
   }, [api, roomId, onBack]);
+
+  // Made an admin (or no longer one) while here: what may be deleted changes with it.
+  useEffect(() => {
+    const onMemberUpdated = (e: MemberUpdatedEvent) => {
+      if (e.roomId === roomId && e.userId === user.id) setRoom((shown) => shown && { ...shown, myRole: e.role });
+    };
+    socket.on('member_updated', onMemberUpdated);
+    return () => {
+      socket.off('member_updated', onMemberUpdated);
+    };
+  }, [socket, roomId, user.id]);
+
+  const names = useMemo(() => new Map(members.map((m) => [m.userId, m.nickname])), [members]);
+  const unread = useMemo(() => unreadCounter(receipts, user.id), [receipts, user.id]);
+  // Someone who has left is still named by the messages they wrote.
+  const nameOf = (userId: number) => names.get(userId) ?? timeline.messages.find((m) => m.sender?.id === userId)?.sender?.nickname;
+  const context: MessageContext = {
+    me: user,
+    moderator: user.role === 'admin' || room?.myRole === 'owner' || room?.myRole === 'admin',
+    nameOf,
+    unread,
+    remove,
+    edit,
+    react,
+    reply: setReplyingTo,
+    show: (seq) => void focus(seq),
+  };
 
   useEffect(() => {
     if (!jumpTo) return;
@@ -92,9 +127,8 @@ export function ChatRoom({ roomId, jumpTo, onJumped, onBack }: Props) {
       </div>
       <MessageList
         timeline={timeline}
-        me={user}
-        onDelete={remove}
-        onRetry={(pending) => send(pending.content, pending.attachments, pending.clientMsgId)}
+        room={context}
+        onRetry={(pending) => send(pending, pending.clientMsgId)}
         onLoadOlder={() => void loadOlder()}
         onLoadNewer={() => void loadNewer()}
         onJumpToLatest={() => void toLatest()}
@@ -102,7 +136,21 @@ export function ChatRoom({ roomId, jumpTo, onJumped, onBack }: Props) {
       <p className="typing" role="status">
         {typingText(typists)}
       </p>
-      <Composer uploads={uploads} onSend={send} onTyping={typed} onStopTyping={stopped} />
+      <Composer
+        uploads={uploads}
+        members={members}
+        myId={user.id}
+        replyingTo={
+          replyingTo && {
+            message: replyingTo,
+            author: replyingTo.sender?.id === user.id ? 'yourself' : (replyingTo.sender?.nickname ?? 'someone'),
+          }
+        }
+        onCancelReply={() => setReplyingTo(null)}
+        onSend={send}
+        onTyping={typed}
+        onStopTyping={stopped}
+      />
       <MemberList members={members} myId={user.id} />
       {dragging && (
         <div className="drop-hint" aria-hidden="true">

@@ -1,12 +1,31 @@
-import type { ChatMessage, HistoryPage, StoredAttachment } from '@chat/contracts';
+import {
+  type ChatMessage,
+  type HistoryPage,
+  type ReactionCount,
+  REPLY_EXCERPT_LENGTH,
+  type ReplyRef,
+  type StoredAttachment,
+} from '@chat/contracts';
 
-/** A message of mine the server has not acknowledged yet (or refused: `error`). */
-export interface PendingMessage {
-  clientMsgId: string;
+/** What the composer hands over: enough to send the message again after a refusal. */
+export interface Draft {
   content: string;
   attachments: StoredAttachment[];
+  replyTo: ReplyRef | null;
+  mentions: number[];
+}
+
+/** A message of mine the server has not acknowledged yet (or refused: `error`). */
+export interface PendingMessage extends Draft {
+  clientMsgId: string;
   error: string | null;
 }
+
+/**
+ * A message as the list holds it. History stops serving a deleted message, but one deleted while
+ * on screen stays as a placeholder, so the conversation around it still reads in order.
+ */
+export type ShownMessage = ChatMessage & { deleted?: true };
 
 /** A `notice` line: not stored, so it has no seq; it sits after the last message seen when it came. */
 export interface NoticeLine {
@@ -17,7 +36,7 @@ export interface NoticeLine {
 
 export interface Timeline {
   /** Ascending seq, one per id, with no gap between the two cursors. */
-  messages: ChatMessage[];
+  messages: ShownMessage[];
   pending: PendingMessage[];
   notices: NoticeLine[];
   highestSeq: number;
@@ -60,7 +79,10 @@ export type TimelineAction =
   | { type: 'received'; messages: ChatMessage[] }
   | { type: 'accepted'; message: ChatMessage }
   | { type: 'deleted'; id: string }
-  | { type: 'sending'; clientMsgId: string; content: string; attachments: StoredAttachment[] }
+  | { type: 'updated'; id: string; content: string; editedAt: string | null }
+  /** `mine` is whether I am the one who reacted (then `on` says whether I now have this reaction); undefined for others. */
+  | { type: 'reaction'; messageId: string; emoji: string; count: number; mine?: boolean }
+  | { type: 'sending'; clientMsgId: string; draft: Draft }
   | { type: 'failed'; clientMsgId: string; error: string }
   | { type: 'notice'; text: string };
 
@@ -96,12 +118,35 @@ export function timelineReducer(state: Timeline, action: TimelineAction): Timeli
       return receive(state, [action.message]);
     }
     case 'deleted':
-      return { ...state, messages: state.messages.filter((m) => m.id !== action.id) };
+      return {
+        ...state,
+        messages: state.messages.map((m) => {
+          if (m.id === action.id) return { ...m, content: '', attachments: [], reactions: [], mentions: [], replyTo: null, deleted: true };
+          return m.replyTo?.id === action.id ? { ...m, replyTo: { ...m.replyTo, excerpt: null } } : m;
+        }),
+      };
+    case 'updated': {
+      // Quotes of it read as it reads now, as the server would give them.
+      const excerpt = action.content.slice(0, REPLY_EXCERPT_LENGTH);
+      return {
+        ...state,
+        messages: state.messages.map((m) => {
+          if (m.id === action.id) return m.deleted ? m : { ...m, content: action.content, editedAt: action.editedAt };
+          return m.replyTo?.id === action.id && m.replyTo.excerpt !== null ? { ...m, replyTo: { ...m.replyTo, excerpt } } : m;
+        }),
+      };
+    }
+    case 'reaction':
+      return {
+        ...state,
+        messages: state.messages.map((m) =>
+          m.id === action.messageId && !m.deleted ? { ...m, reactions: react(m.reactions, action.emoji, action.count, action.mine) } : m,
+        ),
+      };
     case 'sending': {
       // A retry reuses its clientMsgId (that is what makes it idempotent), so it replaces the failed entry.
       const others = state.pending.filter((p) => p.clientMsgId !== action.clientMsgId);
-      const entry = { clientMsgId: action.clientMsgId, content: action.content, attachments: action.attachments, error: null };
-      return { ...state, pending: [...others, entry] };
+      return { ...state, pending: [...others, { ...action.draft, clientMsgId: action.clientMsgId, error: null }] };
     }
     case 'failed':
       return { ...state, pending: state.pending.map((p) => (p.clientMsgId === action.clientMsgId ? { ...p, error: action.error } : p)) };
@@ -121,7 +166,12 @@ function receive(state: Timeline, arrived: ChatMessage[]): Timeline {
   const incoming = limit === null ? arrived : arrived.filter((m) => m.seq <= limit);
   if (incoming.length === 0) return state;
   const byId = new Map(state.messages.map((m) => [m.id, m]));
-  for (const m of incoming) byId.set(m.id, m);
+  for (const m of incoming) {
+    const shown = byId.get(m.id);
+    // A copy fetched before its deletion may land after the deletion did.
+    if (shown?.deleted) continue;
+    byId.set(m.id, shown ? withMyReactions(m, shown) : m);
+  }
   const delivered = new Set(incoming.flatMap((m) => (m.clientMsgId ? [m.clientMsgId] : [])));
   return {
     ...state,
@@ -131,8 +181,33 @@ function receive(state: Timeline, arrived: ChatMessage[]): Timeline {
   };
 }
 
+/** Sets one emoji's count; `mine` (when I reacted) sets whether I am among them. A count of 0 drops the chip. */
+function react(reactions: ReactionCount[], emoji: string, count: number, mine: boolean | undefined): ReactionCount[] {
+  if (count <= 0) return reactions.filter((r) => r.emoji !== emoji);
+  const shown = reactions.find((r) => r.emoji === emoji);
+  const me = mine ?? shown?.me ?? false;
+  return shown ? reactions.map((r) => (r.emoji === emoji ? { emoji, count, me } : r)) : [...reactions, { emoji, count, me }];
+}
+
+/** Live and synced copies leave out `me` (only REST answers have it): keep what the list knew. */
+function withMyReactions(incoming: ChatMessage, shown: ShownMessage): ChatMessage {
+  if (incoming.reactions.every((r) => r.me !== undefined)) return incoming;
+  const mine = new Set(shown.reactions.filter((r) => r.me).map((r) => r.emoji));
+  return { ...incoming, reactions: incoming.reactions.map((r) => (r.me === undefined ? { ...r, me: mine.has(r.emoji) } : r)) };
+}
+
+/** How a reply to `message` quotes it, until the server says how it reads now. */
+export function quoteOf(message: ChatMessage): ReplyRef {
+  return {
+    id: message.id,
+    seq: message.seq,
+    senderId: message.sender?.id ?? null,
+    excerpt: message.content.slice(0, REPLY_EXCERPT_LENGTH),
+  };
+}
+
 export type TimelineItem =
-  { kind: 'message'; message: ChatMessage } | { kind: 'notice'; notice: NoticeLine } | { kind: 'pending'; pending: PendingMessage };
+  { kind: 'message'; message: ShownMessage } | { kind: 'notice'; notice: NoticeLine } | { kind: 'pending'; pending: PendingMessage };
 
 /**
  * What the list shows, in order. A notice that repeats a stored system message (join, leave,

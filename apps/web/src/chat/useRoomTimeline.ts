@@ -1,10 +1,17 @@
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
-import type { ChatMessage, MessageDeletedEvent, NoticeEvent, SendMessagePayload, StoredAttachment } from '@chat/contracts';
+import type {
+  ChatMessage,
+  MessageDeletedEvent,
+  MessageUpdatedEvent,
+  NoticeEvent,
+  ReactionEvent,
+  SendMessagePayload,
+} from '@chat/contracts';
 import { describeError } from '../lib/api';
 import { newClientMsgId } from '../lib/ids';
 import { emit, SocketError } from '../lib/socket';
 import { useSession } from '../shell/SessionContext';
-import { emptyTimeline, timelineReducer, type WindowAction } from './timeline';
+import { type Draft, emptyTimeline, timelineReducer, type WindowAction } from './timeline';
 
 const SYNC_PAGE = 100;
 const PAGE = 50;
@@ -36,6 +43,8 @@ export function useRoomTimeline(roomId: number, onFatal: (reason: string) => voi
   // A message to open the room at, asked for before the history was read.
   const wanted = useRef<number | null>(null);
   const shown = useRef(timeline);
+  // The `before=` cursor of the older page asked for: scrolling near the top asks many times over, each page is read once per window.
+  const requested = useRef<number | null>(null);
   const fatal = useRef(onFatal);
   useEffect(() => {
     fatal.current = onFatal;
@@ -86,6 +95,7 @@ export function useRoomTimeline(roomId: number, onFatal: (reason: string) => voi
       const last = maxSeq(action.page.messages);
       highest.current = Math.max(highest.current, last);
       loaded.current = true;
+      requested.current = null;
       dispatch(action);
       // Messages accepted but not yet written by the worker when history was read arrive a moment later.
       if (action.newerCursor === null && newest.current > last) setTimeout(() => void syncFrom(last).catch(() => undefined), SETTLE_MS);
@@ -102,13 +112,32 @@ export function useRoomTimeline(roomId: number, onFatal: (reason: string) => voi
         syncFrom(from).catch((e: unknown) => notify(`Could not catch up: ${describeError(e)}`));
     };
     const onDeleted = (e: MessageDeletedEvent) => e.roomId === roomId && dispatch({ type: 'deleted', id: e.id });
+    const onUpdated = (e: MessageUpdatedEvent) => e.roomId === roomId && dispatch({ type: 'updated', ...e });
+    const onReaction = (e: ReactionEvent) => {
+      if (e.roomId !== roomId) return;
+      // Whether I have the reaction changes only with my own; someone else's changes the count alone.
+      const mine = e.userId === user.id ? e.on : undefined;
+      dispatch({ type: 'reaction', messageId: e.messageId, emoji: e.emoji, count: e.count, mine });
+    };
     const onNotice = (n: NoticeEvent) => n.roomId === roomId && dispatch({ type: 'notice', text: n.text });
     const onDisconnect = () => setJoined(false);
-    socket.on('message', onMessage).on('message_deleted', onDeleted).on('notice', onNotice).on('disconnect', onDisconnect);
+    socket
+      .on('message', onMessage)
+      .on('message_deleted', onDeleted)
+      .on('message_updated', onUpdated)
+      .on('reaction', onReaction)
+      .on('notice', onNotice)
+      .on('disconnect', onDisconnect);
     return () => {
-      socket.off('message', onMessage).off('message_deleted', onDeleted).off('notice', onNotice).off('disconnect', onDisconnect);
+      socket
+        .off('message', onMessage)
+        .off('message_deleted', onDeleted)
+        .off('message_updated', onUpdated)
+        .off('reaction', onReaction)
+        .off('notice', onNotice)
+        .off('disconnect', onDisconnect);
     };
-  }, [socket, roomId, receive, syncFrom, notify]);
+  }, [socket, roomId, user.id, receive, syncFrom, notify]);
 
   useEffect(() => {
     if (connection.generation === 0) return;
@@ -170,14 +199,17 @@ export function useRoomTimeline(roomId: number, onFatal: (reason: string) => voi
   );
 
   const send = useCallback(
-    (content: string, attachments: StoredAttachment[] = [], clientMsgId = newClientMsgId()) => {
+    (draft: Draft, clientMsgId = newClientMsgId()) => {
+      const { content, attachments, replyTo, mentions } = draft;
       const sender = { id: user.id, nickname: user.nickname, role: user.role };
-      dispatch({ type: 'sending', clientMsgId, content, attachments });
+      dispatch({ type: 'sending', clientMsgId, draft });
       const payload: SendMessagePayload = {
         room: roomId,
         msg: content,
         clientMsgId,
         ...(attachments.length ? { attachmentIds: attachments.map((a) => a.id) } : {}),
+        ...(replyTo ? { replyTo: replyTo.id } : {}),
+        ...(mentions.length ? { mentions } : {}),
       };
       // A message sent while reading the past goes to the end of the conversation: show the end first.
       const ready = detached() ? toLatest() : Promise.resolve();
@@ -197,8 +229,8 @@ export function useRoomTimeline(roomId: number, onFatal: (reason: string) => voi
                 clientMsgId,
                 attachments: [],
                 editedAt: null,
-                replyTo: null,
-                mentions: [],
+                replyTo,
+                mentions,
                 reactions: [],
               },
             });
@@ -224,11 +256,37 @@ export function useRoomTimeline(roomId: number, onFatal: (reason: string) => voi
     [socket, notify],
   );
 
+  /** Resolves to whether the message now reads `content`; a refusal is reported here. */
+  const edit = useCallback(
+    async (id: string, content: string): Promise<boolean> => {
+      try {
+        const edited = await emit(socket, 'edit_message', { id, msg: content });
+        dispatch({ type: 'updated', id, content: edited.content, editedAt: edited.editedAt });
+        return true;
+      } catch (e) {
+        notify(`Could not edit the message: ${describeError(e)}`);
+        return false;
+      }
+    },
+    [socket, notify],
+  );
+
+  // The count comes back with the room's `reaction` event, mine included: it is the server's to say.
+  const react = useCallback(
+    (id: string, emoji: string, on: boolean) => {
+      emit(socket, 'react', { id, emoji, on }).catch((e: unknown) => notify(`Could not react: ${describeError(e)}`));
+    },
+    [socket, notify],
+  );
+
   const loadOlder = useCallback(async () => {
-    if (timeline.olderCursor === null) return;
+    const cursor = timeline.olderCursor;
+    if (cursor === null || cursor === requested.current) return;
+    requested.current = cursor;
     try {
-      dispatch({ type: 'history', page: await api.history(roomId, { before: timeline.olderCursor, limit: PAGE }) });
+      dispatch({ type: 'history', page: await api.history(roomId, { before: cursor, limit: PAGE }) });
     } catch (e) {
+      requested.current = null;
       notify(`Could not load older messages: ${describeError(e)}`);
     }
   }, [api, roomId, timeline.olderCursor, notify]);
@@ -247,5 +305,5 @@ export function useRoomTimeline(roomId: number, onFatal: (reason: string) => voi
     }
   }, [api, roomId, timeline.newerCursor, syncFrom, notify]);
 
-  return { timeline, joined, send, remove, loadOlder, loadNewer, toLatest, focus };
+  return { timeline, joined, send, edit, react, remove, loadOlder, loadNewer, toLatest, focus };
 }

@@ -7,6 +7,7 @@ import type {
   MyRoomView,
   Page,
   PublicUser,
+  ReceiptView,
   RoomDetails,
   RoomView,
   SearchPage,
@@ -110,6 +111,7 @@ export function createApi(token: string | null, onUnauthorized: () => void = () 
     upload,
     search: ({ q, roomId = null, cursor = null }: SearchQuery) =>
       call<SearchPage>('GET', `/search/messages${query({ q, room: roomId, cursor, limit: SEARCH_PAGE })}`),
+    receipts: (roomId: number) => call<ReceiptView[]>('GET', `/rooms/${roomId}/receipts`),
   };
 }
 
