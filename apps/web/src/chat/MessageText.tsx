@@ -36,8 +36,7 @@ export function ReplyQuote({ quote, author, onShow }: QuoteProps) {
       </p>
     );
   return (
-    <button type="button" className="quote" onClick={() => onShow(quote.seq)}>
-      <span className="sr-only">In reply to </span>
+    <button type="button" className="quote" aria-label={`In reply to ${author}: ${quote.excerpt}`} onClick={() => onShow(quote.seq)}>
       <span className="quote-author">{author}</span>
       <span className="quote-text">{quote.excerpt}</span>
     </button>
