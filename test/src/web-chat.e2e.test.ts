@@ -238,15 +238,15 @@ describe('web client: the chat room', { timeout: 300_000 }, () => {
       // The newest message and the composer are on screen, and the window itself does not scroll.
       assert.ok(await inViewport(page, newest), `${name}: the newest message is on screen`);
       assert.ok(await inViewport(page, page.getByRole('textbox', { name: 'Message' })), `${name}: the composer is on screen`);
-      const windowScroll = (await page.evaluate(
+      const windowScroll = await page.evaluate<{ range: number; y: number }>(
         `(() => { const s = document.scrollingElement; window.scrollTo(0, 10000); return { range: s.scrollHeight - s.clientHeight, y: window.scrollY }; })()`,
-      )) as { range: number; y: number };
+      );
       assert.deepEqual(windowScroll, { range: 0, y: 0 }, `${name}: document.scrollingElement does not scroll`);
       if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, `chat-${name}.png`) });
       assert.deepEqual(await seriousViolations(page), [], `axe: the chat screen on a ${name}`);
 
       // Scrolled up, a new message does not pull the reader down: the pill offers it instead.
-      const listTop = (await page.evaluate(`document.querySelector('.messages').scrollTop`)) as number;
+      const listTop = await page.evaluate<number>(`document.querySelector('.messages').scrollTop`);
       await scrollList(page, listTop - 1_200);
       await postWhenAllowed(t.url, owner, roomId, `fresh for the ${name}`);
       const fresh = message(page, `fresh for the ${name}`);
@@ -262,21 +262,19 @@ describe('web client: the chat room', { timeout: 300_000 }, () => {
       assert.equal(await page.getByRole('button', { name: 'New messages' }).count(), 0);
 
       // At the top, the older page comes in above without moving what the reader was looking at.
-      const topBefore = (await page.evaluate(
+      const topBefore = await page.evaluate<{ text: string; top: number }>(
         `(() => {
           const list = document.querySelector('.messages');
           list.scrollTop = 0;
           const first = [...list.querySelectorAll('li.message')][0];
           return { text: first.querySelector('.content').textContent, top: first.getBoundingClientRect().top };
         })()`,
-      )) as { text: string; top: number };
+      );
       const oldest = Number(/msg (\d+)/.exec(topBefore.text)?.[1]);
       assert.ok(oldest > 1, `${name}: the room opened on its newest page (first shown: ${topBefore.text})`);
       await message(page, `msg ${String(oldest - 1).padStart(3, '0')}`).waitFor({ state: 'attached' });
       const anchor = message(page, topBefore.text).first();
-      const topAfter = (await anchor.evaluate(
-        (el: { getBoundingClientRect(): { top: number } }) => el.getBoundingClientRect().top,
-      )) as number;
+      const topAfter = await anchor.evaluate((el: { getBoundingClientRect(): { top: number } }) => el.getBoundingClientRect().top);
       assert.ok(Math.abs(topAfter - topBefore.top) <= 2, `${name}: ${topBefore.text} stays in place (${topBefore.top} → ${topAfter})`);
 
       // Back to the very first message, and no further.
