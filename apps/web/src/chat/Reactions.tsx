@@ -40,14 +40,19 @@ export function ReactionChips({ reactions, onToggle }: { reactions: ReactionCoun
 /** The small set of emoji to react with; Escape or a click elsewhere closes it, focus starts on the first. */
 export function EmojiPicker({ onPick, onClose }: { onPick: (emoji: string) => void; onClose: () => void }) {
   const box = useRef<HTMLDivElement>(null);
+  // The message re-renders with every change in the room: the listener and the focus are set up once.
+  const close = useRef(onClose);
+  useEffect(() => {
+    close.current = onClose;
+  });
   useEffect(() => {
     box.current?.querySelector('button')?.focus();
     const outside = (event: PointerEvent) => {
-      if (!box.current?.contains(event.target as Node)) onClose();
+      if (!box.current?.contains(event.target as Node)) close.current();
     };
     document.addEventListener('pointerdown', outside);
     return () => document.removeEventListener('pointerdown', outside);
-  }, [onClose]);
+  }, []);
   const onKeyDown = (event: KeyboardEvent) => {
     if (event.key !== 'Escape') return;
     event.stopPropagation();
