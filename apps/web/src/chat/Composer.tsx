@@ -1,5 +1,5 @@
 import { type ClipboardEvent, type KeyboardEvent, useEffect, useLayoutEffect, useRef, useState } from 'react';
-import type { ChatMessage, MemberView } from '@chat/contracts';
+import { type ChatMessage, type MemberView, messagePreview } from '@chat/contracts';
 import { PaperclipIcon } from '../ui/icons';
 import { composing, isSubmitEnter } from './keys';
 import { MENTION_LIST_ID, mentionOptionId, MentionPicker } from './MentionPicker';
@@ -118,7 +118,7 @@ export function Composer({ uploads, members, myId, replyingTo, onCancelReply, on
           <p className="replying-text">
             <span className="muted">Replying to </span>
             <strong>{replyingTo.author}</strong>
-            <span className="quote-text">{quoteOf(replyingTo.message).excerpt}</span>
+            <span className="quote-text">{messagePreview(replyingTo.message.content, replyingTo.message.attachments)}</span>
           </p>
           <button type="button" className="icon" aria-label="Cancel reply" title="Cancel reply" onClick={onCancelReply}>
             ×
