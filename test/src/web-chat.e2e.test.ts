@@ -128,12 +128,13 @@ describe('web client: the chat room', { timeout: 300_000 }, () => {
     await bob.getByRole('button', { name: 'Cancel reply' }).click();
     await bob.getByText('Replying to').waitFor({ state: 'detached' });
     await bob.getByRole('button', { name: 'Reply to message: Hello Bob' }).click();
-    assert.equal(
-      await bob
-        .getByRole('textbox', { name: 'Message' })
-        .evaluate((el: { ownerDocument: { activeElement: unknown } }) => el === el.ownerDocument.activeElement),
-      true,
-      'the composer has the focus',
+    await eventually(
+      'the composer to have the focus',
+      () =>
+        bob
+          .getByRole('textbox', { name: 'Message' })
+          .evaluate((el: { ownerDocument: { activeElement: unknown } }) => el === el.ownerDocument.activeElement),
+      WAIT_MS,
     );
     await write(bob, 'Hi Ann, good to see you');
     await bob.getByText('Replying to').waitFor({ state: 'detached' });
