@@ -71,7 +71,7 @@ export function MessageSearch({ label, room, onPick }: Props) {
         value={query}
         maxLength={MAX_QUERY}
         autoComplete="off"
-        aria-controls={`${id}-results`}
+        aria-controls={showResults ? `${id}-results` : undefined}
         onChange={(event) => {
           setQuery(event.target.value);
           setOpen(true);
