@@ -12,13 +12,18 @@ export class PresenceService {
     private readonly realtime: RealtimeRepository,
   ) {}
 
-  /** The user's first socket is connected (it was counted on admission). */
+  /** The user's first socket is connected (it was counted on admission), or is counted again after its replica's lapse. */
   async connected(userId: number): Promise<void> {
     await this.announce(userId, true);
   }
 
   async disconnected(userId: number, socketId: string): Promise<void> {
-    if ((await this.presence.remove(userId, socketId)) === 0) await this.announce(userId, false);
+    if ((await this.presence.remove(userId, socketId)) === 0) await this.wentOffline(userId);
+  }
+
+  /** The user has no live socket left: their last was on a replica that died, and has been taken out of presence. */
+  async wentOffline(userId: number): Promise<void> {
+    await this.announce(userId, false);
   }
 
   private async announce(userId: number, online: boolean): Promise<void> {
