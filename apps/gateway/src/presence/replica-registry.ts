@@ -17,12 +17,13 @@ import { PresenceService } from './presence.service';
  * lapsed rejoins: it records all its sockets again once any cleanup of it is over, and announces
  * online again the users that the cleanup announced offline. Its clients stay connected
  * throughout; only presence was wrong for a while, as it would be for any partitioned replica.
- * A clean stop (SIGTERM) drains first, then deregisters.
+ * A clean stop (SIGTERM) drains, lets the drained sockets' disconnects finish, then deregisters.
  */
 @Injectable()
 export class ReplicaRegistry implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ReplicaRegistry.name);
   private readonly intervalMs: number;
+  private readonly settleMs: number;
   private heartbeat?: NodeJS.Timeout;
   private look?: NodeJS.Timeout;
   private beating = false;
@@ -37,6 +38,8 @@ export class ReplicaRegistry implements OnModuleInit, OnApplicationShutdown {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.intervalMs = config.presence.heartbeatMs;
+    // The drain takes three quarters of the grace; what is left is for the shutdown hooks.
+    this.settleMs = config.shutdownGraceMs / 4;
   }
 
   async onModuleInit(): Promise<void> {
@@ -49,6 +52,8 @@ export class ReplicaRegistry implements OnModuleInit, OnApplicationShutdown {
     this.stopped = true;
     clearInterval(this.heartbeat);
     clearTimeout(this.look);
+    // The drained sockets' disconnects first: a socket still recorded after them is left to the others.
+    await this.presence.settled(this.settleMs);
     await this.repository.deregister().catch((error: Error) => this.logger.warn(`replica registry (deregister): ${error.message}`));
   }
 
