@@ -46,7 +46,9 @@ const entryOf = (recorded: string): SocketEntry => {
  * whose heartbeat lapsed is cleaned up by one survivor (under a lock), which removes its sockets
  * from presence and learns who is left with none. Every step is idempotent, and an entry's
  * removal is counted with the user's remaining sockets in one transaction, so a user is reported
- * offline once even if two survivors (or a survivor and a disconnect) race.
+ * offline once even if two survivors (or a survivor and a disconnect) race. The Socket.IO adapter
+ * cannot answer this: a dead replica's sockets just vanish from it, with nothing saying whose
+ * they were.
  */
 @Injectable()
 export class PresenceRepository implements OnModuleInit, OnApplicationShutdown {
