@@ -66,6 +66,8 @@ export interface AppConfig {
   };
   search: { backend: 'mysql' | 'none' };
   shutdownGraceMs: number;
+  /** The replica registry that announces a dead replica's users offline (presence/replica-registry.ts). */
+  presence: { heartbeatMs: number };
 }
 
 export type StorageConfig =
@@ -155,6 +157,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     search: { backend: env.SEARCH_BACKEND },
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    presence: { heartbeatMs: env.PRESENCE_HEARTBEAT_MS },
   };
 }
 

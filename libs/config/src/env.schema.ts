@@ -253,6 +253,15 @@ export const envSchema = z.object({
       'Message search: `mysql`, a full-text index the worker writes in its persistence transaction, or `none` (no indexing; GET /search/messages answers 503).',
     ),
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000).describe('How long a stopping process may drain before it exits.'),
+  PRESENCE_HEARTBEAT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(10_000)
+    .default(5_000)
+    .describe(
+      'How often a gateway replica renews its heartbeat in Redis. One silent for 3 of them is taken for dead: another replica (looking as often, jittered) takes its sockets out of presence and tells the rooms of users left with none that they are offline, within 4.5 of them (23 s at the default; the maximum keeps it under 60 s).',
+    ),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -13,6 +13,8 @@ export interface KeyLayout {
  */
 export function redisKeys(prefix: string, layout: KeyLayout = {}) {
   const room = (roomId: number) => (layout.clusterState ? `${prefix}room:{${roomId}}` : `${prefix}room:${roomId}`);
+  // A gateway process's registry keys share its slot, so its heartbeat and socket set go in one pipeline.
+  const replica = (replicaId: string) => (layout.clusterState ? `${prefix}replica:{${replicaId}}` : `${prefix}replica:${replicaId}`);
   return {
     /** Last sequence number handed out in a room (INCR). */
     roomSeq: (roomId: number) => `${room(roomId)}:seq`,
@@ -57,6 +59,14 @@ export function redisKeys(prefix: string, layout: KeyLayout = {}) {
     adapterChannel: `${prefix}socket.io`,
     /** Per-replica channel a gateway publishes to itself to prove pub/sub delivers. */
     healthProbeChannel: (replicaId: string) => `${prefix}health:${replicaId}`,
+    /** Every registered gateway process (a set of registry ids), for the others to notice one that dies. */
+    replicas: `${prefix}replicas`,
+    /** Present while a gateway process is alive: it renews the key's TTL every PRESENCE_HEARTBEAT_MS. */
+    replicaHeartbeat: (replicaId: string) => `${replica(replicaId)}:heartbeat`,
+    /** The sockets a gateway process holds (a set of `<userId>:<socketId>`): what the others take out of presence if it dies. */
+    replicaSockets: (replicaId: string) => `${replica(replicaId)}:sockets`,
+    /** Lock (SET NX PX) held by the process cleaning up after a dead one, or by that one as it rejoins. */
+    replicaCleanup: (replicaId: string) => `${replica(replicaId)}:cleanup`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;
