@@ -41,6 +41,16 @@ export class MembersRepository {
     return (await select(this.db.manager, roomId, userId))[0] ?? null;
   }
 
+  /** Which of these users are members of the room, from the primary. */
+  async membersAmong(roomId: number, userIds: number[]): Promise<number[]> {
+    if (userIds.length === 0) return [];
+    const rows = await this.db.query<{ user_id: number }[]>('SELECT user_id FROM room_members WHERE room_id = ? AND user_id IN (?)', [
+      roomId,
+      userIds,
+    ]);
+    return rows.map((row) => Number(row.user_id));
+  }
+
   /** The new membership, or null if the user is already a member (a concurrent join won). */
   async add(roomId: number, userId: number, role: RoomRole, joinedSeq: number): Promise<RoomMemberEntity | null> {
     const member = newMember(roomId, userId, role, joinedSeq);

@@ -9,6 +9,7 @@ import { MessageStreamRepository } from './message-stream.repository';
 import { MessagesRepository } from './messages.repository';
 import { PresenceRepository } from './presence.repository';
 import { RateLimitRepository } from './rate-limit.repository';
+import { ReactionsRepository } from './reactions.repository';
 import { RealtimeRepository } from './realtime.repository';
 import { RecentMessageRepository } from './recent-message.repository';
 import { RedisModule } from './redis.module';
@@ -29,6 +30,7 @@ const repositories = [
   MessagesRepository,
   PresenceRepository,
   RateLimitRepository,
+  ReactionsRepository,
   RealtimeRepository,
   RecentMessageRepository,
   ReplicaReads,
