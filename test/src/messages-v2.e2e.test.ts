@@ -11,6 +11,7 @@ import {
   MAX_REACTION_EMOJI_PER_MESSAGE,
   type MyRoomView,
   REPLY_EXCERPT_LENGTH,
+  type SearchPage,
   type Session,
 } from '@chat/contracts';
 import type { RedisClient } from '@chat/redis';
@@ -177,6 +178,24 @@ describe('messages v2 across replicas', { timeout: 240_000 }, () => {
       assert.equal((await readBack(r.owner, r.id, own.id)).content, 'said after the mute');
     });
 
+    it('search finds an edited message by its new text, and no longer by its old', async () => {
+      const r = await roomWith();
+      const word = () => Array.from({ length: 10 }, () => String.fromCharCode(97 + Math.floor(Math.random() * 26))).join('');
+      const [before, after] = [word(), word()];
+      const sent = await send(r.ownerSocket, r.id, `the ${before} swims`);
+      await stored(r.id, sent.seq);
+      const found = async (q: string) => {
+        const page = await call<SearchPage>(r.member, 'GET', `/search/messages?q=${q}&room=${r.id}`);
+        assert.equal(page.status, 200, JSON.stringify(page.body));
+        return page.body.messages.map((m) => [m.id, m.content]);
+      };
+      await eventually('the message found by its text', async () => (await found(before)).length === 1);
+      assert.equal((await call(r.owner, 'PATCH', `/messages/${sent.id}`, { content: `the ${after} swims` })).status, 200);
+      await eventually('the message found by its new text', async () => (await found(after)).length === 1);
+      assert.deepEqual(await found(after), [[sent.id, `the ${after} swims`]]);
+      assert.deepEqual(await found(before), [], 'still found by its old text');
+    });
+
     it('an edit acked right after the send, before the worker stored the message, is what MySQL keeps', async () => {
       const r = await roomWith();
       const sent: { id: string; seq: number }[] = [];
@@ -198,6 +217,45 @@ describe('messages v2 across replicas', { timeout: 240_000 }, () => {
   });
 
   describe('reactions', () => {
+    it('edits and reactions at the same time, from both replicas, lose nothing: the last edit and every reaction stay', async () => {
+      const r = await roomWith(10);
+      const message = await send(r.ownerSocket, r.id, 'edit 0');
+      await stored(r.id, message.seq);
+      await Promise.all([
+        (async () => {
+          for (let i = 1; i <= 5; i++) {
+            const ack = await request(r.ownerSocket, 'edit_message', { id: message.id, msg: `edit ${i}` });
+            assert.ok(ack.ok, JSON.stringify(ack));
+          }
+        })(),
+        ...r.memberSockets.map(async (socket) => {
+          assert.deepEqual(await request(socket, 'react', { id: message.id, emoji: '🎉', on: true }), { ok: true, data: {} });
+        }),
+      ]);
+      await servedFromMysql(r.id);
+      assert.equal(await storedContent(message.id), 'edit 5');
+      const read = await readBack(r.member, r.id, message.id);
+      assert.deepEqual([read.content, read.reactions], ['edit 5', [{ emoji: '🎉', count: 10, me: true }]]);
+    });
+
+    it('a message from before my invitation is out of my reach: no reaction to it (NOT_FOUND), no reply to it (VALIDATION_FAILED)', async () => {
+      const owner = await registerUser(t.url);
+      const room = await createRoom(t.url, owner, { isPrivate: true });
+      const unseen = await send(await socketOnReplica(t, owner, 0, room), room, 'before you came');
+      const late = await registerUser(t.url);
+      await call(owner, 'POST', `/rooms/${room}/invites`, { userIds: [late.user.id] });
+      const lateSocket = await socketOnReplica(t, late, 1, room);
+
+      assert.equal(codeOf(await request(lateSocket, 'react', { id: unseen.id, emoji: '👍', on: true })), 'NOT_FOUND');
+      const put = await call<ErrorBody>(late, 'PUT', reactionPath(unseen.id, '👍'));
+      assert.deepEqual([put.status, put.body?.code], [404, 'NOT_FOUND']);
+      // A reply would show its excerpt: the very text the invitation floor hides.
+      const reply = await request(lateSocket, 'message', { room, msg: 'what did I miss?', replyTo: unseen.id });
+      assert.equal(codeOf(reply), 'VALIDATION_FAILED', JSON.stringify(reply));
+      const rest = await call<ErrorBody>(late, 'POST', `/rooms/${room}/messages`, { content: 'what did I miss?', replyTo: unseen.id });
+      assert.deepEqual([rest.status, rest.body.code], [400, 'VALIDATION_FAILED'], JSON.stringify(rest.body));
+    });
+
     it('PUT and DELETE are idempotent; `reaction` events carry the count; REST shows `me` per caller, most used first', async () => {
       const r = await roomWith(2);
       const [alice, bob] = r.members;
@@ -489,42 +547,51 @@ describe('messages v2 across replicas', { timeout: 240_000 }, () => {
   });
 
   describe('worker outage', () => {
-    it('an edit and a reaction acked while the worker is down are in MySQL once it is back', async () => {
+    it('an edit and a reaction acked while the worker is down are in MySQL once it is back; none is acked and then lost', async (test) => {
       const r = await roomWith();
       const before = await send(r.ownerSocket, r.id, 'stored before the outage');
       await stored(r.id, before.seq);
+      // Only a live worker clears what it wrote from the read cache.
+      await servedFromMysql(r.id);
 
       await t.cluster.supervisor.stopOne('worker', 'SIGKILL');
-      let during: { id: string; seq: number };
-      try {
-        during = await send(r.ownerSocket, r.id, 'sent during the outage');
-        const patched = await call<ChatMessage>(r.owner, 'PATCH', `/messages/${before.id}`, { content: 'before, edited during' });
-        assert.equal(patched.status, 200, JSON.stringify(patched.body));
-        assert.equal((await call(r.member, 'PUT', reactionPath(before.id, '👍'))).status, 204);
-        const edit = await request(r.ownerSocket, 'edit_message', { id: during.id, msg: 'during, edited during' });
-        assert.ok(edit.ok, JSON.stringify(edit));
-        assert.deepEqual(await request(r.memberSocket, 'react', { id: during.id, emoji: '👍', on: true }), { ok: true, data: {} });
-      } finally {
-        t.cluster.supervisor.resume('worker');
-      }
+      const outcome = await (async () => {
+        try {
+          const during = await send(r.ownerSocket, r.id, 'sent during the outage');
+          const patched = await call<ChatMessage>(r.owner, 'PATCH', `/messages/${before.id}`, { content: 'before, edited during' });
+          assert.equal(patched.status, 200, JSON.stringify(patched.body));
+          assert.equal((await call(r.member, 'PUT', reactionPath(before.id, '👍'))).status, 204);
+          // A message no worker has stored yet may be refused UNAVAILABLE rather than acked; an ack is a promise.
+          const edit = await request(r.ownerSocket, 'edit_message', { id: during.id, msg: 'during, edited during' });
+          const react = await request(r.memberSocket, 'react', { id: during.id, emoji: '👍', on: true });
+          for (const ack of [edit, react]) assert.ok(['ok', 'UNAVAILABLE'].includes(codeOf(ack) ?? ''), JSON.stringify(ack));
+          return { during, edited: edit.ok, reacted: react.ok };
+        } finally {
+          t.cluster.supervisor.resume('worker');
+        }
+      })();
+      const { during } = outcome;
+      test.diagnostic(
+        `the not yet stored message: edit ${outcome.edited ? 'acked' : 'UNAVAILABLE'}, reaction ${outcome.reacted ? 'acked' : 'UNAVAILABLE'}`,
+      );
+      const expected = [
+        { id: before.id, content: 'before, edited during', reacted: true },
+        { id: during.id, content: outcome.edited ? 'during, edited during' : 'sent during the outage', reacted: outcome.reacted },
+      ];
 
       await stored(r.id, during.seq);
       await eventually(
         'the edits in MySQL',
-        async () =>
-          (await storedContent(before.id)) === 'before, edited during' && (await storedContent(during.id)) === 'during, edited during',
+        async () => (await storedContent(before.id)) === expected[0].content && (await storedContent(during.id)) === expected[1].content,
         30_000,
         200,
       );
       await servedFromMysql(r.id);
-      for (const [id, content] of [
-        [before.id, 'before, edited during'],
-        [during.id, 'during, edited during'],
-      ] as const) {
+      for (const { id, content, reacted } of expected) {
         const read = await readBack(r.member, r.id, id);
         assert.equal(read.content, content);
-        assert.ok(read.editedAt, `${content}: editedAt`);
-        assert.deepEqual(read.reactions, [{ emoji: '👍', count: 1, me: true }], `${content}: reactions`);
+        assert.equal(read.editedAt !== null, content.includes('edited'), `${content}: editedAt ${read.editedAt}`);
+        assert.deepEqual(read.reactions, reacted ? [{ emoji: '👍', count: 1, me: true }] : [], `${content}: reactions`);
       }
     });
   });
