@@ -11,6 +11,7 @@ import { PresenceRepository } from './presence.repository';
 import { RateLimitRepository } from './rate-limit.repository';
 import { ReactionsRepository } from './reactions.repository';
 import { RealtimeRepository } from './realtime.repository';
+import { ReceiptWindowRepository } from './receipt-window.repository';
 import { RecentMessageRepository } from './recent-message.repository';
 import { RedisModule } from './redis.module';
 import { ReplicaReads } from './replica-reads';
@@ -32,6 +33,7 @@ const repositories = [
   RateLimitRepository,
   ReactionsRepository,
   RealtimeRepository,
+  ReceiptWindowRepository,
   RecentMessageRepository,
   ReplicaReads,
   RoomsRepository,
