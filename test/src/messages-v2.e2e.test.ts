@@ -299,6 +299,17 @@ describe('messages v2 across replicas', { timeout: 240_000 }, () => {
       assert.deepEqual(await request(r.ownerSocket, 'react', { id: message.id, emoji: '👍', on: true }), { ok: true, data: {} });
       assert.deepEqual(await request(r.memberSockets[1], 'react', { id: message.id, emoji: '🎉', on: false }), { ok: true, data: {} });
 
+      const sync = await request(r.memberSockets[1], 'sync', { room: r.id, afterSeq: message.seq - 1 });
+      assert.ok(sync.ok, JSON.stringify(sync));
+      assert.deepEqual(
+        sync.data.messages.find((m) => m.id === message.id)?.reactions.map(({ emoji, count }) => ({ emoji, count })),
+        [
+          { emoji: '👍', count: 2 },
+          { emoji: '❤️', count: 1 },
+        ],
+        'sync carries the counts',
+      );
+
       await servedFromMysql(r.id);
       assert.deepEqual(await reactionsFor(r.owner), [
         { emoji: '👍', count: 2, me: true },
@@ -344,6 +355,26 @@ describe('messages v2 across replicas', { timeout: 240_000 }, () => {
       assert.equal(reactions.length, MAX_REACTION_EMOJI_PER_MESSAGE);
       assert.deepEqual(reactions[0], { emoji: '🔥', count: 2, me: false }, 'most used first');
       assert.ok(!reactions.some((x) => x.emoji === '🥳'));
+    });
+
+    it('the cap on distinct emoji holds when several new ones arrive at once from both replicas', async () => {
+      const r = await roomWith(6);
+      const message = await send(r.ownerSocket, r.id, 'nearly full');
+      await stored(r.id, message.seq);
+      const present = ['😂', '🎉', '🔥', '👀', '🙏', '😮', '😢', '😡', '🚀', '✅', '💯', '🤔', '👏', '🙌', '😎', '🥳', '🤝', '🍕'];
+      for (const emoji of present) assert.equal((await call(r.owner, 'PUT', reactionPath(message.id, emoji))).status, 204, emoji);
+      const newcomers = ['🌟', '🌈', '🍀', '🎈', '🐢', '🦄'];
+      const sockets = [...r.memberSockets, r.ownerSocket];
+      const acks = await Promise.all(
+        newcomers.map((emoji, i) => request(sockets[i % sockets.length], 'react', { id: message.id, emoji, on: true })),
+      );
+      const codes = acks.map(codeOf);
+      assert.deepEqual(
+        codes.sort(),
+        ['VALIDATION_FAILED', 'VALIDATION_FAILED', 'VALIDATION_FAILED', 'VALIDATION_FAILED', 'ok', 'ok'],
+        JSON.stringify(acks),
+      );
+      assert.equal((await readBack(r.owner, r.id, message.id)).reactions.length, MAX_REACTION_EMOJI_PER_MESSAGE);
     });
 
     it('20 users on both replicas react at once, some toggling: the count in history and in the last `reaction` event is the number who have it on', async () => {
