@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { before, describe, it } from 'node:test';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import type { ClientEventName, MemberView, MessageAccepted, PayloadOf, RoomBanView, Session } from '@chat/contracts';
+import type { ClientEventName, MemberView, MessageAccepted, PayloadOf, RoomBanView, RoomDetails, Session } from '@chat/contracts';
 import {
   type Actor,
   ACTORS,
@@ -36,8 +36,12 @@ interface FixtureOptions {
   isPrivate?: boolean;
   /** The target's room role: a plain member, or a second room admin (admins may not act on each other). */
   targetRole?: 'member' | 'admin';
-  /** Who wrote the fixture's chat message: the target (default) or the owner. */
-  messageBy?: 'target' | 'owner';
+  /**
+   * Who wrote the fixture's chat message: the target (default), the owner, or the acting user, who
+   * then is in their role again (an actor outside the room wrote it as a member, before leaving or
+   * being banned).
+   */
+  messageBy?: 'target' | 'owner' | 'actor';
   /** Logout revokes the caller's own token: the acting user is replaced by a brand-new one in the same role. */
   freshActor?: boolean;
 }
@@ -76,6 +80,8 @@ const fresh = (options: FixtureOptions = {}) => ({ fresh: options });
 const room = (c: Cell, suffix = '') => `/rooms/${c.fx.roomId}${suffix}`;
 const member = (c: Cell, userId: number) => room(c, `/members/${userId}`);
 const idOf = (session: Session) => session.user.id;
+const reaction = (c: Cell) => `/messages/${c.fx.messageId}/reactions/${encodeURIComponent('👍')}`;
+const EDIT = { content: 'edited by matrix' };
 
 /** One runner per operation of the table: adding a row without a runner does not compile. */
 const OPERATION_SPECS: Record<Operation, OperationSpec> = {
@@ -159,6 +165,19 @@ const OPERATION_SPECS: Record<Operation, OperationSpec> = {
   'POST /rooms/:id/attachments': { fixture: SHARED, run: (c) => uploadTo(c, room(c, '/attachments')) },
   'GET /search/messages': { fixture: SHARED, run: (c) => rest(c, 'GET', '/search/messages?q=matrix') },
   'GET /search/messages (room=)': { fixture: SHARED, run: (c) => rest(c, 'GET', `/search/messages?q=matrix&room=${c.fx.roomId}`) },
+  "PATCH /messages/:id (a member's message)": { fixture: fresh(), run: (c) => rest(c, 'PATCH', `/messages/${c.fx.messageId}`, EDIT) },
+  'PATCH /messages/:id (their own message)': {
+    fixture: fresh({ messageBy: 'actor' }),
+    run: (c) => rest(c, 'PATCH', `/messages/${c.fx.messageId}`, EDIT),
+  },
+  'PUT /messages/:id/reactions/:emoji': { fixture: fresh(), run: (c) => rest(c, 'PUT', reaction(c)) },
+  'DELETE /messages/:id/reactions/:emoji': { fixture: fresh(), run: (c) => rest(c, 'DELETE', reaction(c)) },
+  'GET /rooms/:id/receipts': { fixture: SHARED, run: (c) => rest(c, 'GET', room(c, '/receipts')) },
+  'GET /users/contacts': { fixture: SHARED, run: (c) => rest(c, 'GET', '/users/contacts') },
+  'POST /rooms/direct (a member of the room)': {
+    fixture: fresh(),
+    run: (c) => rest(c, 'POST', '/rooms/direct', { userId: idOf(c.fx.target) }),
+  },
 
   'socket message': { fixture: fresh(), run: (c) => emit(c, 'message', { room: c.fx.roomId, msg: 'matrix says hi' }) },
   // join_room only subscribes this socket: nothing another cell reads.
@@ -181,6 +200,15 @@ const OPERATION_SPECS: Record<Operation, OperationSpec> = {
     run: (c) => emit(c, 'mute_user', { room: c.fx.roomId, userId: idOf(c.fx.target), muted: true }),
   },
   'socket delete_room': { fixture: fresh(), run: (c) => emit(c, 'delete_room', { room: c.fx.roomId }) },
+  "socket edit_message (a member's message)": {
+    fixture: fresh(),
+    run: (c) => emit(c, 'edit_message', { id: c.fx.messageId, msg: EDIT.content }),
+  },
+  'socket edit_message (their own message)': {
+    fixture: fresh({ messageBy: 'actor' }),
+    run: (c) => emit(c, 'edit_message', { id: c.fx.messageId, msg: EDIT.content }),
+  },
+  'socket react': { fixture: fresh(), run: (c) => emit(c, 'react', { id: c.fx.messageId, emoji: '👍', on: true }) },
 };
 
 describe('authorization matrix', { timeout: 180_000 }, () => {
@@ -345,8 +373,29 @@ async function buildFixture(env: Env, options: FixtureOptions, actor?: Actor): P
     must(env.url, cast.owner, 'POST', `/rooms/${roomId}/bans`, { userId: idOf(cast.roomBanned), reason: 'matrix' }),
   ]);
   const author = options.messageBy === 'owner' ? cast.owner : target;
-  const messageId = await storedMessage(env, author, roomId);
+  const messageId =
+    options.messageBy === 'actor' && actor && actor !== 'anonymous'
+      ? await ownMessage(env, cast, actor, roomId)
+      : await storedMessage(env, author, roomId);
   return { cast, roomId, target, outsider, messageId };
+}
+
+/**
+ * A stored message by `actor` in the fixture's (public) room, with the actor back in their role
+ * afterwards: one outside the room joins to write it and leaves, the banned one is let back in and
+ * banned again. Returns once the room's system messages of those steps are stored too.
+ */
+async function ownMessage(env: Env, cast: Cast, actor: SocketActor, roomId: number): Promise<string> {
+  const session = cast[actor];
+  const path = `/rooms/${roomId}`;
+  if (actor === 'roomBanned') await must(env.url, cast.owner, 'DELETE', `${path}/bans/${idOf(session)}`);
+  const outside = actor === 'nonMember' || actor === 'siteAdmin' || actor === 'roomBanned';
+  if (outside) await must(env.url, session, 'POST', `${path}/join`);
+  const messageId = await storedMessage(env, session, roomId);
+  if (actor === 'roomBanned') await must(env.url, cast.owner, 'POST', `${path}/bans`, { userId: idOf(session), reason: 'matrix' });
+  else if (outside) await must(env.url, session, 'POST', `${path}/leave`);
+  if (outside) await storedUpTo(env, roomId, (await must<RoomDetails>(env.url, cast.owner, 'GET', path)).lastSeq);
+  return messageId;
 }
 
 function freshSession(env: Env, actor: SocketActor): Promise<Session> {
@@ -376,11 +425,15 @@ async function freshSiteAdmin(env: Env): Promise<Session> {
  */
 async function storedMessage(env: Env, author: Session, roomId: number): Promise<string> {
   const { id, seq } = await must<MessageAccepted>(env.url, author, 'POST', `/rooms/${roomId}/messages`, { content: 'fixture message' });
-  await eventually(`room ${roomId}'s messages to be stored`, async () => {
+  await storedUpTo(env, roomId, seq);
+  return id;
+}
+
+function storedUpTo(env: Env, roomId: number, seq: number): Promise<true> {
+  return eventually(`room ${roomId}'s messages to be stored`, async () => {
     const [rows] = await env.db.query<RowDataPacket[]>('SELECT COUNT(*) AS stored FROM messages WHERE room_id = ?', [roomId]);
     return Number(rows[0]?.stored) >= seq;
   });
-  return id;
 }
 
 /** A setup request that must succeed: a failing fixture is not a finding about the cell. */

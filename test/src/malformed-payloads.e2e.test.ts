@@ -8,6 +8,7 @@ import type { Socket } from 'socket.io-client';
 import {
   type ErrorCode,
   type ExceptionEvent,
+  type HistoryPage,
   MAX_MUTE_MINUTES,
   MODERATION_REASON_MAX_LENGTH,
   QueueName,
@@ -23,6 +24,8 @@ import { eventually } from './support/wait';
  * Malformed and hostile payloads on every client socket event (docs/EVENTS.md, Socket.IO): each one must be
  * refused with an `{ ok: false, error }` ack and an `exception` event carrying the same code, must
  * leave the socket connected and usable, and must change nothing in MySQL or in a room's seq counter.
+ * The REST bodies and paths of the v2 routes (edits, reactions, replies, mentions, direct rooms,
+ * contacts, receipts) are held to the same: a 400 VALIDATION_FAILED that changes nothing.
  * The cases are generated from tables below; one `it` per case so a failure names its payload.
  */
 
@@ -44,6 +47,8 @@ interface Ctx {
   msgB: string;
   msgD: string;
   msgDeleted: string;
+  /** A system message of P (the attacker's join). */
+  msgSystem: string;
 }
 
 type Expect = ErrorCode | 'ok';
@@ -177,7 +182,37 @@ const badMinutes: Bad[] = [
   ['a boolean', k(true)],
 ];
 
-type Kind = 'id' | 'seq' | 'limit' | 'bool' | 'content' | 'reason' | 'messageId' | 'clientMsgId' | 'minutes';
+const badEmoji: Bad[] = [
+  ['a letter', k('a')],
+  ['two emoji', k('👍👍')],
+  ['an emoji and a letter', k('👍a')],
+  ['an emoji and a space', k('👍 ')],
+  ['an empty string', k('')],
+  ['a space', k(' ')],
+  ['a shortcode', k(':+1:')],
+  ['100 emoji', k('👍'.repeat(100))],
+  ['a number', k(1)],
+  ['null', k(null)],
+  ['an array', k(['👍'])],
+  ['an object', k({ emoji: '👍' })],
+];
+// Not null: as for every optional field, a null reads as the field left out.
+const badMentions: Bad[] = [
+  ['a bare id', (v) => v],
+  ['a string', k('everyone')],
+  ['an object', (v) => ({ id: v })],
+  ['an array of numeric strings', (v) => [String(v)]],
+  ['an array of floats', k([1.5])],
+  ['an array with a negative id', (v) => [v, -1]],
+  ['an array with zero', k([0])],
+  ['an array with null', (v) => [v, null]],
+  ['an array of objects', (v) => [{ id: v }]],
+  ['an array of arrays', (v) => [[v]]],
+  ['an array with an id past INT UNSIGNED', k([PAST_INT_UNSIGNED])],
+  ['51 ids', (v) => [v, ...Array.from({ length: 50 }, (_, i) => 500_000 + i)]],
+];
+
+type Kind = 'id' | 'seq' | 'limit' | 'bool' | 'content' | 'reason' | 'messageId' | 'clientMsgId' | 'minutes' | 'emoji';
 const badByKind: Record<Kind, Bad[]> = {
   id: badIds,
   seq: badSeqs,
@@ -188,6 +223,7 @@ const badByKind: Record<Kind, Bad[]> = {
   messageId: badMessageIds,
   clientMsgId: badClientMsgIds,
   minutes: badMinutes,
+  emoji: badEmoji,
 };
 
 /** Rooms a valid-looking payload may name, and what the attacker gets for each by the server's rules. */
@@ -275,6 +311,21 @@ const objectEvents: EventSpec[] = [
     rooms: moderationRules,
   },
   { event: 'delete_room', valid: (c) => ({ room: c.P }), refused: (c) => ({ room: c.P }), fields: { room: 'id' }, rooms: moderationRules },
+  {
+    event: 'edit_message',
+    // The owner's message: even a payload that slipped through validation is the attacker's to refuse.
+    valid: (c) => ({ id: c.msgP, msg: 'edited' }),
+    refused: (c) => ({ id: c.msgQ, msg: 'edited' }),
+    fields: { id: 'messageId', msg: 'content' },
+    rooms: {},
+  },
+  {
+    event: 'react',
+    valid: (c) => ({ id: c.msgP, emoji: '👍', on: true }),
+    refused: (c) => ({ id: c.msgQ, emoji: '👍', on: true }),
+    fields: { id: 'messageId', emoji: 'emoji', on: 'bool' },
+    rooms: {},
+  },
 ];
 
 /** A JSON object with an own `__proto__` key, as a hostile client can put on the wire. */
@@ -332,6 +383,34 @@ function buildCases(): Case[] {
     add('message', `content (alias of msg): ${name}`, (c) => [{ room: c.P, content: bad(undefined) }], V);
   add('message', 'msg wrong-typed next to a valid content', (c) => [{ room: c.P, msg: 5, content: 'ok' }], V);
   add('message', 'a deeply nested object as msg', (c) => [{ room: c.P, msg: nested(50) }], V);
+  for (const [name, bad] of badContents)
+    add('edit_message', `content (alias of msg): ${name}`, (c) => [{ id: c.msgP, content: bad(undefined) }], V);
+
+  // replyTo and mentions (v2), each the one wrong field of a send to P.
+  for (const [name, bad] of badMessageIds)
+    add('message', `replyTo: ${name}`, (c) => [{ room: c.P, msg: 'hello', replyTo: bad(c.msgP) }], V);
+  add('message', 'replyTo: a message that does not exist', (c) => [{ room: c.P, msg: 'hello', replyTo: UNKNOWN_MESSAGE }], V);
+  add('message', "replyTo: a message of another user's private room", (c) => [{ room: c.P, msg: 'hello', replyTo: c.msgQ }], V);
+  for (const [name, bad] of badMentions)
+    add('message', `mentions: ${name}`, (c) => [{ room: c.P, msg: 'hello', mentions: bad(c.owner.user.id) }], V);
+
+  // edit_message and react: message ids the attacker may not edit or react to, by the server's rules.
+  for (const event of ['edit_message', 'react'] as const) {
+    const payload = (id: string) => (event === 'edit_message' ? { id, msg: 'edited' } : { id, emoji: '👍', on: true });
+    add(event, 'a message id that does not exist', () => [payload(UNKNOWN_MESSAGE)], NOT_FOUND);
+    add(event, 'a deleted message', (c) => [payload(c.msgDeleted)], NOT_FOUND);
+    add(event, "a message in another user's private room", (c) => [payload(c.msgQ)], NOT_MEMBER);
+    add(event, 'a message in a room the user is banned from', (c) => [payload(c.msgB)], BANNED);
+    add(event, 'a message in a deleted room', (c) => [payload(c.msgD)], NOT_FOUND);
+  }
+  add(
+    'edit_message',
+    "another member's message in a room where the user is a plain member",
+    (c) => [{ id: c.msgP, msg: 'edited' }],
+    FORBIDDEN,
+  );
+  add('edit_message', 'a system message (by the owner)', (c) => [{ id: c.msgSystem, msg: 'edited' }], FORBIDDEN, 'owner');
+  add('edit_message', 'their deleted message (by the owner)', (c) => [{ id: c.msgDeleted, msg: 'edited' }], NOT_FOUND, 'owner');
 
   // join_room / leave_room take a bare id or `{ room }` (room-ref.pipe.ts).
   for (const event of ['join_room', 'leave_room']) {
@@ -402,6 +481,83 @@ function nested(depth: number): unknown {
   return value;
 }
 
+/** A REST request with one malformed part, made by the attacker: each must be a 400 VALIDATION_FAILED. */
+interface RestCase {
+  name: string;
+  method: string;
+  path: (c: Ctx) => string;
+  body?: (c: Ctx) => unknown;
+}
+
+interface RestOutcome {
+  status: number;
+  body: { code?: unknown; message?: unknown } | undefined;
+}
+
+function buildRestCases(): RestCase[] {
+  const cases: RestCase[] = [];
+  const add = (method: string, name: string, path: (c: Ctx) => string, body?: (c: Ctx) => unknown) =>
+    cases.push({ name: `${method} ${name}`, method, path, body });
+  const reaction = (id: string, emoji: string) => `/messages/${id}/reactions/${encodeURIComponent(emoji)}`;
+
+  // PATCH /messages/:id: the owner's message, so a body that slipped through would still be refused.
+  const edit = (c: Ctx) => `/messages/${c.msgP}`;
+  for (const [name, bad] of badContents) add('PATCH', `/messages/:id: content ${name}`, edit, () => ({ content: bad(undefined) }));
+  add('PATCH', '/messages/:id: no content', edit, () => ({}));
+  add('PATCH', '/messages/:id: msg instead of content', edit, () => ({ msg: 'edited' }));
+  add('PATCH', '/messages/:id: an unknown extra field', edit, () => ({ content: 'edited', extra: 1 }));
+  add('PATCH', '/messages/:id: a body that is an array', edit, () => ['edited']);
+  // Only the wrong ids a path can carry: strings, not empty (that is another route).
+  const pathable = ([, bad]: Bad) => typeof bad(UNKNOWN_MESSAGE) === 'string' && bad(UNKNOWN_MESSAGE) !== '';
+  for (const [name, bad] of badMessageIds.filter(pathable)) {
+    add(
+      'PATCH',
+      `/messages/:id: id ${name}`,
+      (c) => `/messages/${encodeURIComponent(String(bad(c.msgP)))}`,
+      () => ({ content: 'edited' }),
+    );
+  }
+
+  for (const method of ['PUT', 'DELETE']) {
+    for (const [name, bad] of badEmoji.filter(pathable)) {
+      add(method, `/messages/:id/reactions/:emoji: emoji ${name}`, (c) => reaction(c.msgP, String(bad(undefined))));
+    }
+    add(method, '/messages/:id/reactions/:emoji: id not a ULID', () => reaction('not-a-message-id', '👍'));
+    add(method, '/messages/:id/reactions/:emoji: a lowercase ULID', (c) => reaction(c.msgP.toLowerCase(), '👍'));
+  }
+
+  const post = (c: Ctx) => `/rooms/${c.P}/messages`;
+  for (const [name, bad] of badMessageIds)
+    add('POST', `/rooms/:id/messages: replyTo ${name}`, post, (c) => ({ content: 'hi', replyTo: bad(c.msgP) }));
+  add('POST', '/rooms/:id/messages: replyTo a message that does not exist', post, () => ({ content: 'hi', replyTo: UNKNOWN_MESSAGE }));
+  add('POST', "/rooms/:id/messages: replyTo a message of another user's private room", post, (c) => ({ content: 'hi', replyTo: c.msgQ }));
+  for (const [name, bad] of badMentions) {
+    add('POST', `/rooms/:id/messages: mentions ${name}`, post, (c) => ({ content: 'hi', mentions: bad(c.owner.user.id) }));
+  }
+
+  // The owner is the attacker's contact (they share P): a body that slipped through would open a room.
+  const direct = () => '/rooms/direct';
+  add('POST', '/rooms/direct: no userId', direct, () => ({}));
+  for (const [name, bad] of badIds) add('POST', `/rooms/direct: userId ${name}`, direct, (c) => ({ userId: bad(c.owner.user.id) }));
+  add('POST', '/rooms/direct: userId past INT UNSIGNED', direct, () => ({ userId: PAST_INT_UNSIGNED }));
+  add('POST', '/rooms/direct: an unknown extra field', direct, (c) => ({ userId: c.owner.user.id, extra: 1 }));
+
+  for (const [name, query] of [
+    ['limit 0', 'limit=0'],
+    ['limit 101', 'limit=101'],
+    ['limit not a number', 'limit=ten'],
+    ['cursor not a number', 'cursor=abc'],
+    ['cursor negative', 'cursor=-1'],
+  ]) {
+    add('GET', `/users/contacts: ${name}`, () => `/users/contacts?${query}`);
+  }
+  add('GET', '/rooms/:id/receipts: a room id that is not a number', () => '/rooms/abc/receipts');
+  return cases;
+}
+
+const restCases = buildRestCases();
+assert.equal(new Set(restCases.map((c) => c.name)).size, restCases.length, 'REST case names are unique');
+
 const title = (c: Case) => `${c.event === '' ? '""' : c.event}: ${c.name}`;
 const cases = buildCases();
 // Outcomes are keyed by title.
@@ -416,6 +572,7 @@ describe('malformed socket payloads', { timeout: 180_000 }, () => {
   let keys: RedisKeys;
   let ctx: Ctx;
   const outcomes = new Map<string, Outcome>();
+  const restOutcomes = new Map<string, RestOutcome>();
   let snapshotBefore: Snapshot;
   let snapshotAfter: Snapshot;
   let seqBefore: Record<'P' | 'Q' | 'B', number>;
@@ -505,13 +662,17 @@ describe('malformed socket payloads', { timeout: 180_000 }, () => {
     );
     await rest('DELETE', `/messages/${msgDeleted}`, owner);
     await rest('DELETE', `/rooms/${D}`, owner);
-    ctx = { owner, attacker, P, Q, B, D, msgP, msgQ, msgB, msgD, msgDeleted };
+    const joinedP = await api<HistoryPage>(t.url, 'GET', `/rooms/${P}/messages`, { token: owner.access_token });
+    const msgSystem =
+      joinedP.body.messages.find((m) => m.type === 'system')?.id ?? assert.fail("the attacker's join left no system message");
+    ctx = { owner, attacker, P, Q, B, D, msgP, msgQ, msgB, msgD, msgDeleted, msgSystem };
 
     // Several sockets per user: a socket runs its cases one at a time so every `exception` is
     // unambiguously its case's, and the sockets run side by side (over both replicas). Sends are
     // rate-limited per user (burst 20), but the validation pipe refuses a malformed send before the
-    // handler reaches the limiter: only the well-formed refused sends count, at most 9 for the attacker and
-    // 1 + 5 seeds + 3 final sends for the owner, so no case can come back RATE_LIMITED.
+    // handler reaches the limiter: only the well-formed refused sends count, at most 15 for the attacker
+    // (over the socket and REST) and 1 + 5 seeds + 3 final sends for the owner, so no case can come back
+    // RATE_LIMITED.
     const attackerSockets = await Promise.all(Array.from({ length: 8 }, () => open(attacker)));
     const ownerSockets = await Promise.all(Array.from({ length: 2 }, () => open(owner)));
     ownerSocket = ownerSockets[0]!;
@@ -541,6 +702,15 @@ describe('malformed socket payloads', { timeout: 180_000 }, () => {
       ...lanes.map(async ({ socket }, i) => {
         for (const c of queues[i]) outcomes.set(title(c), await probe(socket, c, ctx));
       }),
+      (async () => {
+        for (const rc of restCases) {
+          const { status, body } = await api<{ code?: unknown; message?: unknown }>(t.url, rc.method, rc.path(ctx), {
+            token: attacker.access_token,
+            body: rc.body?.(ctx),
+          });
+          restOutcomes.set(rc.name, { status, body });
+        }
+      })(),
       (async () => {
         // Over SOCKET_MAX_PAYLOAD_BYTES (now 1 MB by default; it was 64 KB): engine.io hands the limit to
         // `ws` as maxPayload, so the frame is refused at the transport before Socket.IO or Nest see an
@@ -591,6 +761,16 @@ describe('malformed socket payloads', { timeout: 180_000 }, () => {
         assert.equal(outcome.exceptions[0]?.event, c.event, seen);
         assert.equal(outcome.exceptions[0]?.code, c.expect, seen);
       }
+    });
+  }
+
+  for (const rc of restCases) {
+    it(`REST ${rc.name}`, () => {
+      const outcome = restOutcomes.get(rc.name) ?? assert.fail('the case did not run');
+      const seen = JSON.stringify(abbreviate(outcome));
+      assert.equal(outcome.status, 400, seen);
+      assert.equal(outcome.body?.code, V, seen);
+      assert.ok(typeof outcome.body?.message === 'string' && outcome.body.message.length > 0, seen);
     });
   }
 

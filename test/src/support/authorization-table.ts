@@ -71,7 +71,14 @@ export type RestOperation =
   | 'GET /search/messages (room=)'
   | "DELETE /messages/:id (a member's message)"
   | "DELETE /messages/:id (the owner's message)"
-  | 'POST /rooms/:id/read';
+  | 'POST /rooms/:id/read'
+  | "PATCH /messages/:id (a member's message)"
+  | 'PATCH /messages/:id (their own message)'
+  | 'PUT /messages/:id/reactions/:emoji'
+  | 'DELETE /messages/:id/reactions/:emoji'
+  | 'GET /rooms/:id/receipts'
+  | 'GET /users/contacts'
+  | 'POST /rooms/direct (a member of the room)';
 
 export type SocketOperation =
   | 'socket message'
@@ -83,7 +90,10 @@ export type SocketOperation =
   | 'socket kick_user'
   | 'socket ban_user'
   | 'socket mute_user'
-  | 'socket delete_room';
+  | 'socket delete_room'
+  | "socket edit_message (a member's message)"
+  | 'socket edit_message (their own message)'
+  | 'socket react';
 
 export type Operation = RestOperation | SocketOperation;
 
@@ -144,6 +154,19 @@ export const AUTHORIZATION_TABLE = {
   // Search covers only rooms one is a member of: unlike history, site admins included.
   'GET /search/messages (room=)':                                { owner: OK,        roomAdmin: OK,        member: OK,        guest: OK,        nonMember: NOT_MEMBER, roomBanned: BANNED,     siteAdmin: NOT_MEMBER, anonymous: UNAUTHORIZED },
   'POST /rooms/:id/read':                                        { owner: OK,        roomAdmin: OK,        member: OK,        guest: OK,        nonMember: NOT_MEMBER, roomBanned: BANNED,     siteAdmin: NOT_MEMBER, anonymous: UNAUTHORIZED },
+  // Only the author edits, and only while still a member; outsiders meet the room's access rule first.
+  "PATCH /messages/:id (a member's message)":                    { owner: FORBIDDEN, roomAdmin: FORBIDDEN, member: FORBIDDEN, guest: FORBIDDEN, nonMember: NOT_MEMBER, roomBanned: BANNED,     siteAdmin: NOT_MEMBER, anonymous: UNAUTHORIZED },
+  // Each actor edits a message of their own: the non-member and the site admin wrote theirs before leaving, the banned user before the ban.
+  'PATCH /messages/:id (their own message)':                     { owner: OK,        roomAdmin: OK,        member: OK,        guest: OK,        nonMember: NOT_MEMBER, roomBanned: BANNED,     siteAdmin: NOT_MEMBER, anonymous: UNAUTHORIZED },
+  // Reacting is taking part, as posting is: the same who.
+  'PUT /messages/:id/reactions/:emoji':                          { owner: OK,        roomAdmin: OK,        member: OK,        guest: OK,        nonMember: NOT_MEMBER, roomBanned: BANNED,     siteAdmin: NOT_MEMBER, anonymous: UNAUTHORIZED },
+  'DELETE /messages/:id/reactions/:emoji':                       { owner: OK,        roomAdmin: OK,        member: OK,        guest: OK,        nonMember: NOT_MEMBER, roomBanned: BANNED,     siteAdmin: NOT_MEMBER, anonymous: UNAUTHORIZED },
+  // Read like the member list: site admins read every room.
+  'GET /rooms/:id/receipts':                                     { owner: OK,        roomAdmin: OK,        member: OK,        guest: OK,        nonMember: NOT_MEMBER, roomBanned: BANNED,     siteAdmin: OK,         anonymous: UNAUTHORIZED },
+  'GET /users/contacts':                                         { owner: OK,        roomAdmin: OK,        member: OK,        guest: OK,        nonMember: OK,         roomBanned: OK,         siteAdmin: OK,         anonymous: UNAUTHORIZED },
+  // Only a contact: the target shares a room with its members alone (the banned user no longer is one). A direct
+  // room puts the other user in a room, which site guests may not do (M3).
+  'POST /rooms/direct (a member of the room)':                   { owner: OK,        roomAdmin: OK,        member: OK,        guest: FORBIDDEN, nonMember: FORBIDDEN,  roomBanned: FORBIDDEN,  siteAdmin: FORBIDDEN,  anonymous: UNAUTHORIZED },
 
   'socket message':                                              { owner: OK,        roomAdmin: OK,        member: OK,        guest: OK,        nonMember: NOT_MEMBER, roomBanned: BANNED,     siteAdmin: NOT_MEMBER, anonymous: NO_SOCKET },
   'socket join_room':                                            { owner: OK,        roomAdmin: OK,        member: OK,        guest: OK,        nonMember: NOT_MEMBER, roomBanned: BANNED,     siteAdmin: NOT_MEMBER, anonymous: NO_SOCKET },
@@ -156,6 +179,9 @@ export const AUTHORIZATION_TABLE = {
   'socket ban_user':                                             { owner: OK,        roomAdmin: OK,        member: FORBIDDEN, guest: FORBIDDEN, nonMember: NOT_MEMBER, roomBanned: BANNED,     siteAdmin: OK,         anonymous: NO_SOCKET },
   'socket mute_user':                                            { owner: OK,        roomAdmin: OK,        member: FORBIDDEN, guest: FORBIDDEN, nonMember: NOT_MEMBER, roomBanned: BANNED,     siteAdmin: OK,         anonymous: NO_SOCKET },
   'socket delete_room':                                          { owner: OK,        roomAdmin: FORBIDDEN, member: FORBIDDEN, guest: FORBIDDEN, nonMember: NOT_MEMBER, roomBanned: BANNED,     siteAdmin: OK,         anonymous: NO_SOCKET },
+  "socket edit_message (a member's message)":                    { owner: FORBIDDEN, roomAdmin: FORBIDDEN, member: FORBIDDEN, guest: FORBIDDEN, nonMember: NOT_MEMBER, roomBanned: BANNED,     siteAdmin: NOT_MEMBER, anonymous: NO_SOCKET },
+  'socket edit_message (their own message)':                     { owner: OK,        roomAdmin: OK,        member: OK,        guest: OK,        nonMember: NOT_MEMBER, roomBanned: BANNED,     siteAdmin: NOT_MEMBER, anonymous: NO_SOCKET },
+  'socket react':                                                { owner: OK,        roomAdmin: OK,        member: OK,        guest: OK,        nonMember: NOT_MEMBER, roomBanned: BANNED,     siteAdmin: NOT_MEMBER, anonymous: NO_SOCKET },
 } as const satisfies Record<RestOperation, RestRow> & Record<SocketOperation, SocketRow>;
 
 export const OPERATIONS = Object.keys(AUTHORIZATION_TABLE) as Operation[];
