@@ -3,6 +3,7 @@ import type { ChatMessage } from '@chat/contracts';
 import { describeError } from '../lib/api';
 import { MessageSearch } from '../search/MessageSearch';
 import { useSession } from './SessionContext';
+import { useNotificationPermission } from './useDesktopNotifications';
 
 const STATUS_TEXT = { connecting: 'Connecting…', online: 'Connected', offline: 'Offline, reconnecting…' } as const;
 
@@ -15,6 +16,7 @@ interface Props {
 export function Header({ onSignedOut, onOpenMessage }: Props) {
   const { user, api, socket, connection, notify } = useSession();
   const [busy, setBusy] = useState(false);
+  const [permission, askPermission] = useNotificationPermission();
 
   const logout = async () => {
     setBusy(true);
@@ -42,6 +44,11 @@ export function Header({ onSignedOut, onOpenMessage }: Props) {
         <strong>{user.nickname}</strong> <span className="muted">#{user.id}</span>
         {user.role === 'guest' && <span className="tag">guest{user.maskedIp ? ` · ${user.maskedIp}` : ''}</span>}
       </span>
+      {permission === 'default' && (
+        <button type="button" onClick={askPermission}>
+          Enable notifications
+        </button>
+      )}
       <button type="button" onClick={() => void logout()} disabled={busy}>
         Log out
       </button>
