@@ -39,11 +39,13 @@ CREATE TABLE IF NOT EXISTS rooms (
   last_message_at  DATETIME(3)  NULL,
   last_seq         BIGINT UNSIGNED NOT NULL DEFAULT 0,
   deleted_at       DATETIME(3)  NULL,                      -- soft delete: in-flight messages still land
+  direct_key       VARCHAR(24)  CHARACTER SET ascii COLLATE ascii_bin NULL,  -- '<lower id>:<higher id>' of a direct conversation
   created_at       DATETIME(3)  NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
   updated_at       DATETIME(3)  NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),
   PRIMARY KEY (id),
   KEY ix_rooms_directory (is_private, deleted_at, id),
   KEY ix_rooms_name (name),
+  UNIQUE KEY uq_rooms_direct (direct_key),
   CONSTRAINT fk_rooms_owner FOREIGN KEY (owner_id) REFERENCES users (id) ON DELETE SET NULL
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 
@@ -86,6 +88,10 @@ CREATE TABLE IF NOT EXISTS messages (
   attachments    TEXT NULL,                                -- JSON array of the attachments' metadata, as served
   created_at     DATETIME(3)  NOT NULL,
   deleted_at     DATETIME(3)  NULL,
+  edited_at      DATETIME(3)  NULL,                        -- the author's last edit
+  reply_to_id    CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NULL,  -- the message of the same room it answers
+  mentions       TEXT NULL,                                -- JSON array of the mentioned members' ids
+  reactions      TEXT NULL,                                -- JSON [{emoji, count}], kept with message_reactions in one transaction
   PRIMARY KEY (id),
   -- A redelivered job can never store a second row for the same slot of a room.
   UNIQUE KEY uq_messages_room_seq (room_id, seq),
@@ -104,6 +110,54 @@ SET @chat_ddl = (
 PREPARE chat_stmt FROM @chat_ddl;
 EXECUTE chat_stmt;
 DEALLOCATE PREPARE chat_stmt;
+
+-- Databases created before edits, replies, mentions and reactions: their columns, added once together.
+SET @chat_ddl = (
+  SELECT IF(COUNT(*) = 0,
+            'ALTER TABLE messages ADD COLUMN edited_at DATETIME(3) NULL, ADD COLUMN reply_to_id CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NULL, ADD COLUMN mentions TEXT NULL, ADD COLUMN reactions TEXT NULL',
+            'DO 0')
+    FROM information_schema.columns
+   WHERE table_schema = DATABASE() AND table_name = 'messages' AND column_name = 'edited_at'
+);
+PREPARE chat_stmt FROM @chat_ddl;
+EXECUTE chat_stmt;
+DEALLOCATE PREPARE chat_stmt;
+
+-- Databases created before direct conversations.
+SET @chat_ddl = (
+  SELECT IF(COUNT(*) = 0,
+            'ALTER TABLE rooms ADD COLUMN direct_key VARCHAR(24) CHARACTER SET ascii COLLATE ascii_bin NULL AFTER deleted_at, ADD UNIQUE KEY uq_rooms_direct (direct_key)',
+            'DO 0')
+    FROM information_schema.columns
+   WHERE table_schema = DATABASE() AND table_name = 'rooms' AND column_name = 'direct_key'
+);
+PREPARE chat_stmt FROM @chat_ddl;
+EXECUTE chat_stmt;
+DEALLOCATE PREPARE chat_stmt;
+
+-- Who reacted with what; messages.reactions holds the counts, so a page of history reads no row of this table but the caller's own.
+CREATE TABLE IF NOT EXISTS message_reactions (
+  message_id  CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  emoji       VARCHAR(32) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+  user_id     INT UNSIGNED NOT NULL,
+  created_at  DATETIME(3)  NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+  PRIMARY KEY (message_id, emoji, user_id),
+  KEY ix_message_reactions_user (user_id, message_id),
+  CONSTRAINT fk_message_reactions_message FOREIGN KEY (message_id) REFERENCES messages (id) ON DELETE CASCADE,
+  CONSTRAINT fk_message_reactions_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+
+-- One row per mentioned member, written with the message: mentionCount is a range scan past the read marker.
+CREATE TABLE IF NOT EXISTS message_mentions (
+  user_id     INT UNSIGNED NOT NULL,
+  room_id     INT UNSIGNED NOT NULL,
+  seq         BIGINT UNSIGNED NOT NULL,
+  message_id  CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  PRIMARY KEY (user_id, room_id, seq),
+  KEY ix_message_mentions_message (message_id),
+  CONSTRAINT fk_message_mentions_message FOREIGN KEY (message_id) REFERENCES messages (id) ON DELETE CASCADE,
+  CONSTRAINT fk_message_mentions_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 
 -- Uploaded files. A row is written when the upload is stored; a send claims it (claimed_by: the
 -- sender's attempt, so a retry with the same clientMsgId claims it again) and the worker links it

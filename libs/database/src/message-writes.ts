@@ -29,13 +29,14 @@ export async function writeMessages(db: DataSource, messages: PersistMessageJob[
     await tx.query('SELECT id FROM rooms WHERE id IN (?) ORDER BY id FOR UPDATE', [latest.map((m) => m.roomId)]);
     await insertMessages(tx, messages);
     await linkAttachments(tx, messages);
+    await recordMentions(tx, messages);
     await options.indexer?.index(tx, messages);
     await advanceRooms(tx, latest);
   });
 }
 
 async function insertMessages(tx: EntityManager, messages: PersistMessageJob[]): Promise<void> {
-  const rows = messages.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+  const rows = messages.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
   const values = messages.flatMap((m) => [
     m.id,
     m.roomId,
@@ -46,10 +47,13 @@ async function insertMessages(tx: EntityManager, messages: PersistMessageJob[]):
     m.clientMsgId,
     m.attachments?.length ? JSON.stringify(m.attachments) : null,
     new Date(m.createdAt),
+    m.replyTo ?? null,
+    m.mentions?.length ? JSON.stringify(m.mentions) : null,
   ]);
-  // ON DUPLICATE KEY (not INSERT IGNORE): only a repeat is skipped; any other error still fails the batch.
+  // ON DUPLICATE KEY (not INSERT IGNORE): only a repeat is skipped; any other error still fails the
+  // batch. A repeat also never undoes what the gateway wrote to the row since (an edit, reactions).
   await tx.query(
-    `INSERT INTO messages (id, room_id, seq, sender_id, type, content, client_msg_id, attachments, created_at)
+    `INSERT INTO messages (id, room_id, seq, sender_id, type, content, client_msg_id, attachments, created_at, reply_to_id, mentions)
      VALUES ${rows}
      ON DUPLICATE KEY UPDATE id = id`,
     values,
@@ -67,6 +71,17 @@ async function linkAttachments(tx: EntityManager, messages: PersistMessageJob[])
     ...links.flat(),
     links.map(([id]) => id),
   ]);
+}
+
+/** A row per mentioned member, what their rooms' mention badges count; a repeat changes nothing. */
+async function recordMentions(tx: EntityManager, messages: PersistMessageJob[]): Promise<void> {
+  const rows = messages.flatMap((m) => (m.mentions ?? []).map((userId) => [userId, m.roomId, m.seq, m.id] as const));
+  if (rows.length === 0) return;
+  await tx.query(
+    `INSERT INTO message_mentions (user_id, room_id, seq, message_id) VALUES ${rows.map(() => '(?, ?, ?, ?)').join(', ')}
+     ON DUPLICATE KEY UPDATE message_id = message_id`,
+    rows.flat(),
+  );
 }
 
 /**

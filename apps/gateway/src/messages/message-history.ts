@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { ChatMessage, HistoryPage, StoredMessage } from '@chat/contracts';
 import { AttachmentLinks } from '../attachments';
 import { MessagesRepository } from '../repositories/messages.repository';
+import { ReactionsRepository } from '../repositories/reactions.repository';
 import { RecentMessageRepository } from '../repositories/recent-message.repository';
 import { type Caller, RoomAccess } from '../rooms';
 import { mergePages } from './merge-pages';
@@ -20,6 +21,7 @@ export class MessageHistory {
     private readonly messages: MessagesRepository,
     private readonly recent: RecentMessageRepository,
     private readonly links: AttachmentLinks,
+    private readonly reactions: ReactionsRepository,
   ) {}
 
   async history(caller: Caller, roomId: number, query: HistoryQuery): Promise<HistoryPage> {
@@ -36,7 +38,8 @@ export class MessageHistory {
     const page = mergePages(rows, pending, order, limit + 1);
     const messages = page.slice(0, limit);
     const last = messages.at(-1);
-    return { messages: await this.links.present(messages), nextCursor: page.length > limit && last ? last.seq : null };
+    const shown = await this.links.present(await this.reactions.markMine(caller.id, messages));
+    return { messages: shown, nextCursor: page.length > limit && last ? last.seq : null };
   }
 
   /**

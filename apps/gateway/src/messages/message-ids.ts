@@ -1,5 +1,5 @@
 import { randomFillSync } from 'node:crypto';
-import { monotonicFactory } from 'ulid';
+import { decodeTime, monotonicFactory } from 'ulid';
 
 /** Random bytes drawn from the OS at a time: one draw serves 256 ids. */
 const POOL_BYTES = 4096;
@@ -19,4 +19,13 @@ export function messageIdFactory(): () => string {
     }
     return pool[next++] / 256;
   });
+}
+
+/** When a message id was minted; 0 for one no clock could have made (ULID time past its maximum). */
+export function mintedAt(id: string): number {
+  try {
+    return decodeTime(id);
+  } catch {
+    return 0;
+  }
 }

@@ -7,6 +7,7 @@ import { AttachmentClaims, AttachmentLinks } from '../attachments';
 import { DomainEvents } from '../common/domain-events';
 import { senderOf } from '../common/user-view';
 import { AttachmentsRepository } from '../repositories/attachments.repository';
+import { MembersRepository } from '../repositories/members.repository';
 import { MembershipCache } from '../repositories/membership.cache';
 import { MessagesRepository } from '../repositories/messages.repository';
 import { MessageStreamRepository } from '../repositories/message-stream.repository';
@@ -19,6 +20,7 @@ import { collect, nextEvent, type RealtimeServer, startRealtimeServer } from '..
 import { insertBan, insertRoom, insertUsers } from '../testing/rows';
 import { DirectSink } from './direct.sink';
 import { MessagePublisher } from './message-publisher';
+import { MessageReferences } from './message-references';
 import { QueueSink } from './queue.sink';
 
 describe('MessagePublisher (MariaDB, Redis, Socket.IO)', () => {
@@ -49,7 +51,8 @@ describe('MessagePublisher (MariaDB, Redis, Socket.IO)', () => {
     events = new DomainEvents();
     const claims = new AttachmentClaims(new AttachmentsRepository(services.db), services.config);
     const links = new AttachmentLinks(services.config, createObjectStorage(services.config.storage));
-    newPublisher = (sink) => new MessagePublisher(access, sink, socketServer.realtime, recent, events, claims, links);
+    const references = new MessageReferences(messages, recent, new MembersRepository(services.db, services.reads));
+    newPublisher = (sink) => new MessagePublisher(access, sink, socketServer.realtime, recent, events, claims, links, references);
     publisher = newPublisher(queueSink());
     publisher.onModuleInit();
     direct = newPublisher(new DirectSink(sequence, messages));
@@ -86,12 +89,45 @@ describe('MessagePublisher (MariaDB, Redis, Socket.IO)', () => {
       sender: senderOf(member),
       clientMsgId: 'c-1',
       attachments: [],
+      editedAt: null,
+      replyTo: null,
+      mentions: [],
+      reactions: [],
     });
     assert.deepEqual(
       (await queued(roomId)).map((m) => [m.id, m.seq, m.senderId, m.content, m.clientMsgId]),
       [[ack.id, 1, member.id, 'hello', 'c-1']],
     );
     assert.deepEqual(await recent.range(roomId, 0, 10, 'asc', 10), [message]);
+  });
+
+  it('quotes the message a reply answers, also before it is stored, and tells each mentioned member on a socket of theirs', async () => {
+    const { roomId, owner, member } = await roomWithMember();
+    const [outsider] = await insertUsers(services.db, 1);
+    const elsewhere = await insertRoom(services.db, { owner: member });
+    const ownerSocket = await socketServer.connect(owner.id);
+    const mentioned = nextEvent(ownerSocket, 'mention');
+    const long = 'ㄱ'.repeat(98) + '😀😀😀';
+    const quoted = await publisher.send(senderOf(owner), { roomId, content: long });
+
+    const reply = await publisher.send(senderOf(member), {
+      roomId,
+      content: 'yes',
+      replyTo: quoted.id,
+      mentions: [owner.id, owner.id, member.id, outsider.id],
+    });
+
+    const [stored] = await recent.range(roomId, quoted.seq, reply.seq + 1, 'asc', 10);
+    assert.deepEqual(stored.replyTo, { id: quoted.id, seq: quoted.seq, senderId: owner.id, excerpt: 'ㄱ'.repeat(98) + '😀😀' });
+    assert.deepEqual(stored.mentions, [owner.id], 'once each, members only, never the sender');
+    assert.deepEqual(await mentioned, { roomId, messageId: reply.id, seq: reply.seq, from: senderOf(member) });
+    const [job] = (await queued(roomId)).filter((m) => m.id === reply.id);
+    assert.deepEqual([job.replyTo, job.mentions], [quoted.id, [owner.id]]);
+
+    const other = await publisher.send(senderOf(member), { roomId: elsewhere, content: 'over here' });
+    for (const replyTo of [other.id, '01ARZ3NDEKTSV4RRFFQ69G5FAV']) {
+      await assert.rejects(publisher.send(senderOf(member), { roomId, content: 'x', replyTo }), { code: ErrorCode.ValidationFailed });
+    }
   });
 
   it('refuses a muted member with MUTED before a seq is taken', async () => {

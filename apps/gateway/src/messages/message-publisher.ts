@@ -4,6 +4,7 @@ import {
   type MessageAccepted,
   type MessageSender,
   type MessageType,
+  type ReplyRef,
   type Attachment,
   type StoredAttachment,
   type StoredMessage,
@@ -16,6 +17,7 @@ import { RealtimeRepository } from '../repositories/realtime.repository';
 import { RecentMessageRepository } from '../repositories/recent-message.repository';
 import { isMuted, RoomAccess } from '../rooms';
 import { messageIdFactory } from './message-ids';
+import { MessageReferences } from './message-references';
 import { type Draft, MessageSink } from './message-sink';
 
 export interface SendInput {
@@ -24,12 +26,18 @@ export interface SendInput {
   clientMsgId?: string;
   /** Uploads to the room by the sender that no message uses yet (AttachmentClaims). */
   attachmentIds?: string[];
+  /** The id of a message of the same room this one answers. */
+  replyTo?: string;
+  /** User ids; those who are not members are dropped. */
+  mentions?: number[];
 }
 
 interface PublishOptions {
   clientMsgId?: string;
   /** As stored, and as broadcast (with links, made before the seq is taken so nothing delays the broadcast). */
   attachments?: { stored: StoredAttachment[]; shown: Attachment[] };
+  replyTo?: ReplyRef;
+  mentions?: number[];
   queued?: () => void;
 }
 
@@ -52,6 +60,7 @@ export class MessagePublisher implements OnModuleInit {
     private readonly events: DomainEvents,
     private readonly claims: AttachmentClaims,
     private readonly links: AttachmentLinks,
+    private readonly references: MessageReferences,
   ) {}
 
   onModuleInit(): void {
@@ -65,11 +74,16 @@ export class MessagePublisher implements OnModuleInit {
     const { room, member } = await this.access.require(input.roomId, sender, 'send');
     if (member && isMuted(member.mutedUntil)) throw new AppError(ErrorCode.Muted, 'You are muted in this room');
     const { clientMsgId, attachmentIds } = input;
-    if (!attachmentIds?.length) return this.publish(room, 'chat', input.content, sender, { clientMsgId, queued });
+    const [replyTo, mentions] = await Promise.all([
+      input.replyTo === undefined ? undefined : this.references.quote(room.id, member?.joinedSeq ?? 0, input.replyTo),
+      input.mentions?.length ? this.references.mentionable(room.id, sender.id, input.mentions) : undefined,
+    ]);
+    const options = { clientMsgId, replyTo, mentions, queued };
+    if (!attachmentIds?.length) return this.publish(room, 'chat', input.content, sender, options);
     const claimed = await this.claims.claim(attachmentIds, { roomId: room.id, senderId: sender.id, clientMsgId });
     try {
       const attachments = { stored: claimed.attachments, shown: await this.links.shown(claimed.attachments) };
-      return await this.publish(room, 'chat', input.content, sender, { clientMsgId, attachments, queued });
+      return await this.publish(room, 'chat', input.content, sender, { ...options, attachments });
     } catch (error) {
       // Nothing was stored: the uploads are free for another message.
       await claimed.release().catch(() => undefined);
@@ -87,7 +101,7 @@ export class MessagePublisher implements OnModuleInit {
     type: MessageType,
     content: string,
     sender: MessageSender | null,
-    { clientMsgId, attachments = { stored: [], shown: [] }, queued }: PublishOptions = {},
+    { clientMsgId, attachments = { stored: [], shown: [] }, replyTo, mentions = [], queued }: PublishOptions = {},
   ): Promise<MessageAccepted> {
     const draft: Draft = {
       roomId: room.id,
@@ -100,6 +114,8 @@ export class MessagePublisher implements OnModuleInit {
       type,
       content,
       attachments: attachments.stored,
+      replyTo,
+      mentions,
     };
     const accepted = this.sink.accept(draft);
     queued?.();
@@ -122,11 +138,14 @@ export class MessagePublisher implements OnModuleInit {
       ...(clientMsgId ? { clientMsgId } : {}),
       attachments: attachments.stored,
       editedAt: null,
-      replyTo: null,
-      mentions: [],
+      replyTo: replyTo ?? null,
+      mentions,
       reactions: [],
     };
     this.realtime.clientSend({ room: room.id }, 'message', { ...message, attachments: attachments.shown });
+    if (sender) {
+      for (const user of mentions) this.realtime.clientSend({ user }, 'mention', { roomId: room.id, messageId: id, seq, from: sender });
+    }
     // After the broadcast: a retry that finds the message here knows it went out (QueueSink).
     // A row already in MySQL needs no copy for reads.
     if (!this.sink.storedOnAccept) {

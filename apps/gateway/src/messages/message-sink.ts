@@ -1,4 +1,4 @@
-import { ErrorCode, type PersistMessageJob, type StoredAttachment } from '@chat/contracts';
+import { ErrorCode, type PersistMessageJob, type ReplyRef, type StoredAttachment } from '@chat/contracts';
 import { AppError } from '../common/app-error';
 import { type Admission, isRefusal, type Reservation, sameRoom, type SeqRequest } from '../repositories/sequence.repository';
 
@@ -7,6 +7,10 @@ export interface Draft extends SeqRequest {
   type: PersistMessageJob['type'];
   content: string;
   attachments: StoredAttachment[];
+  /** The message it answers (validated: same room). */
+  replyTo?: ReplyRef;
+  /** Members it mentions (validated: members of the room). */
+  mentions?: number[];
 }
 
 /**
@@ -46,7 +50,7 @@ export abstract class MessageSink {
 
 /** What the worker stores, from a draft and the id, seq and time of its reservation. */
 export function persistJob(draft: Draft, id: string, seq: number, createdAt: string): PersistMessageJob {
-  const { roomId, senderId, type, content, clientMsgId, attachments } = draft;
+  const { roomId, senderId, type, content, clientMsgId, attachments, replyTo, mentions } = draft;
   const job: PersistMessageJob = {
     id,
     roomId,
@@ -57,7 +61,11 @@ export function persistJob(draft: Draft, id: string, seq: number, createdAt: str
     clientMsgId: clientMsgId ?? null,
     createdAt,
   };
-  return attachments.length > 0 ? { ...job, attachments } : job;
+  // Optional fields only when set: most jobs stay as small as before.
+  if (attachments.length > 0) job.attachments = attachments;
+  if (replyTo) job.replyTo = replyTo.id;
+  if (mentions?.length) job.mentions = mentions;
+  return job;
 }
 
 /** What a send over its sender's budget is answered. */

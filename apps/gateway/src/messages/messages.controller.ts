@@ -1,14 +1,27 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Put, Query, UseGuards } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthGuard, AuthService, CurrentUser } from '../auth';
-import { ApiErrors, AUTH_ERRORS, ROOM_ERRORS } from '../common/api-errors.decorator';
+import { ApiErrors, AUTH_ERRORS, type ErrorCases, ROOM_ERRORS } from '../common/api-errors.decorator';
 import type { AuthUser } from '../common/auth-user';
 import { senderOf } from '../common/user-view';
-import { HistoryQueryDto, MessageIdParams, PostMessageDto } from './dto/message.dto';
-import { HistoryPage, MessageAccepted } from './dto/message.response';
+import { RateLimitRepository } from '../repositories/rate-limit.repository';
+import { EditMessageDto, HistoryQueryDto, MessageIdParams, PostMessageDto, ReactionParams } from './dto/message.dto';
+import { ChatMessage, HistoryPage, MessageAccepted } from './dto/message.response';
+import { MessageChanges } from './message-changes';
 import { MessageDeletion } from './message-deletion';
 import { MessageHistory } from './message-history';
 import { MessagePublisher } from './message-publisher';
+
+/** What editing and reacting answer besides their own refusals. */
+const CHANGE_ERRORS = {
+  VALIDATION_FAILED: 'the id is not a message id, the text or emoji is invalid, or the message has 20 different reactions already',
+  NOT_FOUND: 'no such message (or deleted, or from before you joined)',
+  NOT_MEMBER: "you are not a member of the message's room",
+  BANNED: "you are banned from the message's room",
+  MUTED: 'you are muted in the room',
+  RATE_LIMITED: 'too many events (per user, across replicas)',
+  UNAVAILABLE: 'the message was sent moments ago and is not stored yet (the worker is behind): retry',
+} satisfies ErrorCases;
 
 @ApiTags('messages')
 @ApiBearerAuth()
@@ -20,7 +33,9 @@ export class MessagesController {
     private readonly publisher: MessagePublisher,
     private readonly reads: MessageHistory,
     private readonly deletion: MessageDeletion,
+    private readonly changes: MessageChanges,
     private readonly auth: AuthService,
+    private readonly limits: RateLimitRepository,
   ) {}
 
   @Get('rooms/:id/messages')
@@ -53,6 +68,8 @@ export class MessagesController {
       content: dto.content ?? '',
       clientMsgId: dto.clientMsgId,
       attachmentIds: dto.attachmentIds,
+      replyTo: dto.replyTo,
+      mentions: dto.mentions,
     });
   }
 
@@ -69,5 +86,35 @@ export class MessagesController {
   })
   delete(@CurrentUser() auth: AuthUser, @Param() params: MessageIdParams): Promise<void> {
     return this.deletion.delete(auth, params.id);
+  }
+
+  @Patch('messages/:id')
+  @ApiOperation({ summary: 'Edit: the author, still a member and not muted; `message_updated` is broadcast' })
+  @ApiOkResponse({ type: ChatMessage, description: 'The message as it reads now' })
+  @ApiErrors(CHANGE_ERRORS, { FORBIDDEN: 'not your message, or a system message' })
+  async edit(@CurrentUser() auth: AuthUser, @Param() params: MessageIdParams, @Body() dto: EditMessageDto): Promise<ChatMessage> {
+    // The socket's edit_message draws on the same per-user budget (EventBudgetGuard).
+    await this.limits.consumeEvent(auth.id);
+    return this.changes.edit(auth, params.id, dto.content);
+  }
+
+  @Put('messages/:id/reactions/:emoji')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'React with one emoji (idempotent); `reaction` is broadcast when it changes something' })
+  @ApiNoContentResponse({ description: 'Your reaction is on the message' })
+  @ApiErrors(CHANGE_ERRORS)
+  async react(@CurrentUser() auth: AuthUser, @Param() params: ReactionParams): Promise<void> {
+    await this.limits.consumeEvent(auth.id);
+    await this.changes.react(auth, params.id, params.emoji, true);
+  }
+
+  @Delete('messages/:id/reactions/:emoji')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Take your reaction back (idempotent)' })
+  @ApiNoContentResponse({ description: 'Your reaction is not on the message' })
+  @ApiErrors(CHANGE_ERRORS)
+  async unreact(@CurrentUser() auth: AuthUser, @Param() params: ReactionParams): Promise<void> {
+    await this.limits.consumeEvent(auth.id);
+    await this.changes.react(auth, params.id, params.emoji, false);
   }
 }

@@ -3,7 +3,8 @@ import type { Ack, ChatMessage, Empty, MessageAccepted } from '@chat/contracts';
 import { senderOf } from '../common/user-view';
 import type { ChatSocket } from '../repositories/realtime.repository';
 import { SocketGateway, takeTurn } from '../realtime';
-import { DeleteMessageDto, SendMessageDto, SyncDto } from './dto/message-events.dto';
+import { DeleteMessageDto, EditMessageEventDto, ReactDto, SendMessageDto, SyncDto } from './dto/message-events.dto';
+import { MessageChanges } from './message-changes';
 import { MessageDeletion } from './message-deletion';
 import { MessageHistory } from './message-history';
 import { MessagePublisher } from './message-publisher';
@@ -14,6 +15,7 @@ export class MessagesGateway {
     private readonly publisher: MessagePublisher,
     private readonly reads: MessageHistory,
     private readonly deletion: MessageDeletion,
+    private readonly changes: MessageChanges,
   ) {}
 
   /** A socket's messages are numbered and broadcast in the order it sent them: `message` is an ordered event (realtime/socket-turns.ts). */
@@ -21,7 +23,8 @@ export class MessagesGateway {
   async message(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: SendMessageDto): Promise<Ack<MessageAccepted>> {
     const queued = takeTurn(socket);
     const content = dto.msg ?? dto.content ?? '';
-    const input = { roomId: dto.room, content, clientMsgId: dto.clientMsgId, attachmentIds: dto.attachmentIds };
+    const { clientMsgId, attachmentIds, replyTo, mentions } = dto;
+    const input = { roomId: dto.room, content, clientMsgId, attachmentIds, replyTo, mentions };
     return { ok: true, data: await this.publisher.send(senderOf(socket.data.user), input, queued) };
   }
 
@@ -33,6 +36,17 @@ export class MessagesGateway {
   @SubscribeMessage('delete_message')
   async deleteMessage(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: DeleteMessageDto): Promise<Ack<Empty>> {
     await this.deletion.delete(socket.data.user, dto.id);
+    return { ok: true, data: {} };
+  }
+
+  @SubscribeMessage('edit_message')
+  async editMessage(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: EditMessageEventDto): Promise<Ack<ChatMessage>> {
+    return { ok: true, data: await this.changes.edit(socket.data.user, dto.id, dto.msg ?? dto.content ?? '') };
+  }
+
+  @SubscribeMessage('react')
+  async react(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: ReactDto): Promise<Ack<Empty>> {
+    await this.changes.react(socket.data.user, dto.id, dto.emoji, dto.on);
     return { ok: true, data: {} };
   }
 }

@@ -5,13 +5,16 @@ import { CommonModule } from '../common/common.module';
 import { RealtimeModule } from '../realtime';
 import { RoomsModule } from '../rooms';
 import { DirectSink } from './direct.sink';
+import { MessageChanges } from './message-changes';
 import { MessageDeletion } from './message-deletion';
 import { MessageHistory } from './message-history';
 import { MessagePublisher } from './message-publisher';
+import { MessageReferences } from './message-references';
 import { MessageSink } from './message-sink';
 import { MessagesController } from './messages.controller';
 import { MessagesGateway } from './messages.gateway';
 import { QueueSink } from './queue.sink';
+import { StoredMessages } from './stored-messages';
 
 @Module({})
 export class MessagesModule {
@@ -25,6 +28,9 @@ export class MessagesModule {
         MessagePublisher,
         MessageHistory,
         MessageDeletion,
+        MessageReferences,
+        MessageChanges,
+        StoredMessages,
         MessagesGateway,
         { provide: MessageSink, useClass: persistence === 'direct' ? DirectSink : QueueSink },
       ],

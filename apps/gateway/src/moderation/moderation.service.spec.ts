@@ -4,7 +4,7 @@ import { ErrorCode, type PublicUser } from '@chat/contracts';
 import type { MembersRepository } from '../repositories/members.repository';
 import { PresenceRepository } from '../repositories/presence.repository';
 import type { RoomsRepository } from '../repositories/rooms.repository';
-import type { RoomAccess } from '../rooms';
+import { LiveRoomState, type RoomAccess, RoomViews } from '../rooms';
 import { type RealServices, startRealServices } from '../testing/real-services';
 import { nextEvent, type RealtimeServer, startRealtimeServer } from '../testing/realtime-server';
 import { roomData } from '../testing/room-data';
@@ -27,7 +27,8 @@ describe('ModerationService (MariaDB, Redis, Socket.IO)', () => {
     const data = roomData(services);
     ({ rooms, members, access, notesOf } = data);
     presence = new PresenceRepository(services.redis, services.keys, socketServer.realtime, services.config);
-    moderation = new ModerationService(access, rooms, members, data.users, socketServer.realtime, presence, data.events);
+    const live = new LiveRoomState(rooms, members, new RoomViews(rooms), socketServer.realtime);
+    moderation = new ModerationService(access, rooms, members, data.users, socketServer.realtime, presence, data.events, live);
   });
   after(() => services?.close());
 

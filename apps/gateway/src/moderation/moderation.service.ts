@@ -16,7 +16,7 @@ import { PresenceRepository } from '../repositories/presence.repository';
 import { RealtimeRepository } from '../repositories/realtime.repository';
 import { RoomsRepository } from '../repositories/rooms.repository';
 import { UsersRepository } from '../repositories/users.repository';
-import { isMuted, outranks, RoomAccess, type RoomContext, toMembershipView } from '../rooms';
+import { isMuted, LiveRoomState, outranks, RoomAccess, type RoomContext, toMembershipView } from '../rooms';
 
 export interface MemberUpdate {
   role?: RoomRole;
@@ -41,6 +41,7 @@ export class ModerationService {
     private readonly realtime: RealtimeRepository,
     private readonly presence: PresenceRepository,
     private readonly events: DomainEvents,
+    private readonly live: LiveRoomState,
   ) {}
 
   async list(caller: PublicUser, roomId: number): Promise<MemberView[]> {
@@ -79,6 +80,7 @@ export class ModerationService {
     const until = !muted ? null : minutes ? new Date(Date.now() + minutes * 60_000) : MUTED_INDEFINITELY;
     await this.members.setMutedUntil(roomId, userId, until);
     await this.access.changed(roomId);
+    this.live.memberUpdated({ roomId, userId, role: target.role, mutedUntil: until });
     const text = muted ? `${target.nickname} was muted${minutes ? ` for ${minutes} min` : ''}` : `${target.nickname} was unmuted`;
     this.notice(roomId, muted ? 'mute' : 'unmute', userId, text);
   }
@@ -89,6 +91,7 @@ export class ModerationService {
     if (!(await this.members.remove(roomId, userId))) return;
     await this.access.changed(roomId);
     this.evict(ctx.room, userId, reason);
+    this.live.removed(roomId, [userId], 'kicked');
     this.notice(roomId, 'kick', userId, `${target.nickname} was removed by ${caller.nickname}`);
     await this.note(ctx.room, `${target.nickname} was removed by ${caller.nickname}${reason ? `: ${reason}` : ''}`);
   }
@@ -104,7 +107,10 @@ export class ModerationService {
     }
     await this.members.ban(roomId, userId, caller.id, reason ?? null);
     await this.access.changed(roomId);
-    if (target?.member) this.evict(ctx.room, userId, reason);
+    if (target?.member) {
+      this.evict(ctx.room, userId, reason);
+      this.live.removed(roomId, [userId], 'banned');
+    }
     this.notice(roomId, 'ban', userId, `${user.nickname} was banned by ${caller.nickname}`);
     if (target?.member) await this.note(ctx.room, `${user.nickname} was banned by ${caller.nickname}${reason ? `: ${reason}` : ''}`);
   }
@@ -129,16 +135,24 @@ export class ModerationService {
 
   private async setRole(caller: PublicUser, roomId: number, userId: number, role: RoomRole): Promise<void> {
     const ctx = await this.access.require(roomId, caller, 'setRole');
-    await this.requireTarget(ctx, userId);
+    const target = await this.requireTarget(ctx, userId);
     if (role !== 'owner') await this.members.setRole(roomId, userId, role);
     else if (!(await this.members.transferOwnership(roomId, caller.id, userId))) {
       throw new AppError(ErrorCode.NotFound, `User ${userId} is no longer a member of this room`);
     }
     await this.access.changed(roomId);
+    const mutedUntil = target.mutedUntil;
+    this.live.memberUpdated({ roomId, userId, role, mutedUntil });
+    if (role === 'owner') {
+      // The old owner stays on as an admin (MembersRepository.transferOwnership), and the room has a new owner.
+      const previous = await this.members.find(roomId, caller.id);
+      if (previous) this.live.memberUpdated({ roomId, ...previous });
+      await this.live.updated(roomId);
+    }
   }
 
   /** The target must be a member the actor outranks. */
-  private async requireTarget(ctx: RoomContext, userId: number): Promise<{ nickname: string; role: RoomRole }> {
+  private async requireTarget(ctx: RoomContext, userId: number): Promise<{ nickname: string; role: RoomRole; mutedUntil: Date | null }> {
     const target = await this.members.find(ctx.room.id, userId);
     if (!target) throw new AppError(ErrorCode.NotFound, `User ${userId} is not a member of this room`);
     if (!outranks(ctx.actor, { userId, roomRole: target.role })) {

@@ -41,6 +41,33 @@ export class MembersRepository {
     return (await select(this.db.manager, roomId, userId))[0] ?? null;
   }
 
+  /** Every member's read marker, from a replica (receipts are advisory: a marker a moment old is fine). */
+  async readMarkers(roomId: number): Promise<{ userId: number; lastReadSeq: number }[]> {
+    const rows = await this.reads.run((db) =>
+      db.query<{ user_id: number; last_read_seq: number }[]>(
+        'SELECT user_id, last_read_seq FROM room_members WHERE room_id = ? ORDER BY user_id',
+        [roomId],
+      ),
+    );
+    return rows.map((row) => ({ userId: Number(row.user_id), lastReadSeq: Number(row.last_read_seq) }));
+  }
+
+  /** The members' ids, from the primary: who a change of the room is told to. */
+  async memberIds(roomId: number): Promise<number[]> {
+    const rows = await this.db.query<{ user_id: number }[]>('SELECT user_id FROM room_members WHERE room_id = ?', [roomId]);
+    return rows.map((row) => Number(row.user_id));
+  }
+
+  /** Which of these users are members of the room, from the primary. */
+  async membersAmong(roomId: number, userIds: number[]): Promise<number[]> {
+    if (userIds.length === 0) return [];
+    const rows = await this.db.query<{ user_id: number }[]>('SELECT user_id FROM room_members WHERE room_id = ? AND user_id IN (?)', [
+      roomId,
+      userIds,
+    ]);
+    return rows.map((row) => Number(row.user_id));
+  }
+
   /** The new membership, or null if the user is already a member (a concurrent join won). */
   async add(roomId: number, userId: number, role: RoomRole, joinedSeq: number): Promise<RoomMemberEntity | null> {
     const member = newMember(roomId, userId, role, joinedSeq);

@@ -7,6 +7,7 @@ import { dataSourceOptions } from '@chat/database';
 import { type RealServices, startRealServices } from '../testing/real-services';
 import { insertMessages, insertRoom, insertUser } from '../testing/rows';
 import { MessagesRepository } from './messages.repository';
+import { ReactionsRepository } from './reactions.repository';
 import { ReplicaReads } from './replica-reads';
 
 describe('MessagesRepository (MariaDB)', () => {
@@ -62,7 +63,7 @@ describe('MessagesRepository (MariaDB)', () => {
     await messages.insertNow(job(roomId, 2, { senderId: null, type: 'system', content: 'Ann joined' }));
     const gone = job(roomId, 3);
     await messages.insertNow(gone);
-    await messages.softDelete({ id: gone.id, roomId, seq: 3, senderId: sender.id });
+    await messages.softDelete({ id: gone.id, roomId });
 
     const [system, chat] = await messages.page(roomId, { floor: 0, limit: 10 });
     assert.deepEqual([system.seq, system.roomId, system.type, system.content, system.sender], [2, roomId, 'system', 'Ann joined', null]);
@@ -86,7 +87,7 @@ describe('MessagesRepository (MariaDB)', () => {
     const stored = job(roomId, 1);
     await messages.insertNow(stored);
     const ref = await messages.findLive(stored.id);
-    assert.deepEqual(ref, { id: stored.id, roomId, seq: 1, senderId: sender.id });
+    assert.deepEqual(ref, { id: stored.id, roomId, seq: 1, senderId: sender.id, type: 'chat' });
     assert.equal(await messages.softDelete(ref), true);
     assert.equal(await messages.softDelete(ref), false, 'deleted once only');
     assert.equal(await messages.findLive(stored.id), null);
@@ -97,20 +98,84 @@ describe('MessagesRepository (MariaDB)', () => {
     const [first, second, third] = [job(roomId, 1), job(roomId, 2), job(roomId, 3)];
     for (const m of [first, second, third]) await messages.insertNow(m);
 
-    await messages.softDelete({ id: second.id, roomId, seq: 2, senderId: sender.id });
+    await messages.softDelete({ id: second.id, roomId });
     assert.deepEqual(await preview(roomId), { id: third.id, content: third.content, seq: 3 }, 'not the last one: no change');
-    await messages.softDelete({ id: third.id, roomId, seq: 3, senderId: sender.id });
+    await messages.softDelete({ id: third.id, roomId });
     assert.deepEqual(await preview(roomId), { id: first.id, content: first.content, seq: 3 });
-    await messages.softDelete({ id: first.id, roomId, seq: 1, senderId: sender.id });
+    await messages.softDelete({ id: first.id, roomId });
     assert.deepEqual(await preview(roomId), { id: null, content: null, seq: 3 }, 'nothing left to show; the seq never moves back');
+  });
+
+  it("edits a message's text, its search terms and its room's preview; a repeated insert of the original changes nothing", async () => {
+    const roomId = await newRoom();
+    const original = job(roomId, 1, { content: 'helo wrld' });
+    await messages.insertNow(original);
+    const edited = await messages.edit(original.id, 'hello world');
+    assert.equal(edited?.content, 'hello world');
+    assert.ok(edited?.editedAt && Date.parse(edited.editedAt) > 0);
+    await messages.insertNow(original); // the worker's redelivery of the same job
+    const [page] = await messages.page(roomId, { floor: 0, limit: 1 });
+    assert.deepEqual([page.content, page.editedAt], ['hello world', edited?.editedAt]);
+    assert.deepEqual(await preview(roomId), { id: original.id, content: 'hello world', seq: 1 });
+    const [terms] = await services.db.query<{ terms: string }[]>('SELECT terms FROM message_search WHERE message_id = ?', [original.id]);
+    assert.ok(terms && !/helo/i.test(terms.terms), 'the old words are no longer searchable');
+    await messages.softDelete({ id: original.id, roomId });
+    assert.equal(await messages.edit(original.id, 'too late'), null);
+  });
+
+  it('reads a reply with the excerpt of the message it answers as that reads now, null once it is deleted; and its mentions', async () => {
+    const roomId = await newRoom();
+    const quoted = job(roomId, 1, { content: 'x'.repeat(150) });
+    const reply = job(roomId, 2, { replyTo: quoted.id, mentions: [sender.id] });
+    await messages.insertNow(quoted);
+    await messages.insertNow(reply);
+    const read = async () => (await messages.page(roomId, { floor: 0, limit: 1 }))[0];
+    assert.deepEqual((await read()).replyTo, { id: quoted.id, seq: 1, senderId: sender.id, excerpt: 'x'.repeat(100) });
+    assert.deepEqual((await read()).mentions, [sender.id]);
+    const [mention] = await services.db.query<{ seq: number }[]>('SELECT seq FROM message_mentions WHERE message_id = ?', [reply.id]);
+    assert.equal(Number(mention?.seq), 2);
+    await messages.softDelete({ id: quoted.id, roomId });
+    assert.deepEqual((await read()).replyTo, { id: quoted.id, seq: 1, senderId: sender.id, excerpt: null });
+  });
+
+  it("counts reactions consistently under concurrent changes from many users, and marks the reader's own", async () => {
+    const reactions = new ReactionsRepository(services.db);
+    const roomId = await newRoom();
+    const target = job(roomId, 1);
+    await messages.insertNow(target);
+    const users = await Promise.all(Array.from({ length: 12 }, () => insertUser(services.db)));
+    // Every user adds 👍 twice and ❤️ once, and half of them take 👍 back, all at once.
+    await Promise.all(
+      users.flatMap((u, i) => [
+        reactions.set(target.id, u.id, '👍', true),
+        reactions.set(target.id, u.id, '👍', true),
+        reactions.set(target.id, u.id, '❤️', true).then(() => (i % 2 ? reactions.set(target.id, u.id, '👍', false) : undefined)),
+      ]),
+    );
+    const [read] = await messages.page(roomId, { floor: 0, limit: 1 });
+    assert.deepEqual(read.reactions, [
+      { emoji: '❤️', count: 12 },
+      { emoji: '👍', count: 6 },
+    ]);
+    const [mine] = await reactions.markMine(users[1].id, [read]);
+    assert.deepEqual(mine.reactions, [
+      { emoji: '❤️', count: 12, me: true },
+      { emoji: '👍', count: 6, me: false },
+    ]);
+    assert.deepEqual(await reactions.set(target.id, users[0].id, '👍', true), { changed: false, count: 6 });
+  });
+
+  it('refuses a 21st different emoji on a message', async () => {
+    const reactions = new ReactionsRepository(services.db);
+    const target = job(await newRoom(), 1);
+    await messages.insertNow(target);
+    const emoji = [...'😀😁😂🤣😃😄😅😆😉😊😋😎😍😘🥰😗😙🥲😚🙂🤗'];
+    for (const e of emoji.slice(0, 20)) await reactions.set(target.id, sender.id, e, true);
+    await assert.rejects(reactions.set(target.id, sender.id, emoji[20], true), { code: 'VALIDATION_FAILED' });
+    assert.equal((await reactions.set(target.id, sender.id, emoji[0], true))?.changed, false, 'one already there is still fine');
   });
 });
 
-/**
- * The completeness rule of a replica's page. The "replica" here is this spec's own database
- * reached through the replicated connection (a replica that never lags): what is tested is
- * which pages the rule accepts. The lag itself is the read-replicas end-to-end suite's.
- */
 describe('MessagesRepository.settledPage (MariaDB)', () => {
   let services: RealServices;
   let replicated: DataSource;

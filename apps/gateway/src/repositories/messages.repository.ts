@@ -5,6 +5,9 @@ import { mysqlSearchIndexer, type SearchIndexer, searchIndexerFor, writeMessages
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import {
   messagePreview,
+  type ReactionCount,
+  REPLY_EXCERPT_LENGTH,
+  type ReplyRef,
   type MessageType,
   type PersistMessageJob,
   type SiteRole,
@@ -77,7 +80,7 @@ export class MessagesRepository {
 
   async findLive(id: string): Promise<StoredMessageRef | null> {
     const rows = await this.db.query<Record<string, unknown>[]>(
-      'SELECT id, room_id, seq, sender_id FROM messages WHERE id = ? AND deleted_at IS NULL',
+      'SELECT id, room_id, seq, sender_id, type FROM messages WHERE id = ? AND deleted_at IS NULL',
       [id],
     );
     const row = rows[0];
@@ -87,14 +90,53 @@ export class MessagesRepository {
       roomId: Number(row.room_id),
       seq: Number(row.seq),
       senderId: row.sender_id === null ? null : Number(row.sender_id),
+      type: row.type as MessageType,
     };
+  }
+
+  /**
+   * Replaces a live message's text, reindexes it for search, and renews its room's preview if it
+   * is the room's last message, in one transaction. The message as it reads now, or null if it
+   * was deleted meanwhile.
+   */
+  async edit(id: string, content: string): Promise<StoredMessage | null> {
+    return this.db.transaction(async (tx) => {
+      const result = await tx.query<{ affectedRows: number }>(
+        'UPDATE messages SET content = ?, edited_at = UTC_TIMESTAMP(3) WHERE id = ? AND deleted_at IS NULL',
+        [content, id],
+      );
+      if (result.affectedRows === 0) return null;
+      // Whatever SEARCH_BACKEND says now, as softDelete does: an index row must not keep the old text.
+      await mysqlSearchIndexer.reindex(tx, id);
+      const [row] = await tx.query<Record<string, unknown>[]>(`SELECT ${MESSAGE_COLUMNS} FROM messages m ${MESSAGE_JOINS} WHERE m.id = ?`, [
+        id,
+      ]);
+      const message = toChatMessage(row);
+      await tx.query('UPDATE rooms SET last_message = ? WHERE id = ? AND last_message_id = ?', [
+        messagePreview(message.content, message.attachments),
+        message.roomId,
+        id,
+      ]);
+      return message;
+    });
+  }
+
+  /** A live message as a reply quotes it, with the room it is in. */
+  async findQuotable(id: string): Promise<(ReplyRef & { roomId: number }) | null> {
+    const rows = await this.db.query<Record<string, unknown>[]>(
+      `SELECT id AS reply_id, room_id, seq AS reply_seq, sender_id AS reply_sender_id, LEFT(content, ?) AS reply_excerpt
+         FROM messages WHERE id = ? AND deleted_at IS NULL`,
+      [REPLY_EXCERPT_LENGTH, id],
+    );
+    const row = rows[0];
+    return row ? { ...replyOf(row), roomId: Number(row.room_id) } : null;
   }
 
   /**
    * Soft-deletes a message; if it was its room's last message, the room's preview falls back to
    * the newest remaining message. One transaction, so a room list never shows a deleted text.
    */
-  async softDelete(message: StoredMessageRef): Promise<boolean> {
+  async softDelete(message: Pick<StoredMessageRef, 'id' | 'roomId'>): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       const result = await tx.query<{ affectedRows: number }>(
         'UPDATE messages SET deleted_at = UTC_TIMESTAMP(3) WHERE id = ? AND deleted_at IS NULL',
@@ -130,14 +172,22 @@ export interface StoredMessageRef {
   roomId: number;
   seq: number;
   senderId: number | null;
+  type: MessageType;
 }
 
 /**
- * The columns toChatMessage maps, from `messages m LEFT JOIN users u ON u.id = m.sender_id`:
- * history and search select the same ones, so a message reads the same wherever it is found.
+ * The columns toChatMessage maps, from `messages m` and MESSAGE_JOINS: history and search select
+ * the same ones, so a message reads the same wherever it is found.
  */
 export const MESSAGE_COLUMNS = `m.id, m.seq, m.room_id, m.content, m.type, m.client_msg_id, m.attachments, m.created_at,
-            u.id AS sender_id, u.nickname AS sender_nickname, u.role AS sender_role`;
+            m.edited_at, m.mentions, m.reactions,
+            u.id AS sender_id, u.nickname AS sender_nickname, u.role AS sender_role,
+            q.id AS reply_id, q.seq AS reply_seq, q.sender_id AS reply_sender_id,
+            IF(q.deleted_at IS NULL, LEFT(q.content, ${REPLY_EXCERPT_LENGTH}), NULL) AS reply_excerpt`;
+
+/** The sender, and the quoted message as it reads now (its excerpt is null once it is deleted). */
+export const MESSAGE_JOINS = `LEFT JOIN users u ON u.id = m.sender_id
+       LEFT JOIN messages q ON q.id = m.reply_to_id`;
 
 export function toChatMessage(row: Record<string, unknown>): StoredMessage {
   const clientMsgId = row.client_msg_id as string | null;
@@ -154,16 +204,29 @@ export function toChatMessage(row: Record<string, unknown>): StoredMessage {
     createdAt: (row.created_at as Date).toISOString(),
     ...(clientMsgId ? { clientMsgId } : {}),
     attachments: parseAttachments(row.attachments),
-    editedAt: null,
-    replyTo: null,
-    mentions: [],
-    reactions: [],
+    editedAt: row.edited_at ? (row.edited_at as Date).toISOString() : null,
+    replyTo: row.reply_id ? replyOf(row) : null,
+    mentions: parseJson<number[]>(row.mentions) ?? [],
+    reactions: parseJson<ReactionCount[]>(row.reactions) ?? [],
   };
+}
+
+function replyOf(row: Record<string, unknown>): ReplyRef {
+  return {
+    id: String(row.reply_id),
+    seq: Number(row.reply_seq),
+    senderId: row.reply_sender_id === null ? null : Number(row.reply_sender_id),
+    excerpt: row.reply_excerpt === null ? null : (row.reply_excerpt as string),
+  };
+}
+
+function parseJson<T>(column: unknown): T | undefined {
+  return typeof column === 'string' ? (JSON.parse(column) as T) : undefined;
 }
 
 /** The `attachments` column: a JSON array, or NULL for none. */
 function parseAttachments(column: unknown): StoredAttachment[] {
-  return typeof column === 'string' ? (JSON.parse(column) as StoredAttachment[]) : [];
+  return parseJson<StoredAttachment[]>(column) ?? [];
 }
 
 async function selectPage(db: EntityManager, roomId: number, query: PageQuery): Promise<StoredMessage[]> {
@@ -173,7 +236,7 @@ async function selectPage(db: EntityManager, roomId: number, query: PageQuery): 
   const rows = await db.query<Record<string, unknown>[]>(
     `SELECT ${MESSAGE_COLUMNS}
        FROM messages m
-       LEFT JOIN users u ON u.id = m.sender_id
+       ${MESSAGE_JOINS}
       WHERE m.room_id = ? AND m.seq > ? AND m.seq < ? AND m.deleted_at IS NULL
       ORDER BY m.seq ${ascending ? 'ASC' : 'DESC'}
       LIMIT ?`,

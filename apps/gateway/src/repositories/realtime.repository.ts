@@ -18,8 +18,11 @@ export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, Reco
 export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 export type ServerEventName = keyof ServerToClientEvents;
 
-/** Who a server event reaches: the sockets joined to a room, every socket of a user, or both at once (each socket once). */
-export type Audience = { room: number; users?: number[] } | { user: number };
+/**
+ * Who a server event reaches: the sockets joined to a room, every socket of a user (but the one
+ * `except` names), or both at once (each socket once).
+ */
+export type Audience = { room: number; users?: number[] } | { user: number; except?: string };
 
 /**
  * The cluster-wide Socket.IO server as the services see it: the only way they reach clients.
@@ -44,7 +47,8 @@ export class RealtimeRepository {
         : to.users
           ? [socketRoom.room(to.room), ...to.users.map(socketRoom.user)]
           : socketRoom.room(to.room);
-    this.server.to(rooms).emit(event, ...data);
+    const operator = this.server.to(rooms);
+    ('except' in to && to.except ? operator.except(to.except) : operator).emit(event, ...data);
   }
 
   /** The user's sockets stop receiving the room (kick, ban, leave). */

@@ -40,6 +40,12 @@ export class RecentMessageRepository {
     return entries.map(fromCache);
   }
 
+  /** The message with this id among the room's newest `window` entries, if it is there. */
+  async findNewest(roomId: number, id: string, window: number): Promise<StoredMessage | undefined> {
+    const entries = await this.redis.zrevrange(this.keys.recentMessages(roomId), 0, window - 1);
+    return entries.map(fromCache).find((message) => message.id === id);
+  }
+
   async remove(roomId: number, seq: number): Promise<void> {
     await this.redis.zremrangebyscore(this.keys.recentMessages(roomId), seq, seq);
   }
@@ -52,5 +58,10 @@ export class RecentMessageRepository {
 function fromCache(entry: string): StoredMessage {
   const message = JSON.parse(entry) as StoredMessage;
   message.attachments ??= [];
+  // Likewise for entries from before edits, replies, mentions and reactions.
+  message.editedAt ??= null;
+  message.replyTo ??= null;
+  message.mentions ??= [];
+  message.reactions ??= [];
   return message;
 }

@@ -9,7 +9,9 @@ import { MessageStreamRepository } from './message-stream.repository';
 import { MessagesRepository } from './messages.repository';
 import { PresenceRepository } from './presence.repository';
 import { RateLimitRepository } from './rate-limit.repository';
+import { ReactionsRepository } from './reactions.repository';
 import { RealtimeRepository } from './realtime.repository';
+import { ReceiptWindowRepository } from './receipt-window.repository';
 import { RecentMessageRepository } from './recent-message.repository';
 import { RedisModule } from './redis.module';
 import { ReplicaReads } from './replica-reads';
@@ -29,7 +31,9 @@ const repositories = [
   MessagesRepository,
   PresenceRepository,
   RateLimitRepository,
+  ReactionsRepository,
   RealtimeRepository,
+  ReceiptWindowRepository,
   RecentMessageRepository,
   ReplicaReads,
   RoomsRepository,

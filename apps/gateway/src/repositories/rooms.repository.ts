@@ -14,7 +14,7 @@ export interface MembershipRow {
 }
 
 export type DirectoryRow = RoomEntity & { memberCount: number };
-export type MyRoomRow = RoomEntity & { role: RoomRole; unreadCount: number; lastReadSeq: number; selfMuted: boolean };
+export type MyRoomRow = RoomEntity & { role: RoomRole; unreadCount: number; mentionCount: number; lastReadSeq: number; selfMuted: boolean };
 
 /** SQL for rooms; the rules about who may do what live in the services. */
 @Injectable()
@@ -44,6 +44,8 @@ export class RoomsRepository {
   async createRoom(
     room: Pick<RoomEntity, 'name' | 'isPrivate' | 'ownerId'>,
     members: { userId: number; role: RoomRole }[],
+    /** For a direct conversation: its key (unique, so a concurrent twin fails with a duplicate key). */
+    directKey?: string,
   ): Promise<RoomEntity> {
     return this.db.transaction(async (tx) => {
       const now = new Date();
@@ -58,6 +60,7 @@ export class RoomsRepository {
       };
       const { identifiers } = await tx.getRepository(RoomEntity).insert(entity);
       const id = Number(identifiers[0]?.id);
+      if (directKey) await tx.query('UPDATE rooms SET direct_key = ? WHERE id = ?', [directKey, id]);
       await tx.getRepository(RoomMemberEntity).insert(members.map((m) => newMember(id, m.userId, m.role, 0)));
       return { ...entity, id };
     });
@@ -74,7 +77,8 @@ export class RoomsRepository {
   async softDelete(roomId: number): Promise<number[]> {
     return this.db.transaction(async (tx) => {
       const members = await tx.query<{ user_id: number }[]>('SELECT user_id FROM room_members WHERE room_id = ? FOR UPDATE', [roomId]);
-      await tx.query('UPDATE rooms SET deleted_at = UTC_TIMESTAMP(3) WHERE id = ? AND deleted_at IS NULL', [roomId]);
+      // A deleted direct conversation frees its key: the two can start a new one.
+      await tx.query('UPDATE rooms SET deleted_at = UTC_TIMESTAMP(3), direct_key = NULL WHERE id = ? AND deleted_at IS NULL', [roomId]);
       return members.map((m) => Number(m.user_id));
     });
   }
@@ -100,29 +104,55 @@ export class RoomsRepository {
    * (activity, id). A room whose activity moves while a client pages may show up twice or on a
    * page already read; the next refresh puts it first.
    */
-  async roomsOf(userId: number, page: { limit: number; after?: { at: Date; id: number } }): Promise<MyRoomRow[]> {
+  async roomsOf(userId: number, page: { limit: number; after?: { at: Date; id: number }; roomId?: number }): Promise<MyRoomRow[]> {
     const activity = 'COALESCE(r.last_message_at, r.created_at)';
     const after = page.after ? `AND (${activity} < ? OR (${activity} = ? AND r.id < ?))` : '';
+    const only = page.roomId === undefined ? '' : 'AND m.room_id = ?';
     const rows = await this.db.query<Record<string, unknown>[]>(
       `SELECT ${ROOM_COLUMNS}, m.role, m.last_read_seq, m.self_muted,
               (SELECT COUNT(*) FROM messages x
                 WHERE x.room_id = r.id AND x.seq > GREATEST(m.last_read_seq, m.joined_seq)
                   AND x.type = 'chat' AND x.deleted_at IS NULL
-                  AND (x.sender_id IS NULL OR x.sender_id <> m.user_id)) AS unread_count
+                  AND (x.sender_id IS NULL OR x.sender_id <> m.user_id)) AS unread_count,
+              (SELECT COUNT(*) FROM message_mentions mm
+                 JOIN messages x ON x.id = mm.message_id AND x.deleted_at IS NULL
+                WHERE mm.user_id = m.user_id AND mm.room_id = r.id
+                  AND mm.seq > GREATEST(m.last_read_seq, m.joined_seq)) AS mention_count
          FROM room_members m
          JOIN rooms r ON r.id = m.room_id AND r.deleted_at IS NULL
-        WHERE m.user_id = ? ${after}
+        WHERE m.user_id = ? ${only} ${after}
         ORDER BY ${activity} DESC, r.id DESC
         LIMIT ?`,
-      [userId, ...(page.after ? [page.after.at, page.after.at, page.after.id] : []), page.limit],
+      [
+        userId,
+        ...(page.roomId === undefined ? [] : [page.roomId]),
+        ...(page.after ? [page.after.at, page.after.at, page.after.id] : []),
+        page.limit,
+      ],
     );
     return rows.map((row) => ({
       ...toRoomEntity(row),
       role: row.role as RoomRole,
       unreadCount: Number(row.unread_count),
+      mentionCount: Number(row.mention_count),
       lastReadSeq: Number(row.last_read_seq),
       selfMuted: Boolean(row.self_muted),
     }));
+  }
+
+  /** The live room, from the primary. */
+  async findRoom(roomId: number): Promise<RoomEntity | null> {
+    const rows = await this.db.query<Record<string, unknown>[]>(
+      `SELECT ${ROOM_COLUMNS} FROM rooms r WHERE r.id = ? AND r.deleted_at IS NULL`,
+      [roomId],
+    );
+    return rows[0] ? toRoomEntity(rows[0]) : null;
+  }
+
+  /** The live direct conversation with this key, if there is one. */
+  async findDirect(directKey: string): Promise<number | null> {
+    const rows = await this.db.query<{ id: number }[]>('SELECT id FROM rooms WHERE direct_key = ? AND deleted_at IS NULL', [directKey]);
+    return rows[0] ? Number(rows[0].id) : null;
   }
 
   async roomIdsOf(userId: number): Promise<number[]> {

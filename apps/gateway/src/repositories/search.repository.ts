@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import type { StoredMessage } from '@chat/contracts';
 import { type SearchFinder, searchFinderFor, type SearchRequest } from '@chat/database';
-import { MESSAGE_COLUMNS, toChatMessage } from './messages.repository';
+import { MESSAGE_COLUMNS, MESSAGE_JOINS, toChatMessage } from './messages.repository';
 import { ReplicaReads } from './replica-reads';
 
 export interface FoundMessages {
@@ -51,7 +51,7 @@ async function messagesById(db: EntityManager, ids: string[]): Promise<StoredMes
   const rows = await db.query<Record<string, unknown>[]>(
     `SELECT ${MESSAGE_COLUMNS}
        FROM messages m
-       LEFT JOIN users u ON u.id = m.sender_id
+       ${MESSAGE_JOINS}
       WHERE m.id IN (?) AND m.deleted_at IS NULL`,
     [ids],
   );

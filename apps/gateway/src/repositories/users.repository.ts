@@ -55,4 +55,44 @@ export class UsersRepository {
       : [idBelow];
     return this.reads.run((db) => db.getRepository(UserEntity).find({ where, order: { id: 'DESC' }, take: query.limit }));
   }
+
+  /**
+   * People who share a live room with the user (not the user, not site-banned), ordered by id
+   * after `after`; `q` matches anywhere in the nickname. From a replica.
+   */
+  async contactsOf(userId: number, query: { q?: string; after?: number; limit: number }): Promise<ContactRow[]> {
+    const rows = await this.reads.run((db) =>
+      db.query<Record<string, unknown>[]>(
+        // Driven from the user's own memberships: it reads their rooms' members, never the whole users table.
+        `SELECT DISTINCT u.id, u.nickname, u.role
+           FROM room_members mine
+           JOIN rooms r ON r.id = mine.room_id AND r.deleted_at IS NULL
+           JOIN room_members theirs ON theirs.room_id = mine.room_id AND theirs.user_id > ? AND theirs.user_id <> mine.user_id
+           JOIN users u ON u.id = theirs.user_id AND u.banned_at IS NULL
+          WHERE mine.user_id = ? ${query.q ? 'AND u.nickname LIKE ?' : ''}
+          ORDER BY u.id
+          LIMIT ?`,
+        [query.after ?? 0, userId, ...(query.q ? [`%${escapeLike(query.q)}%`] : []), query.limit],
+      ),
+    );
+    return rows.map((row) => ({ id: Number(row.id), nickname: String(row.nickname), role: row.role as ContactRow['role'] }));
+  }
+
+  /** Whether the two users share a live room. */
+  async shareARoom(userId: number, otherId: number): Promise<boolean> {
+    const rows = await this.users.query<unknown[]>(
+      `SELECT 1 FROM room_members a
+         JOIN room_members b ON b.room_id = a.room_id AND b.user_id = ?
+         JOIN rooms r ON r.id = a.room_id AND r.deleted_at IS NULL
+        WHERE a.user_id = ? LIMIT 1`,
+      [otherId, userId],
+    );
+    return rows.length > 0;
+  }
+}
+
+export interface ContactRow {
+  id: number;
+  nickname: string;
+  role: UserEntity['role'];
 }

@@ -4,8 +4,8 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse,
 import { AuthGuard, AuthService, CurrentUser } from '../auth';
 import type { AuthUser } from '../common/auth-user';
 import { ApiErrors, AUTH_ERRORS, INVALID_INPUT, ROOM_ERRORS } from '../common/api-errors.decorator';
-import { CreateRoomDto, DirectoryQueryDto, InviteDto, MarkReadDto, RenameRoomDto } from './dto/room.dto';
-import { InviteResult, MembershipView, MyRoomView, ReadMarker, RoomDetails, RoomsPage, RoomView } from './dto/room.response';
+import { CreateRoomDto, DirectoryQueryDto, DirectRoomDto, InviteDto, MarkReadDto, RenameRoomDto } from './dto/room.dto';
+import { InviteResult, MembershipView, MyRoomView, ReadMarker, ReceiptView, RoomDetails, RoomsPage, RoomView } from './dto/room.response';
 import { MineQueryDto } from './dto/mine-query.dto';
 import { MINE_PAGE_MAX, RoomsService } from './rooms.service';
 
@@ -33,6 +33,29 @@ export class RoomsController {
   })
   async create(@CurrentUser() auth: AuthUser, @Body() dto: CreateRoomDto): Promise<RoomView> {
     return this.rooms.create(await this.auth.me(auth), dto);
+  }
+
+  /** Before `:id` routes, which would take `direct` for an id. */
+  @Post('direct')
+  @ApiOperation({
+    summary: 'Open the private conversation of two: created (201) the first time, the same room (200) after that, from either side',
+  })
+  @ApiCreatedResponse({ type: RoomView, description: 'Created: you are its owner, the other person a member (they get `room_added`)' })
+  @ApiOkResponse({ type: RoomView, description: 'The conversation the two of you already have' })
+  @ApiErrors({
+    VALIDATION_FAILED: 'not a user id, or your own',
+    NOT_FOUND: 'no such user',
+    FORBIDDEN: 'you share no room with this person, or you are a guest',
+    RATE_LIMITED: ROOM_ACTIONS_LIMITED,
+  })
+  async direct(
+    @CurrentUser() auth: AuthUser,
+    @Body() dto: DirectRoomDto,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<RoomView> {
+    const { room, created } = await this.rooms.direct(await this.auth.me(auth), dto.userId);
+    response.status(created ? 201 : 200);
+    return room;
   }
 
   @Get()
@@ -139,5 +162,13 @@ export class RoomsController {
   @ApiErrors(ROOM_ERRORS)
   markRead(@CurrentUser() auth: AuthUser, @Param('id', ParseIntPipe) roomId: number, @Body() dto: MarkReadDto): Promise<ReadMarker> {
     return this.rooms.markRead(auth, roomId, dto.seq);
+  }
+
+  @Get(':id/receipts')
+  @ApiOperation({ summary: "Every member's read marker: how many members have read each message" })
+  @ApiOkResponse({ type: [ReceiptView] })
+  @ApiErrors(ROOM_ERRORS)
+  receipts(@CurrentUser() auth: AuthUser, @Param('id', ParseIntPipe) roomId: number): Promise<ReceiptView[]> {
+    return this.rooms.receiptsOf(auth, roomId);
   }
 }

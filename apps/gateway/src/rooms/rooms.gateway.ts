@@ -59,7 +59,7 @@ export class RoomsGateway implements OnApplicationShutdown {
 
   @SubscribeMessage('read')
   async read(@ConnectedSocket() socket: ChatSocket, @MessageBody() dto: ReadEventDto): Promise<Ack<Empty>> {
-    await this.rooms.markRead(socket.data.user, dto.room, dto.seq);
+    await this.rooms.markRead(socket.data.user, dto.room, dto.seq, socket.id);
     return done;
   }
 

@@ -4,6 +4,7 @@ import { ErrorCode, type PublicUser } from '@chat/contracts';
 import type { MembersRepository } from '../repositories/members.repository';
 import { MembershipNoteRepository } from '../repositories/membership-note.repository';
 import { RateLimitRepository } from '../repositories/rate-limit.repository';
+import { ReceiptWindowRepository } from '../repositories/receipt-window.repository';
 import type { RoomsRepository } from '../repositories/rooms.repository';
 import { SequenceRepository } from '../repositories/sequence.repository';
 import type { RoomAccess } from './room-access';
@@ -11,6 +12,9 @@ import { type RealServices, startRealServices } from '../testing/real-services';
 import { nextEvent, type RealtimeServer, startRealtimeServer } from '../testing/realtime-server';
 import { roomData } from '../testing/room-data';
 import { insertBan, insertRoom, insertUser, insertUsers } from '../testing/rows';
+import { LiveRoomState } from './live-room-state';
+import { ReadReceipts } from './read-receipts';
+import { RoomViews } from './room-views';
 import { RoomsService } from './rooms.service';
 
 describe('RoomsService (MariaDB, Redis, Socket.IO)', () => {
@@ -27,6 +31,7 @@ describe('RoomsService (MariaDB, Redis, Socket.IO)', () => {
     socketServer = await startRealtimeServer(services);
     const data = roomData(services);
     ({ rooms, members, access, notesOf } = data);
+    const views = new RoomViews(rooms);
     service = new RoomsService(
       rooms,
       members,
@@ -37,6 +42,9 @@ describe('RoomsService (MariaDB, Redis, Socket.IO)', () => {
       new RateLimitRepository(services.redis, services.keys, services.config),
       new MembershipNoteRepository(services.redis, services.keys),
       data.events,
+      views,
+      new LiveRoomState(rooms, members, views, socketServer.realtime),
+      new ReadReceipts(new ReceiptWindowRepository(services.redis, services.keys), socketServer.realtime),
     );
   });
   after(() => services?.close());
@@ -169,5 +177,22 @@ describe('RoomsService (MariaDB, Redis, Socket.IO)', () => {
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
     assert.deepEqual(seen, [...ids].reverse());
+  });
+
+  it("sends a moved read marker to the room as one receipt per second, the last one always, and to the reader's other sockets", async () => {
+    const [owner, reader] = await insertUsers(services.db, 2);
+    const roomId = await insertRoom(services.db, { owner, members: [{ user: reader, role: 'member' }] });
+    await services.db.query('UPDATE rooms SET last_seq = 50 WHERE id = ?', [roomId]);
+    const watcher = await socketServer.connect(owner.id, { rooms: [roomId] });
+    const readerTab = await socketServer.connect(reader.id);
+    const receipts: number[] = [];
+    watcher.on('receipt', (event) => receipts.push(event.seq));
+    const marker = nextEvent(readerTab, 'read_marker');
+
+    for (let seq = 1; seq <= 10; seq++) await service.markRead(reader, roomId, seq);
+    await service.markRead(reader, roomId, 5); // no move: nothing sent
+    assert.deepEqual(await marker, { roomId, seq: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.deepEqual(receipts, [1, 10], 'the first at once, the latest when the window closes');
   });
 });

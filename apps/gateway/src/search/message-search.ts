@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ErrorCode } from '@chat/contracts';
 import { AttachmentLinks } from '../attachments';
 import { AppError } from '../common/app-error';
+import { ReactionsRepository } from '../repositories/reactions.repository';
 import { SearchRepository } from '../repositories/search.repository';
 import { type Caller, RoomAccess } from '../rooms';
 import { SEARCH_DEFAULT_LIMIT, type SearchQueryDto } from './dto/search.dto';
@@ -20,6 +21,7 @@ export class MessageSearch {
     private readonly access: RoomAccess,
     private readonly search: SearchRepository,
     private readonly links: AttachmentLinks,
+    private readonly reactions: ReactionsRepository,
   ) {}
 
   async find(caller: Caller, query: SearchQueryDto): Promise<SearchResults> {
@@ -32,6 +34,7 @@ export class MessageSearch {
       before: query.cursor === undefined ? undefined : decodeSearchCursor(query.cursor),
       limit: query.limit ?? SEARCH_DEFAULT_LIMIT,
     });
-    return { messages: await this.links.present(found.messages), nextCursor: found.next === null ? null : encodeSearchCursor(found.next) };
+    const messages = await this.links.present(await this.reactions.markMine(caller.id, found.messages));
+    return { messages, nextCursor: found.next === null ? null : encodeSearchCursor(found.next) };
   }
 }

@@ -3,8 +3,8 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swa
 import { AuthGuard, CurrentUser } from '../auth';
 import { ApiErrors, AUTH_ERRORS, INVALID_INPUT } from '../common/api-errors.decorator';
 import type { AuthUser } from '../common/auth-user';
-import { SiteBanDto, UpdateUserDto, UsersQueryDto } from './dto/user.dto';
-import { UpdatedUser, UsersPage, UserView } from './dto/user.response';
+import { ContactsQueryDto, SiteBanDto, UpdateUserDto, UsersQueryDto } from './dto/user.dto';
+import { ContactsPage, UpdatedUser, UsersPage, UserView } from './dto/user.response';
 import { UsersService } from './users.service';
 
 @ApiTags('users')
@@ -21,6 +21,15 @@ export class UsersController {
   @ApiErrors({ VALIDATION_FAILED: INVALID_INPUT, FORBIDDEN: 'site admins only' })
   list(@CurrentUser() caller: AuthUser, @Query() query: UsersQueryDto): Promise<UsersPage> {
     return this.users.list(caller, query);
+  }
+
+  /** Before `:id`, which would take `contacts` for an id. */
+  @Get('contacts')
+  @ApiOperation({ summary: 'People you share a room with (to start a direct conversation); `q` matches part of a nickname' })
+  @ApiOkResponse({ type: ContactsPage })
+  @ApiErrors({ VALIDATION_FAILED: INVALID_INPUT })
+  contacts(@CurrentUser() caller: AuthUser, @Query() query: ContactsQueryDto): Promise<ContactsPage> {
+    return this.users.contacts(caller, query);
   }
 
   @Get(':id')

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
-import { ErrorCode, type Page, type UserView } from '@chat/contracts';
+import { type ContactView, ErrorCode, type Page, type UserView } from '@chat/contracts';
 import type { UserEntity } from '@chat/database';
 import { AuthService, PasswordHasher } from '../auth';
 import { AppError } from '../common/app-error';
@@ -10,7 +10,7 @@ import { RealtimeRepository } from '../repositories/realtime.repository';
 import { SessionRepository } from '../repositories/session.repository';
 import { UserCache } from '../repositories/user.cache';
 import { UsersRepository } from '../repositories/users.repository';
-import type { SiteBanDto, UpdateUserDto, UsersQueryDto } from './dto/user.dto';
+import type { ContactsQueryDto, SiteBanDto, UpdateUserDto, UsersQueryDto } from './dto/user.dto';
 
 /** The updated user; after a change of one's own password, with the one token that still works. */
 export type UpdatedUser = UserView & { access_token?: string };
@@ -33,6 +33,14 @@ export class UsersService {
     const rows = await this.users.search({ q: query.q, before: query.cursor, limit: limit + 1 });
     const page = rows.slice(0, limit);
     return { items: page.map(toUserView), nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null };
+  }
+
+  /** Anyone signed in: the people they share a room with, to start a direct conversation. */
+  async contacts(caller: AuthUser, query: ContactsQueryDto): Promise<Page<ContactView>> {
+    const limit = query.limit ?? 50;
+    const rows = await this.users.contactsOf(caller.id, { q: query.q, after: query.cursor, limit: limit + 1 });
+    const page = rows.slice(0, limit);
+    return { items: page, nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null };
   }
 
   async get(caller: AuthUser, id: number): Promise<UserView> {

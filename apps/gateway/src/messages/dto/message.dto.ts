@@ -2,10 +2,11 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { PageQueryDto } from '../../common/page-query.dto';
 import { Type } from 'class-transformer';
-import { MAX_ATTACHMENTS_PER_MESSAGE } from '@chat/contracts';
+import { MAX_ATTACHMENTS_PER_MESSAGE, MAX_MENTIONS_PER_MESSAGE } from '@chat/contracts';
 import { ArrayMaxSize, ArrayUnique, IsArray, IsOptional, IsString, Matches, ValidateBy, type ValidationArguments } from 'class-validator';
-import { IsSeq, IsUlid, ULID_PATTERN } from '../../common/ids';
-import { characterCount, textProblem } from '../../common/text';
+import { IsId, IsSeq, IsUlid, ULID_PATTERN } from '../../common/ids';
+import { characterCount, textProblem, ValidateText } from '../../common/text';
+import { emojiProblem } from '../emoji';
 
 export const MAX_MESSAGE_LENGTH = 4000;
 
@@ -52,6 +53,25 @@ export const IsAttachmentIds = () =>
     IsUlid('attachmentIds', { each: true }),
   );
 
+/** The message a new one answers. */
+export const IsReplyTo = () => applyDecorators(IsOptional(), IsString(), IsUlid('replyTo'));
+
+/** Members a message mentions; repeats are harmless (each is mentioned once). */
+export const IsMentions = () =>
+  applyDecorators(
+    IsOptional(),
+    IsArray(),
+    ArrayMaxSize(MAX_MENTIONS_PER_MESSAGE, { message: `mentions may hold at most ${MAX_MENTIONS_PER_MESSAGE} user ids` }),
+    IsId({ each: true }),
+  );
+
+/** The new text of an edit: the same rule as a message's, without attachments to stand in for it. */
+export class EditMessageDto {
+  @ApiProperty({ minLength: 1, maxLength: MAX_MESSAGE_LENGTH })
+  @IsMessageText()
+  content!: string;
+}
+
 export class PostMessageDto {
   @ApiProperty({
     required: false,
@@ -74,6 +94,18 @@ export class PostMessageDto {
   })
   @IsAttachmentIds()
   attachmentIds?: string[];
+
+  @ApiPropertyOptional({ description: 'The id of a message of this room that this one answers' })
+  @IsReplyTo()
+  replyTo?: string;
+
+  @ApiPropertyOptional({
+    type: [Number],
+    maxItems: MAX_MENTIONS_PER_MESSAGE,
+    description: 'User ids to mention; those who are not members of the room are dropped',
+  })
+  @IsMentions()
+  mentions?: number[];
 }
 
 /** The page size is the lists' own (PageQueryDto); the cursors are seqs. */
@@ -98,4 +130,13 @@ export class MessageIdParams {
   @ApiProperty({ example: '01J9Z3K8Q4W5X6Y7Z8A9B0C1D2' })
   @IsMessageId()
   id!: string;
+}
+
+/** One emoji grapheme: what a reaction is. */
+export const IsEmoji = () => ValidateText('isEmoji', emojiProblem);
+
+export class ReactionParams extends MessageIdParams {
+  @ApiProperty({ example: '👍', description: 'One emoji (URL-encoded in the path)' })
+  @IsEmoji()
+  emoji!: string;
 }

@@ -43,6 +43,12 @@ export class InviteDto {
   userIds!: number[];
 }
 
+export class DirectRoomDto {
+  @ApiProperty({ type: 'integer', description: 'Someone you share a room with (GET /users/contacts)' })
+  @IsId()
+  userId!: number;
+}
+
 export class MarkReadDto {
   @ApiProperty({ description: 'Everything up to and including this seq has been read' })
   @IsSeq()

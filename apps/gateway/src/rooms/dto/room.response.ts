@@ -114,3 +114,11 @@ export class ReadMarker implements Awaited<ReturnType<RoomsService['markRead']>>
   @ApiProperty({ type: 'integer', description: 'Never moves back, and never past the newest message' })
   lastReadSeq!: number;
 }
+
+export class ReceiptView implements contract.ReceiptView {
+  @ApiProperty({ type: 'integer' })
+  userId!: number;
+
+  @ApiProperty({ type: 'integer', description: 'The member has read every message up to this seq' })
+  lastReadSeq!: number;
+}

@@ -7,6 +7,9 @@ import { IsNickname, IsReason, NICKNAME_DESCRIPTION, NICKNAME_MAX_LENGTH } from 
 
 export class UsersQueryDto extends PageQueryDto {}
 
+/** `q` matches anywhere in a nickname; the cursor is the last id of the previous page. */
+export class ContactsQueryDto extends PageQueryDto {}
+
 /** Either may be omitted, but not sent as null: neither can be cleared. */
 export class UpdateUserDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: NICKNAME_MAX_LENGTH, description: NICKNAME_DESCRIPTION })
