@@ -2,18 +2,18 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Session } from '@chat/contracts';
 import { SignIn } from './auth/SignIn';
 import { clearSession, loadSession, onSessionChange, saveSession } from './lib/session';
-import { SignedIn } from './shell/SignedIn';
+import { SIGNED_OUT_ELSEWHERE, SignedIn } from './shell/SignedIn';
 import { clearView } from './shell/useView';
 
-const SIGNED_OUT_ELSEWHERE = 'You signed out in another tab.';
-
 export function App() {
-  const [session, setSession] = useState<Session | null>(loadSession);
+  const [session, setShownSession] = useState<Session | null>(loadSession);
   const [notice, setNotice] = useState<string | null>(null);
+  // Read by callbacks that may run before the next render (a storage event, then a late 401).
   const shown = useRef(session);
-  useEffect(() => {
-    shown.current = session;
-  });
+  const setSession = useCallback((next: Session | null) => {
+    shown.current = next;
+    setShownSession(next);
+  }, []);
 
   // Every tab follows the browser's session: a sign-in or a sign-out in one is one in all.
   useEffect(
@@ -24,22 +24,28 @@ export function App() {
         setNotice(next ? null : SIGNED_OUT_ELSEWHERE);
         setSession(next);
       }),
-    [],
+    [setSession],
   );
 
-  const signIn = useCallback((next: Session) => {
-    saveSession(next);
-    setNotice(null);
-    setSession(next);
-  }, []);
+  const signIn = useCallback(
+    (next: Session) => {
+      saveSession(next);
+      setNotice(null);
+      setSession(next);
+    },
+    [setSession],
+  );
   // Bound to the token it ends: a late 401 of an old token leaves a newer session alone.
-  const signOut = useCallback((token: string, reason?: string) => {
-    if (shown.current?.access_token !== token) return;
-    clearSession(token);
-    clearView();
-    setNotice(reason ?? null);
-    setSession(null);
-  }, []);
+  const signOut = useCallback(
+    (token: string, reason?: string) => {
+      if (shown.current?.access_token !== token) return;
+      clearSession(token);
+      clearView();
+      setNotice(reason ?? null);
+      setSession(null);
+    },
+    [setSession],
+  );
 
   if (!session) return <SignIn notice={notice} onSignedIn={signIn} />;
   return <SignedIn key={session.access_token} session={session} onSignOut={signOut} />;

@@ -23,8 +23,11 @@ export function ContactPicker({ label, actionLabel, action, onPick, exclude, dis
   const [query, setQuery] = useState('');
   const [contacts, setContacts] = useState<ContactView[] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // Read when the field is focused (who shares a room with me changes as rooms do) and as it is typed in.
+  const [asked, setAsked] = useState(0);
 
   useEffect(() => {
+    if (asked === 0) return;
     let current = true;
     const timer = setTimeout(() => {
       api.contacts(query.trim()).then(
@@ -40,12 +43,19 @@ export function ContactPicker({ label, actionLabel, action, onPick, exclude, dis
       current = false;
       clearTimeout(timer);
     };
-  }, [api, query]);
+  }, [api, query, asked]);
 
   const shown = contacts?.filter((c) => !exclude?.has(c.id));
   return (
     <div className="contacts">
-      <Field label={label} type="search" value={query} autoComplete="off" onChange={(e) => setQuery(e.target.value)} />
+      <Field
+        label={label}
+        type="search"
+        value={query}
+        autoComplete="off"
+        onFocus={() => setAsked((n) => n + 1)}
+        onChange={(e) => setQuery(e.target.value)}
+      />
       {error && (
         <p className="error" role="alert">
           {error}

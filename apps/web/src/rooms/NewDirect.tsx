@@ -6,7 +6,7 @@ import { ContactPicker } from './ContactPicker';
 
 /** A two-person conversation with someone I share a room with: the existing one, or a new private room. */
 export function NewDirect({ onOpen }: { onOpen: (roomId: number) => void }) {
-  const { api } = useSession();
+  const { api, user } = useSession();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
@@ -24,13 +24,17 @@ export function NewDirect({ onOpen }: { onOpen: (roomId: number) => void }) {
   return (
     <section className="panel" aria-labelledby="direct-heading">
       <h2 id="direct-heading">Direct message</h2>
-      <ContactPicker
-        label="Find someone you share a room with"
-        action="Message"
-        actionLabel={(c) => `Message ${c.nickname}`}
-        disabled={busy}
-        onPick={(c) => void start(c)}
-      />
+      {user.role === 'guest' ? (
+        <p className="muted">Guests cannot start conversations: create an account to write to someone directly.</p>
+      ) : (
+        <ContactPicker
+          label="Find someone you share a room with"
+          action="Message"
+          actionLabel={(c) => `Message ${c.nickname}`}
+          disabled={busy}
+          onPick={(c) => void start(c)}
+        />
+      )}
       {error && (
         <p className="error" role="alert">
           {error}

@@ -12,7 +12,7 @@ import { useTabTitle } from './useTabTitle';
 import { useView } from './useView';
 
 /** The signed-in app: the header, the room list or a room, and what follows me across both. */
-export function Workspace({ onSignedOut }: { onSignedOut: () => void }) {
+export function Workspace({ onLogout }: { onLogout: () => void }) {
   const { socket, notify } = useSession();
   const [view, go] = useView();
   const [flash, setFlash] = useState<string | null>(null);
@@ -75,7 +75,7 @@ export function Workspace({ onSignedOut }: { onSignedOut: () => void }) {
 
   return (
     <RoomsContext.Provider value={value}>
-      <Header onSignedOut={onSignedOut} onOpenMessage={openMessage} />
+      <Header onLogout={onLogout} onOpenMessage={openMessage} />
       {view.screen === 'room' ? (
         <ChatRoom
           key={view.roomId}
