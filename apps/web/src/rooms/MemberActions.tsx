@@ -55,7 +55,7 @@ export function MemberActions({ roomId, member, actor, onClose }: Props) {
   const changeRole = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const role = fieldText(new FormData(event.currentTarget), 'role') as RoomRole;
-    void act(() => api.updateMember(roomId, member.userId, { role }), `${name} is now ${role === 'admin' ? 'an' : 'a'} ${role}.`);
+    void act(() => api.updateMember(roomId, member.userId, { role }), `${name} is now ${/^[aeiou]/.test(role) ? 'an' : 'a'} ${role}.`);
   };
 
   const mute = (event: FormEvent<HTMLFormElement>) => {
