@@ -70,7 +70,7 @@ describe('web client in a browser', { timeout: 240_000 }, () => {
       // file is compiled without the DOM's types.
       const value = JSON.stringify(JSON.stringify(session));
       await page.addInitScript({
-        content: `if (!sessionStorage.getItem('e2e.seeded')) { sessionStorage.setItem('e2e.seeded', '1'); sessionStorage.setItem('chat.session', ${value}); }`,
+        content: `if (!sessionStorage.getItem('e2e.seeded')) { sessionStorage.setItem('e2e.seeded', '1'); localStorage.setItem('chat.session', ${value}); }`,
       });
     }
     await beforeLoad?.(page);
@@ -125,8 +125,7 @@ describe('web client in a browser', { timeout: 240_000 }, () => {
     await alice.getByRole('textbox', { name: 'Message' }).press('Enter');
     await visible(aliceLog.getByRole('listitem').filter({ hasText: 'Welcome, Bob' }).getByText('Sent'));
 
-    // Bob's list shows the room with its last message and one unread message.
-    await bob.getByRole('button', { name: 'Refresh' }).click();
+    // Bob's list shows the room with its last message and one unread message, live.
     const roomButton = await visible(myRoom(bob, roomName));
     await visible(roomButton.getByText('Welcome, Bob'));
     assert.match((await roomButton.textContent()) ?? '', /1 unread/);

@@ -1,14 +1,18 @@
 import type {
+  ContactView,
   DirectoryRoom,
   ErrorBody,
   HistoryPage,
+  InviteResult,
   MembershipView,
   MemberView,
   MyRoomView,
   Page,
   PublicUser,
   ReceiptView,
+  RoomBanView,
   RoomDetails,
+  RoomRole,
   RoomView,
   SearchPage,
   Session,
@@ -112,6 +116,7 @@ export function createApi(token: string | null, onUnauthorized: () => void = () 
     search: ({ q, roomId = null, cursor = null }: SearchQuery) =>
       call<SearchPage>('GET', `/search/messages${query({ q, room: roomId, cursor, limit: SEARCH_PAGE })}`),
     receipts: (roomId: number) => call<ReceiptView[]>('GET', `/rooms/${roomId}/receipts`),
+    ...membershipRoutes(call),
   };
 }
 
@@ -155,4 +160,33 @@ function retryAfterSeconds(header: string | null): number | null {
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+type Call = <T>(method: Method, path: string, body?: unknown) => Promise<T>;
+
+/** What a member changes about a membership: a role (owner only), a mute (moderators; on oneself, a self-mute). */
+export interface MemberChange {
+  role?: RoomRole;
+  muted?: boolean;
+  /** With muted: true; omitted, until lifted. */
+  mutedMinutes?: number;
+}
+
+/** Membership and room administration, and the people to start a conversation with. */
+function membershipRoutes(call: Call) {
+  const member = (roomId: number, userId: number) => `/rooms/${roomId}/members/${userId}`;
+  return {
+    renameRoom: (roomId: number, name: string) => call<RoomView>('PATCH', `/rooms/${roomId}`, { name }),
+    leaveRoom: (roomId: number) => call<void>('POST', `/rooms/${roomId}/leave`),
+    invite: (roomId: number, userIds: number[]) => call<InviteResult>('POST', `/rooms/${roomId}/invites`, { userIds }),
+    updateMember: (roomId: number, userId: number, change: MemberChange) => call<MembershipView>('PATCH', member(roomId, userId), change),
+    kick: (roomId: number, userId: number, reason: string) => call<void>('DELETE', `${member(roomId, userId)}${query({ reason })}`),
+    ban: (roomId: number, userId: number, reason: string) =>
+      call<void>('POST', `/rooms/${roomId}/bans`, reason ? { userId, reason } : { userId }),
+    unban: (roomId: number, userId: number) => call<void>('DELETE', `/rooms/${roomId}/bans/${userId}`),
+    bans: (roomId: number) => call<RoomBanView[]>('GET', `/rooms/${roomId}/bans`),
+    contacts: (q: string, cursor: number | null = null) =>
+      call<Page<ContactView>>('GET', `/users/contacts${query({ q, cursor, limit: 20 })}`),
+    directRoom: (userId: number) => call<RoomView>('POST', '/rooms/direct', { userId }),
+  };
 }

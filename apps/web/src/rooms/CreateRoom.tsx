@@ -3,15 +3,7 @@ import { describeError } from '../lib/api';
 import { fieldText } from '../lib/forms';
 import { useSession } from '../shell/SessionContext';
 import { Field } from '../ui/Field';
-
-const MAX_INVITES = 100;
-
-/** "2, 5 7" → [2, 5, 7]; null when something is not a user id. */
-function parseUserIds(text: string): number[] | null {
-  const parts = text.split(/[\s,]+/).filter(Boolean);
-  if (!parts.every((p) => /^[1-9]\d{0,9}$/.test(p))) return null;
-  return [...new Set(parts.map(Number))];
-}
+import { MAX_INVITES, parseUserIds } from './userIds';
 
 export function CreateRoom({ onCreated }: { onCreated: (roomId: number) => void }) {
   const { api, user } = useSession();

@@ -4,19 +4,15 @@ import { formatTime } from '../lib/time';
 interface Props {
   rooms: MyRoomView[] | null;
   error: string | null;
-  onRefresh: () => void;
   onOpen: (roomId: number) => void;
 }
 
-export function MyRooms({ rooms, error, onRefresh, onOpen }: Props) {
+const count = (n: number) => (n > 99 ? '99+' : String(n));
+
+export function MyRooms({ rooms, error, onOpen }: Props) {
   return (
     <section className="panel" aria-labelledby="my-rooms-heading">
-      <div className="panel-head">
-        <h2 id="my-rooms-heading">Your rooms</h2>
-        <button type="button" onClick={onRefresh}>
-          Refresh
-        </button>
-      </div>
+      <h2 id="my-rooms-heading">Your rooms</h2>
       {error && (
         <p className="error" role="alert">
           {error}
@@ -41,19 +37,30 @@ export function MyRooms({ rooms, error, onRefresh, onOpen }: Props) {
 
 function RoomButton({ room, onOpen }: { room: MyRoomView; onOpen: (roomId: number) => void }) {
   return (
-    <button type="button" className="room" onClick={() => onOpen(room.id)}>
+    <button type="button" className={room.selfMuted ? 'room self-muted' : 'room'} onClick={() => onOpen(room.id)}>
       <span className="room-name">
         {room.name}
         {room.isPrivate && <span className="tag">private</span>}
+        {room.selfMuted && <span className="tag">muted</span>}
       </span>
       {room.lastMessageAt && <time dateTime={room.lastMessageAt}>{formatTime(room.lastMessageAt)}</time>}
       <span className="room-last">{room.lastMessage ?? 'No messages yet'}</span>
-      {room.unreadCount > 0 && (
-        <span className="badge">
-          {room.unreadCount > 99 ? '99+' : room.unreadCount}
-          <span className="sr-only"> unread</span>
-        </span>
-      )}
+      <span className="badges">
+        {room.mentionCount > 0 && (
+          <span className="badge mention">
+            <span aria-hidden="true">@{count(room.mentionCount)}</span>
+            <span className="sr-only">
+              {room.mentionCount} {room.mentionCount === 1 ? 'mention' : 'mentions'}
+            </span>
+          </span>
+        )}
+        {room.unreadCount > 0 && (
+          <span className="badge">
+            {count(room.unreadCount)}
+            <span className="sr-only"> unread</span>
+          </span>
+        )}
+      </span>
     </button>
   );
 }

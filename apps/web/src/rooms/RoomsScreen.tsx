@@ -2,16 +2,16 @@ import { useMemo } from 'react';
 import { CreateRoom } from './CreateRoom';
 import { Directory } from './Directory';
 import { MyRooms } from './MyRooms';
-import { useMyRooms } from './useMyRooms';
+import { NewDirect } from './NewDirect';
+import { useRooms } from './RoomsContext';
 
 interface Props {
   flash: string | null;
   onDismissFlash: () => void;
-  onOpen: (roomId: number) => void;
 }
 
-export function RoomsScreen({ flash, onDismissFlash, onOpen }: Props) {
-  const { rooms, error, refresh } = useMyRooms();
+export function RoomsScreen({ flash, onDismissFlash }: Props) {
+  const { rooms, error, openRoom } = useRooms();
   const myRoomIds = useMemo(() => new Set(rooms?.map((r) => r.id)), [rooms]);
   return (
     <main className="rooms-screen">
@@ -24,10 +24,11 @@ export function RoomsScreen({ flash, onDismissFlash, onOpen }: Props) {
           </button>
         </p>
       )}
-      <MyRooms rooms={rooms} error={error} onRefresh={() => void refresh()} onOpen={onOpen} />
+      <MyRooms rooms={rooms} error={error} onOpen={openRoom} />
       <div className="side">
-        <Directory myRoomIds={myRoomIds} onOpen={onOpen} />
-        <CreateRoom onCreated={onOpen} />
+        <NewDirect onOpen={openRoom} />
+        <Directory myRoomIds={myRoomIds} onOpen={openRoom} />
+        <CreateRoom onCreated={openRoom} />
       </div>
     </main>
   );

@@ -1,32 +1,25 @@
 import { useState } from 'react';
 import type { ChatMessage } from '@chat/contracts';
-import { describeError } from '../lib/api';
 import { MessageSearch } from '../search/MessageSearch';
 import { useSession } from './SessionContext';
+import { useNotificationPermission } from './useDesktopNotifications';
 
 const STATUS_TEXT = { connecting: 'Connecting…', online: 'Connected', offline: 'Offline, reconnecting…' } as const;
 
 interface Props {
-  onSignedOut: () => void;
+  onLogout: () => void;
   /** A result of the search across rooms was picked. */
   onOpenMessage: (message: ChatMessage) => void;
 }
 
-export function Header({ onSignedOut, onOpenMessage }: Props) {
-  const { user, api, socket, connection, notify } = useSession();
+export function Header({ onLogout, onOpenMessage }: Props) {
+  const { user, connection } = useSession();
   const [busy, setBusy] = useState(false);
+  const [permission, askPermission] = useNotificationPermission();
 
-  const logout = async () => {
+  const logout = () => {
     setBusy(true);
-    // Closed first, so the server's disconnect of a revoked token is not mistaken for an expired session.
-    socket.disconnect();
-    try {
-      await api.logout();
-    } catch (error) {
-      // The local session ends either way; the user should know the token may still be live.
-      notify(`Signed out here, but the server did not confirm: ${describeError(error)}`);
-    }
-    onSignedOut();
+    onLogout();
   };
 
   return (
@@ -42,7 +35,12 @@ export function Header({ onSignedOut, onOpenMessage }: Props) {
         <strong>{user.nickname}</strong> <span className="muted">#{user.id}</span>
         {user.role === 'guest' && <span className="tag">guest{user.maskedIp ? ` · ${user.maskedIp}` : ''}</span>}
       </span>
-      <button type="button" onClick={() => void logout()} disabled={busy}>
+      {permission === 'default' && (
+        <button type="button" onClick={askPermission}>
+          Enable notifications
+        </button>
+      )}
+      <button type="button" onClick={logout} disabled={busy}>
         Log out
       </button>
     </header>

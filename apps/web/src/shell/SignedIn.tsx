@@ -1,79 +1,51 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { ChatMessage, ExceptionEvent, KickedEvent, Session } from '@chat/contracts';
-import { ChatRoom, type JumpTo } from '../chat/ChatRoom';
-import { createApi } from '../lib/api';
-import { RoomsScreen } from '../rooms/RoomsScreen';
+import { useCallback, useMemo } from 'react';
+import type { Session } from '@chat/contracts';
+import { createApi, describeError } from '../lib/api';
+import { clearSession, loadSession } from '../lib/session';
 import { Toasts, useToasts } from '../ui/Toasts';
-import { Header } from './Header';
 import { SessionContext, type SessionValue } from './SessionContext';
 import { useChatSocket } from './useChatSocket';
-import { useView } from './useView';
+import { Workspace } from './Workspace';
 
 const SESSION_ENDED = 'Your session has ended. Please sign in again.';
+export const SIGNED_OUT_ELSEWHERE = 'You signed out in another tab.';
 
-export function SignedIn({ session, onSignOut }: { session: Session; onSignOut: (notice?: string) => void }) {
+interface Props {
+  session: Session;
+  /** Ends the session of `token` (a 401 of an older token ends nothing). */
+  onSignOut: (token: string, notice?: string) => void;
+}
+
+/** The REST client and the socket of one session, for every screen under it. */
+export function SignedIn({ session, onSignOut }: Props) {
+  const token = session.access_token;
   const { toasts, notify, dismiss } = useToasts();
-  const [view, go] = useView();
-  const [flash, setFlash] = useState<string | null>(null);
-  const [jump, setJump] = useState<JumpTo | null>(null);
-  const api = useMemo(() => createApi(session.access_token, () => onSignOut(SESSION_ENDED)), [session.access_token, onSignOut]);
-  const { socket, connection } = useChatSocket(
-    session.access_token,
-    () => onSignOut(SESSION_ENDED),
-    () =>
-      api.me().then(
-        () => true,
-        () => false,
-      ),
+  // A token that stopped working and is no longer the browser's was ended by another tab's logout.
+  const ended = useCallback(
+    () => onSignOut(token, loadSession()?.access_token === token ? SESSION_ENDED : SIGNED_OUT_ELSEWHERE),
+    [onSignOut, token],
+  );
+  const api = useMemo(() => createApi(token, ended), [token, ended]);
+  const { socket, connection } = useChatSocket(token, ended, () =>
+    api.me().then(
+      () => true,
+      () => false,
+    ),
   );
 
-  // The room being shown, read by socket listeners registered once per socket.
-  const openRoom = useRef<number | null>(null);
-  useEffect(() => {
-    openRoom.current = view.screen === 'room' ? view.roomId : null;
-  }, [view]);
-
-  useEffect(() => {
-    if (!socket) return;
-    const backToList = (roomId: number, text: string) => {
-      if (openRoom.current !== roomId) return notify(text, 'info');
-      setFlash(text);
-      go({ screen: 'rooms' });
-    };
-    const onKicked = (e: KickedEvent) => backToList(e.roomId, `You were removed from the room${e.reason ? `: ${e.reason}` : '.'}`);
-    const onRoomDeleted = (e: { roomId: number }) => backToList(e.roomId, 'The room was deleted by its owner.');
-    const onException = (e: ExceptionEvent) => notify(e.message);
-    socket.on('kicked', onKicked).on('room_deleted', onRoomDeleted).on('exception', onException);
-    return () => {
-      socket.off('kicked', onKicked).off('room_deleted', onRoomDeleted).off('exception', onException);
-    };
-  }, [socket, notify, go]);
-
-  const backToRooms = useCallback(
-    (notice?: string) => {
-      setFlash(notice ?? null);
-      go({ screen: 'rooms' });
-    },
-    [go],
-  );
-  const openRoomScreen = useCallback(
-    (roomId: number) => {
-      setFlash(null);
-      go({ screen: 'room', roomId });
-    },
-    [go],
-  );
-
-  // A search result from any room: open its room at that message.
-  const openMessage = useCallback(
-    (message: ChatMessage) => {
-      setFlash(null);
-      setJump({ roomId: message.roomId, seq: message.seq, key: Date.now() });
-      go({ screen: 'room', roomId: message.roomId });
-    },
-    [go],
-  );
-  const jumped = useCallback(() => setJump(null), []);
+  const logout = useCallback(async () => {
+    // Closed first, so the server's disconnect of a revoked token is not mistaken for an expired session.
+    socket?.disconnect();
+    // The other tabs sign out now, told by the storage event, before the server closes their sockets.
+    clearSession(token);
+    try {
+      await api.logout();
+      onSignOut(token);
+    } catch (error) {
+      // Signed out here either way; the user should know the token may still be live.
+      onSignOut(token, `Signed out here, but the server did not confirm: ${describeError(error)}`);
+    }
+  }, [socket, token, api, onSignOut]);
 
   const value = useMemo<SessionValue | null>(
     () => (socket ? { user: session.user, api, socket, connection, notify } : null),
@@ -84,18 +56,7 @@ export function SignedIn({ session, onSignOut }: { session: Session; onSignOut: 
   return (
     <SessionContext.Provider value={value}>
       <div className="app">
-        <Header onSignedOut={() => onSignOut()} onOpenMessage={openMessage} />
-        {view.screen === 'room' ? (
-          <ChatRoom
-            key={view.roomId}
-            roomId={view.roomId}
-            jumpTo={jump?.roomId === view.roomId ? jump : null}
-            onJumped={jumped}
-            onBack={backToRooms}
-          />
-        ) : (
-          <RoomsScreen flash={flash} onDismissFlash={() => setFlash(null)} onOpen={openRoomScreen} />
-        )}
+        <Workspace onLogout={() => void logout()} />
         <Toasts toasts={toasts} onDismiss={dismiss} />
       </div>
     </SessionContext.Provider>
