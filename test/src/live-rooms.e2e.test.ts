@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import type { ContactView, ErrorBody, MemberView, MyRoomView, Page, ReceiptEvent, ReceiptView, RoomView, Session } from '@chat/contracts';
-import { api, type ChatClient, createRoom, nextEvent, registerUser, request, send } from './support/clients';
+import { api, type ChatClient, connect, createRoom, nextEvent, registerUser, request, send } from './support/clients';
 import { useCluster } from './support/fixture';
 import { recordEvents, socketOnReplica } from './support/sockets';
 import { eventually } from './support/wait';
@@ -68,6 +68,44 @@ describe('live room state across replicas', { timeout: 180_000 }, () => {
     for (const { room: view } of await Promise.all(handedOver)) assert.equal(view.name, 'after');
     await sleep(300);
     assert.deepEqual(leaked, [], 'a non-member was told of the room');
+  });
+
+  it("a socket opened with auth { rooms: 'all' } receives every room of its user without join_room, rooms given later too, and tells nobody it is here", async () => {
+    const [owner, follower] = await Promise.all([registerUser(t.url), registerUser(t.url)]);
+    const first = await createRoom(t.url, owner, { name: `first ${tag()}`, invitedUserIds: [follower.user.id] });
+    const ownerSocket = await socketOnReplica(t, owner, 0, first);
+    const notices = recordEvents(ownerSocket, 'notice', (n) => n.userId === follower.user.id);
+    const replica = t.cluster.replicas[1];
+    const { socket } = await connect(`http://127.0.0.1:${replica.port}`, follower.access_token, {
+      auth: { token: follower.access_token, rooms: 'all' },
+    });
+    t.track(socket);
+
+    const live = nextEvent(socket, 'message', (m) => m.roomId === first && m.content === 'to the first room');
+    await send(ownerSocket, first, 'to the first room');
+    await live;
+
+    const added = nextEvent(socket, 'room_added');
+    const later = await createRoom(t.url, owner, { name: `later ${tag()}` });
+    await must(owner, 'POST', `/rooms/${later}/invites`, { userIds: [follower.user.id] });
+    assert.equal((await added).room.id, later);
+    const next = nextEvent(socket, 'message', (m) => m.roomId === later && m.content === 'to the later room');
+    await must(owner, 'POST', `/rooms/${later}/messages`, { content: 'to the later room' });
+    await next;
+    assert.deepEqual(
+      notices.filter((n) => n.kind === 'join' && n.text.endsWith('is here')),
+      [],
+      'following its rooms announced the socket',
+    );
+
+    // A kick ends it like a join_room: the socket stops receiving the room.
+    const removed = nextEvent(socket, 'room_removed', (e) => e.roomId === later);
+    await must(owner, 'DELETE', `/rooms/${later}/members/${follower.user.id}`);
+    await removed;
+    const after = recordEvents(socket, 'message', (m) => m.roomId === later);
+    await must(owner, 'POST', `/rooms/${later}/messages`, { content: 'after the kick' });
+    await sleep(500);
+    assert.deepEqual(after, []);
   });
 
   it('room_added: to every socket of the user on creation, on invitation (at creation or later), and on a join made from another tab', async () => {

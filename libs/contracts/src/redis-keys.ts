@@ -51,7 +51,7 @@ export function redisKeys(prefix: string, layout: KeyLayout = {}) {
     userChanged: `${prefix}user-changed`,
     /** Set while a join/leave note of a user in a room is fresh: a repeat within the window is not stored again. */
     membershipNote: (roomId: number, userId: number) => `${room(roomId)}:note:${userId}`,
-    /** Set for a second after a member's read receipt went to a room: the next one waits for it to expire. */
+    /** The highest read-receipt seq sent for a member in a room, and when: one receipt per window, never an older one. */
     receiptWindow: (roomId: number, userId: number) => `${room(roomId)}:receipt:${userId}`,
     /** BullMQ's own key prefix (it appends `:<queue>:...`); on a Redis Cluster one hash tag, as BullMQ requires. */
     bullPrefix: layout.clusterQueue ? `{${prefix}bull}` : `${prefix}bull`,

@@ -5,6 +5,7 @@ import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { AuthService } from '../auth';
 import { PresenceRepository } from '../repositories/presence.repository';
 import { type ChatServer, type ChatSocket, RealtimeRepository } from '../repositories/realtime.repository';
+import { RoomsRepository } from '../repositories/rooms.repository';
 import { socketRoom } from '../repositories/socket-rooms';
 import { connectThrottle } from './connect-throttle';
 import { socketAdmission } from './socket-admission';
@@ -30,6 +31,7 @@ export class ConnectionGateway implements OnGatewayInit<ChatServer>, OnGatewayCo
     private readonly auth: AuthService,
     private readonly presence: PresenceRepository,
     private readonly realtime: RealtimeRepository,
+    private readonly rooms: RoomsRepository,
   ) {}
 
   afterInit(server: ChatServer): void {
@@ -49,7 +51,24 @@ export class ConnectionGateway implements OnGatewayInit<ChatServer>, OnGatewayCo
       clearTimeout(expiry);
       connected.dec();
     });
-    await socket.join(socketRoom.user(user.id));
+    await socket.join([socketRoom.user(user.id), ...(await this.followedRooms(socket))]);
     socket.emit('ready', { user, replica: this.config.gateway.replicaId });
+  }
+
+  /**
+   * A client that lists all of the user's rooms (the web client's room list) asks for every one
+   * of them at once with `auth: { rooms: 'all' }` rather than a `join_room` each: one query, no
+   * "is here" notices, and rooms the user gets later are joined for it (LiveRoomState.added).
+   */
+  private async followedRooms(socket: ChatSocket): Promise<string[]> {
+    if ((socket.handshake.auth as { rooms?: unknown }).rooms !== 'all') return [];
+    const following = socketRoom.following(socket.data.user.id);
+    try {
+      return [following, ...(await this.rooms.roomIdsOf(socket.data.user.id)).map(socketRoom.room)];
+    } catch (error) {
+      // Rooms it gets from now on still reach it; the client's room list (GET /rooms/mine) fails the same way and is retried.
+      this.logger.warn(`rooms of user ${socket.data.user.id} not followed: ${(error as Error).message}`);
+      return [following];
+    }
   }
 }

@@ -51,6 +51,11 @@ export class RealtimeRepository {
     ('except' in to && to.except ? operator.except(to.except) : operator).emit(event, ...data);
   }
 
+  /** The users' sockets that follow all their rooms start receiving this one (they were added to it). */
+  followRoom(userIds: number[], roomId: number): void {
+    if (userIds.length > 0) this.server.in(userIds.map(socketRoom.following)).socketsJoin(socketRoom.room(roomId));
+  }
+
   /** The user's sockets stop receiving the room (kick, ban, leave). */
   removeFromRoom(userId: number, roomId: number): void {
     this.server.in(socketRoom.user(userId)).socketsLeave(socketRoom.room(roomId));

@@ -1,27 +1,34 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { RedisKeys } from '@chat/contracts';
-import type { RedisClient } from '@chat/redis';
 import { REDIS, REDIS_KEYS } from './redis.module';
+import type { ScriptedRedis } from './redis-scripts';
 
-/** The cluster-wide window that keeps a member's read receipts in a room to one per window. */
+/** Long enough to outlast any window; a member idle for longer starts afresh. */
+const RECORD_TTL_SECONDS = 60;
+
+/**
+ * The cluster-wide record of a member's read receipts in a room: the highest seq sent and when,
+ * so receipts go out at most once per window and never go back (a replica holding an older one
+ * drops it).
+ */
 @Injectable()
 export class ReceiptWindowRepository {
   constructor(
-    @Inject(REDIS) private readonly redis: RedisClient,
+    @Inject(REDIS) private readonly redis: ScriptedRedis,
     @Inject(REDIS_KEYS) private readonly keys: RedisKeys,
   ) {}
 
   /**
-   * Opens the member's window if none is open: 0, send now. Otherwise the milliseconds until the
-   * open one ends. If Redis cannot say, 0: a receipt too many is better than one never sent.
+   * 'send' (recorded as sent), 'stale' (this seq or a higher one was sent already), or the
+   * milliseconds until the member's window allows it. If Redis cannot say, 'send': a receipt too
+   * many is better than one never sent.
    */
-  async claim(roomId: number, userId: number, windowMs: number): Promise<number> {
-    const key = this.keys.receiptWindow(roomId, userId);
+  async claim(roomId: number, userId: number, seq: number, windowMs: number): Promise<'send' | 'stale' | number> {
     try {
-      if ((await this.redis.set(key, '1', 'PX', windowMs, 'NX')) === 'OK') return 0;
-      return Math.max(1, await this.redis.pttl(key));
+      const answer = await this.redis.chatReceipt(this.keys.receiptWindow(roomId, userId), seq, windowMs, RECORD_TTL_SECONDS);
+      return answer < 0 ? 'stale' : answer === 0 ? 'send' : answer;
     } catch {
-      return 0;
+      return 'send';
     }
   }
 }

@@ -118,8 +118,30 @@ end
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return redis.call('ZCARD', KEYS[1])`;
 
+/**
+ * A member's read receipt in a room, cluster-wide: KEYS[1] holds the highest seq sent and when
+ * (Redis's clock, so replicas' clocks never matter). ARGV: the seq to send, the window (ms), the
+ * key's TTL (s). Returns -1 when that seq (or a higher one) was sent already, 0 when it may go
+ * now (recorded), else the milliseconds until the window allows it.
+ */
+const RECEIPT = `
+local seq, window = tonumber(ARGV[1]), tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+local sent, at = 0, 0
+local value = redis.call('GET', KEYS[1])
+if value then
+  local colon = string.find(value, ':')
+  sent, at = tonumber(string.sub(value, 1, colon - 1)), tonumber(string.sub(value, colon + 1))
+end
+if seq <= sent then return -1 end
+if at + window > now then return at + window - now end
+redis.call('SET', KEYS[1], seq .. ':' .. now, 'EX', ARGV[3])
+return 0`;
+
 const SCRIPTS = {
   chatAdmit: { lua: ADMIT },
+  chatReceipt: { numberOfKeys: 1, lua: RECEIPT },
   chatBudget: { lua: BUDGET },
   chatPresence: { numberOfKeys: 1, lua: TOUCH },
 } satisfies Record<string, { numberOfKeys?: number; lua: string }>;
@@ -133,6 +155,8 @@ interface ScriptCommands {
   /** KEYS: budget keys; see BUDGET. */
   chatBudget(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<string[]>;
   chatPresence(key: string, op: 'add' | 'remove', socketId: string, now: number, ttl: number, cap: number): Promise<number>;
+  /** See RECEIPT. */
+  chatReceipt(key: string, seq: number, windowMs: number, ttlSeconds: number): Promise<number>;
 }
 
 /** A pipeline on the command connection, with the admit script in it (a WAIT can follow it on the same node). */

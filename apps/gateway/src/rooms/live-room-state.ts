@@ -26,6 +26,7 @@ export class LiveRoomState {
 
   /** `room_added` to each user: they created it, were invited, joined (on another tab), or were added to a direct conversation. */
   async added(roomId: number, userIds: number[]): Promise<void> {
+    this.realtime.followRoom(userIds, roomId);
     await Promise.all(
       userIds.map(async (userId) => {
         const room = await this.views.myRoom(userId, roomId);
@@ -50,10 +51,10 @@ export class LiveRoomState {
     }
   }
 
-  /** `member_updated` to the room (the member lists on screen). */
+  /** `member_updated` to the room (the member lists on screen), and to every socket of the member (their own role and mute). */
   memberUpdated(member: Pick<RoomMemberEntity, 'roomId' | 'userId' | 'role' | 'mutedUntil'>): void {
     const muted = isMuted(member.mutedUntil);
-    this.realtime.clientSend({ room: member.roomId }, 'member_updated', {
+    this.realtime.clientSend({ room: member.roomId, users: [member.userId] }, 'member_updated', {
       roomId: member.roomId,
       userId: member.userId,
       role: member.role,

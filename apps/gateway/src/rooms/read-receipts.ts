@@ -16,8 +16,9 @@ interface Due {
  * `receipt { roomId, userId, seq }` when a member's read marker moves: at once if the member's
  * window in the room is closed, else once it closes, with the highest seq read meanwhile. So a
  * reader scrolling through a busy room costs its members one event a second, and the last marker
- * always arrives. The window is a Redis key (ReceiptWindowRepository), so a user reading on two
- * replicas is throttled as one.
+ * always arrives. The window and the highest seq sent are kept in Redis (ReceiptWindowRepository),
+ * so a user reading on two replicas is throttled as one, and a replica holding an older seq than
+ * one already sent drops it.
  */
 @Injectable()
 export class ReadReceipts implements OnApplicationShutdown {
@@ -49,16 +50,24 @@ export class ReadReceipts implements OnApplicationShutdown {
   }
 
   private async attempt(key: string, due: Due): Promise<void> {
-    const wait = await this.windows.claim(due.roomId, due.userId, RECEIPT_WINDOW_MS);
-    if (wait > 0) {
-      due.timer = setTimeout(() => void this.attempt(key, due), wait);
+    const { seq } = due;
+    const answer = await this.windows.claim(due.roomId, due.userId, seq, RECEIPT_WINDOW_MS);
+    if (typeof answer === 'number') {
+      due.timer = setTimeout(() => void this.attempt(key, due), answer);
       return;
     }
-    this.send(key, due);
+    if (answer === 'send') this.emit(due, seq);
+    // Read further while this was being claimed: that goes in the next window.
+    if (due.seq > seq) void this.attempt(key, due);
+    else this.due.delete(key);
   }
 
   private send(key: string, due: Due): void {
     this.due.delete(key);
-    this.realtime.clientSend({ room: due.roomId }, 'receipt', { roomId: due.roomId, userId: due.userId, seq: due.seq });
+    this.emit(due, due.seq);
+  }
+
+  private emit(due: Due, seq: number): void {
+    this.realtime.clientSend({ room: due.roomId }, 'receipt', { roomId: due.roomId, userId: due.userId, seq });
   }
 }

@@ -91,12 +91,8 @@ export class RoomsService {
     const key = directKey(caller.id, userId);
     const existing = await this.rooms.findDirect(key);
     if (existing !== null) {
-      const ctx = await this.rooms.findMembership(existing, caller.id);
-      if (ctx && !ctx.member && !ctx.banned && (await this.members.add(existing, caller.id, 'member', 0))) {
-        await this.access.changed(existing);
-        await this.live.added(existing, [caller.id]);
-      }
-      if (ctx) return { room: (await this.views.of([ctx.room], caller.id))[0], created: false };
+      const reopened = await this.reopenDirect(existing, caller, other);
+      if (reopened) return { room: reopened, created: false };
     }
     if (!(await this.users.shareARoom(caller.id, userId))) {
       throw new AppError(ErrorCode.Forbidden, 'You can start a conversation only with someone you share a room with');
@@ -119,6 +115,30 @@ export class RoomsService {
     await this.access.changed(room.id);
     await this.live.added(room.id, [caller.id, userId]);
     return { room: (await this.views.of([room], caller.id))[0], created: true };
+  }
+
+  /**
+   * An existing direct conversation, with whichever of the two had left it back in (a ban by the
+   * other holds: BANNED). Undefined if the room is gone.
+   */
+  private async reopenDirect(
+    roomId: number,
+    caller: PublicUser,
+    other: { id: number; role: PublicUser['role'] },
+  ): Promise<RoomView | undefined> {
+    const [mine, theirs] = await Promise.all([this.rooms.findMembership(roomId, caller.id), this.rooms.findMembership(roomId, other.id)]);
+    if (!mine || !theirs) return undefined;
+    if (mine.banned) throw new AppError(ErrorCode.Banned, 'You are banned from this conversation');
+    const back = [...(mine.member ? [] : [{ id: caller.id, role: caller.role }]), ...(theirs.member || theirs.banned ? [] : [other])];
+    const added = [];
+    for (const user of back) {
+      if (await this.members.add(roomId, user.id, user.role === 'guest' ? 'guest' : 'member', 0)) added.push(user.id);
+    }
+    if (added.length > 0) {
+      await this.access.changed(roomId);
+      await this.live.added(roomId, added);
+    }
+    return (await this.views.of([mine.room], caller.id))[0];
   }
 
   async directory(caller: Caller, query: DirectoryQueryDto): Promise<Page<DirectoryRoom>> {
@@ -231,7 +251,8 @@ export class RoomsService {
 
   /** Every member's read marker: how many have read each message (the KakaoTalk "1"). */
   async receiptsOf(caller: Caller, roomId: number): Promise<ReceiptView[]> {
-    await this.access.require(roomId, caller, 'beMember');
+    // Who has read what: as much as the member list and the history tell, so the same people see it.
+    await this.access.require(roomId, caller, 'listMembers');
     return this.members.readMarkers(roomId);
   }
 
