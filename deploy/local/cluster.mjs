@@ -2,8 +2,8 @@
 // Starts the cluster's topology as real processes: N gateway replicas behind nginx (or behind
 // node:cluster + @socket.io/sticky in single-host mode) and the persistence worker. Used by
 // `npm start` and by the end-to-end tests, so both run exactly the same thing.
-import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { renderNginxConf } from '../../nginx/render.mjs';
 import { ensureNginx } from './services.mjs';
@@ -84,7 +84,7 @@ export async function startCluster(o) {
     const dir = join(o.runDir, 'nginx');
     prepareNginxRunDir(dir, o.runDir);
     const webRoot = join(o.root, 'apps/web/dist');
-    warnIfUnreachable(webRoot, log);
+    warnIfNotBuilt(webRoot, log);
     const uploadMaxBytes = Number(o.env?.ATTACHMENT_MAX_BYTES ?? process.env.ATTACHMENT_MAX_BYTES) || undefined;
     const conf = localNginxConf({ httpPort, runDir: dir, webRoot, replicas, workers: o.nginxWorkers, uploadMaxBytes });
     writeFileSync(join(dir, 'nginx.conf'), conf);
@@ -164,21 +164,12 @@ export function nginxSourceAddress() {
 }
 
 /**
- * Started by root, nginx's workers drop to an unprivileged user, who must be able to walk down to the web client's files.
+ * A checkout that was never built has no web client to serve.
  * @param {string} webRoot
  * @param {(line: string) => void} log
  */
-function warnIfUnreachable(webRoot, log) {
-  const root = process.getuid?.() === 0;
-  for (let dir = webRoot; dir !== dirname(dir); dir = dirname(dir)) {
-    let mode;
-    try {
-      mode = statSync(dir).mode;
-    } catch {
-      return log(`nginx: ${webRoot} does not exist (npm run build): the web client at / will answer 404`);
-    }
-    if (root && (mode & 0o001) === 0) return log(`nginx: others may not enter ${dir} (chmod o+x): the web client at / will answer 403`);
-  }
+function warnIfNotBuilt(webRoot, log) {
+  if (!existsSync(webRoot)) log(`nginx: ${webRoot} does not exist (npm run build): the web client at / will answer 404`);
 }
 
 /** @param {string} url */

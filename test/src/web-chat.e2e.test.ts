@@ -55,7 +55,6 @@ async function scrollList(page: Page, to: number | 'bottom'): Promise<void> {
 
 /** The serious and critical accessibility violations axe finds on the page, as readable lines. */
 async function seriousViolations(page: Page): Promise<string[]> {
-  // The search box names its results list in aria-controls before the list exists (search/MessageSearch.tsx).
   const { violations } = await new AxeBuilder({ page }).analyze();
   return violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')

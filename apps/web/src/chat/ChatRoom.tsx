@@ -1,5 +1,5 @@
 import { type DragEvent, useEffect, useMemo, useRef, useState } from 'react';
-import type { ChatMessage, MemberUpdatedEvent, RoomDetails } from '@chat/contracts';
+import type { ChatMessage, MemberUpdatedEvent, RoomDetails, RoomUpdatedEvent } from '@chat/contracts';
 import { describeError } from '../lib/api';
 import { MessageSearch } from '../search/MessageSearch';
 import { useSession } from '../shell/SessionContext';
@@ -49,14 +49,23 @@ export function ChatRoom({ roomId, jumpTo, onJumped, onBack }: Props) {
     api.room(roomId).then(setRoom, (e: unknown) => onBack(`Could not open room ${roomId}: ${describeError(e)}`));
   }, [api, roomId, onBack]);
 
-  // Made an admin (or no longer one) while here: what may be deleted changes with it.
+  // Made an admin (or no longer one) while here: what may be deleted changes with it. A rename or
+  // a change of privacy shows in the header.
   useEffect(() => {
     const onMemberUpdated = (e: MemberUpdatedEvent) => {
       if (e.roomId === roomId && e.userId === user.id) setRoom((shown) => shown && { ...shown, myRole: e.role });
     };
-    socket.on('member_updated', onMemberUpdated);
+    const onRoomUpdated = ({ room: updated }: RoomUpdatedEvent) => {
+      if (updated.id !== roomId) return;
+      const { name, isNameGenerated, isPrivate, ownerId } = updated;
+      // A handover: the new owner is told here; the old one gets its new role as member_updated.
+      setRoom(
+        (shown) => shown && { ...shown, name, isNameGenerated, isPrivate, ownerId, ...(ownerId === user.id ? { myRole: 'owner' } : {}) },
+      );
+    };
+    socket.on('member_updated', onMemberUpdated).on('room_updated', onRoomUpdated);
     return () => {
-      socket.off('member_updated', onMemberUpdated);
+      socket.off('member_updated', onMemberUpdated).off('room_updated', onRoomUpdated);
     };
   }, [socket, roomId, user.id]);
 

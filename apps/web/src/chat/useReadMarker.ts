@@ -1,19 +1,10 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
 import { useSession } from '../shell/SessionContext';
+import { useTabVisible } from '../ui/useTabVisible';
 
 // Reading is what the eyes do: only a visible tab moves the marker, and a burst of messages
 // moves it once.
 const SETTLE_MS = 500;
-
-function useTabVisible(): boolean {
-  const [visible, setVisible] = useState(document.visibilityState === 'visible');
-  useEffect(() => {
-    const onChange = () => setVisible(document.visibilityState === 'visible');
-    document.addEventListener('visibilitychange', onChange);
-    return () => document.removeEventListener('visibilitychange', onChange);
-  }, []);
-  return visible;
-}
 
 /** Sends `read` up to the newest message shown while the room is on screen. */
 export function useReadMarker(roomId: number, seq: number, joined: boolean): void {

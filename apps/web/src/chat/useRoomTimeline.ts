@@ -139,6 +139,9 @@ export function useRoomTimeline(roomId: number, onFatal: (reason: string) => voi
     };
   }, [socket, roomId, user.id, receive, syncFrom, notify]);
 
+  // The socket follows all my rooms already; `join_room` is still how the room opens: it checks I
+  // may read it here and answers the room's last seq as sequenced, stored yet or not (the history
+  // read next may not have it). The room is not left on closing: the room list follows it too.
   useEffect(() => {
     if (connection.generation === 0) return;
     let current = true;
@@ -164,14 +167,6 @@ export function useRoomTimeline(roomId: number, onFatal: (reason: string) => voi
       current = false;
     };
   }, [socket, roomId, connection.generation, syncFrom, latestPage, pageAround, show, notify]);
-
-  // Stop receiving the room's traffic when leaving the screen (membership is unchanged).
-  useEffect(
-    () => () => {
-      if (socket.connected) socket.emit('leave_room', roomId, () => undefined);
-    },
-    [socket, roomId],
-  );
 
   const toLatest = useCallback(async () => {
     try {

@@ -15,12 +15,14 @@ export class SocketError extends Error {
 }
 
 /**
- * The page's own origin, where nginx routes /socket.io/ to the gateways. A lost connection is
- * retried with jittered exponential backoff (1 s doubling to 30 s), so the clients of a replica
- * that died do not all come back in the same second.
+ * The page's own origin, where nginx routes /socket.io/ to the gateways. The socket follows every
+ * room of mine (`rooms: 'all'`): the server puts it in each of them at connect and in those I get
+ * later, so the room list is live without a `join_room` per room. A lost connection is retried
+ * with jittered exponential backoff (1 s doubling to 30 s), so the clients of a replica that died
+ * do not all come back in the same second.
  */
 export function openSocket(token: string): ChatSocket {
-  return io({ auth: { token }, ...SOCKET_RECONNECTION });
+  return io({ auth: { token, rooms: 'all' }, ...SOCKET_RECONNECTION });
 }
 
 /**

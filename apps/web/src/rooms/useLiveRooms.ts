@@ -9,15 +9,11 @@ import type {
   RoomUpdatedEvent,
 } from '@chat/contracts';
 import { describeError } from '../lib/api';
-import { emit, SocketError } from '../lib/socket';
+import { emit } from '../lib/socket';
 import { useSession } from '../shell/SessionContext';
 import { useTabVisible } from '../ui/useTabVisible';
 import { readLeavesUnread, type RoomList, roomListReducer } from './roomList';
 
-// The per-user event budget is shared by all of a user's tabs (20 a second, bursts of 40): joining
-// many rooms at once runs into it, and a refused join is tried again after a pause.
-const JOIN_RETRY_MS = 1_000;
-const JOIN_ATTEMPTS = 10;
 const SYNC_LIMIT = 100;
 // What makes the list be read again (reads on another tab, a room it does not know yet) comes in
 // bursts: one read for each.
@@ -26,14 +22,15 @@ const REFETCH_DELAY_MS = 300;
 /** The room is shown in a tab that is itself shown: its messages are being read. */
 const onScreen = (openRoomId: number | null, roomId: number) => openRoomId === roomId && document.visibilityState === 'visible';
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Keeps the highest seq of each room that reached the socket. */
+const raise = (seqs: Map<number, number>, message: ChatMessage) =>
+  seqs.set(message.roomId, Math.max(seqs.get(message.roomId) ?? 0, message.seq));
 
 /**
  * My rooms, kept current by events instead of polling: read once (and again on every `ready`, for
  * what happened while offline), then moved by `message`, `mention`, `read_marker`, `room_added`,
- * `room_removed`, `room_updated` and `member_updated`. A socket gets the `message`s of the rooms it
- * has joined only, so this joins every room of mine; a join that finds a room further on than the
- * list fetches what it missed with `sync`.
+ * `room_removed`, `room_updated` and `member_updated`. The socket follows all my rooms (openSocket),
+ * so their `message`s reach it without joining any.
  */
 export function useLiveRooms(openRoomId: number | null) {
   const { api, socket, connection, user } = useSession();
@@ -41,22 +38,44 @@ export function useLiveRooms(openRoomId: number | null) {
   const [error, setError] = useState<string | null>(null);
   const latest = useRef<RoomList>(rooms);
   const open = useRef(openRoomId);
+  const live = useRef(new Map<number, number>());
   useEffect(() => {
     latest.current = rooms;
     open.current = openRoomId;
   });
 
-  const load = useCallback(async (): Promise<MyRoomView[]> => {
+  const show = useCallback(
+    (message: ChatMessage) => {
+      raise(live.current, message);
+      const seen = onScreen(open.current, message.roomId);
+      dispatch({ type: 'message', message, counts: !seen && message.sender?.id !== user.id });
+      if (seen) dispatch({ type: 'read', roomId: message.roomId, seq: message.seq });
+    },
+    [user.id],
+  );
+
+  // The list is read from stored messages, which the worker writes a moment after they are sent: a
+  // room the socket has seen further on than the answer gets the rest with `sync`, or the answer
+  // would take those messages back off the list.
+  const load = useCallback(async () => {
+    let mine: MyRoomView[];
     try {
-      const mine = await api.myRooms();
-      dispatch({ type: 'loaded', rooms: mine });
-      setError(null);
-      return mine;
+      mine = await api.myRooms();
     } catch (e) {
-      setError(describeError(e));
-      return [];
+      return setError(describeError(e));
     }
-  }, [api]);
+    dispatch({ type: 'loaded', rooms: mine });
+    setError(null);
+    for (const room of mine) {
+      if ((live.current.get(room.id) ?? 0) <= room.lastSeq || !socket.connected) continue;
+      try {
+        const { messages } = await emit(socket, 'sync', { room: room.id, afterSeq: room.lastSeq, limit: SYNC_LIMIT });
+        messages.forEach(show);
+      } catch {
+        // No longer mine (room_removed is on its way), or offline: the next `ready` reads the list again.
+      }
+    }
+  }, [api, socket, show]);
 
   const refetchTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
   const refetchSoon = useCallback(() => {
@@ -67,46 +86,19 @@ export function useLiveRooms(openRoomId: number | null) {
 
   const received = useCallback(
     (message: ChatMessage) => {
-      if (latest.current && !latest.current.some((r) => r.id === message.roomId)) return refetchSoon();
-      const seen = onScreen(open.current, message.roomId);
-      dispatch({ type: 'message', message, counts: !seen && message.sender?.id !== user.id });
-      if (seen) dispatch({ type: 'read', roomId: message.roomId, seq: message.seq });
-    },
-    [user.id, refetchSoon],
-  );
-
-  const join = useCallback(
-    async (room: { id: number; lastSeq: number }) => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const { lastSeq } = await emit(socket, 'join_room', { room: room.id });
-          const known = Math.max(room.lastSeq, latest.current?.find((r) => r.id === room.id)?.lastSeq ?? 0);
-          if (lastSeq > known) {
-            const { messages } = await emit(socket, 'sync', { room: room.id, afterSeq: known, limit: SYNC_LIMIT });
-            messages.forEach(received);
-          }
-          return;
-        } catch (e) {
-          // Any other refusal: the room is no longer mine (room_removed is on its way); a lost connection joins again on `ready`.
-          if (!(e instanceof SocketError) || e.code !== 'RATE_LIMITED' || attempt === JOIN_ATTEMPTS || !socket.connected) return;
-          await pause(JOIN_RETRY_MS);
-        }
+      if (latest.current?.some((r) => r.id === message.roomId) === false) {
+        raise(live.current, message);
+        return refetchSoon();
       }
+      show(message);
     },
-    [socket, received],
+    [show, refetchSoon],
   );
 
   // Read at once, and again on every `ready`, the first one too: a room added before it reached no socket of mine.
   useEffect(() => {
-    let current = true;
-    void load().then(async (mine) => {
-      if (connection.generation === 0) return;
-      for (const room of mine) if (current && socket.connected) await join(room);
-    });
-    return () => {
-      current = false;
-    };
-  }, [load, join, socket, connection.generation]);
+    void load();
+  }, [load, connection.generation]);
 
   useEffect(() => {
     const onMention = ({ roomId }: MentionEvent) => {
@@ -117,10 +109,7 @@ export function useLiveRooms(openRoomId: number | null) {
       if (readLeavesUnread(latest.current, roomId, seq)) refetchSoon();
       dispatch({ type: 'read', roomId, seq });
     };
-    const onAdded = ({ room }: RoomAddedEvent) => {
-      dispatch({ type: 'added', room });
-      void join(room);
-    };
+    const onAdded = ({ room }: RoomAddedEvent) => dispatch({ type: 'added', room });
     const onRemoved = ({ roomId }: { roomId: number }) => dispatch({ type: 'removed', roomId });
     const onUpdated = ({ room }: RoomUpdatedEvent) => dispatch({ type: 'updated', room, myId: user.id });
     const onMember = (e: MemberUpdatedEvent) => {
@@ -149,7 +138,7 @@ export function useLiveRooms(openRoomId: number | null) {
         .off('room_updated', onUpdated)
         .off('member_updated', onMember);
     };
-  }, [socket, user.id, join, received, refetchSoon]);
+  }, [socket, user.id, received, refetchSoon]);
 
   // The room on screen counts as read to its end: the room view moves the marker on the server.
   const visible = useTabVisible();
@@ -158,17 +147,5 @@ export function useLiveRooms(openRoomId: number | null) {
     if (openRoomId !== null && openLastSeq !== undefined && visible) dispatch({ type: 'read', roomId: openRoomId, seq: openLastSeq });
   }, [openRoomId, openLastSeq, visible]);
 
-  // The room view leaves its socket room as it closes: join it again, so the room's badges stay live.
-  useEffect(() => {
-    if (openRoomId === null) return;
-    return () => {
-      // A task later, so the join follows the room view's leave_room.
-      setTimeout(() => {
-        const room = latest.current?.find((r) => r.id === openRoomId);
-        if (room && socket.connected) void join(room);
-      }, 0);
-    };
-  }, [openRoomId, socket, join]);
-
-  return { rooms, error, dispatch, refresh: load };
+  return { rooms, error, dispatch };
 }
