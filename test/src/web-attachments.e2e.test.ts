@@ -131,7 +131,7 @@ describe('web client: attachments and search', { timeout: 300_000 }, () => {
     page.setDefaultTimeout(WAIT_MS);
     page.on('pageerror', (error) => pageErrors.push(error.message));
     const value = JSON.stringify(JSON.stringify(session));
-    await page.addInitScript({ content: `sessionStorage.setItem('chat.session', ${value});` });
+    await page.addInitScript({ content: `localStorage.setItem('chat.session', ${value});` });
     await page.goto(t.url);
     return page;
   }

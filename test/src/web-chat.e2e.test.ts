@@ -18,6 +18,8 @@ const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? join(repoRoot, 'doc
 
 const DESKTOP: BrowserContextOptions = { viewport: { width: 1280, height: 800 } };
 const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
+// The app's header and the room's, one row each: the rest of a phone's screen is the conversation's.
+const PHONE_HEADERS_PX = 100;
 
 /** Resolves once `locator` is visible; fails naming what was awaited. */
 async function visible(locator: Locator, timeout = WAIT_MS): Promise<Locator> {
@@ -85,7 +87,7 @@ describe('web client: the chat room', { timeout: 300_000 }, () => {
     page.setDefaultTimeout(WAIT_MS);
     page.on('pageerror', (error) => pageErrors.push(error.message));
     const value = JSON.stringify(JSON.stringify(session));
-    await page.addInitScript({ content: `sessionStorage.setItem('chat.session', ${value});` });
+    await page.addInitScript({ content: `localStorage.setItem('chat.session', ${value});` });
     await page.goto(t.url);
     return page;
   }
@@ -248,6 +250,7 @@ describe('web client: the chat room', { timeout: 300_000 }, () => {
       assert.deepEqual(windowScroll, { range: 0, y: 0 }, `${name}: document.scrollingElement does not scroll`);
       if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, `chat-${name}.png`) });
       assert.deepEqual(await seriousViolations(page), [], `axe: the chat screen on a ${name}`);
+      if (name === 'phone') await phoneHeader(page);
 
       // Scrolled up, a new message does not pull the reader down: the pill offers it instead.
       const listTop = await page.evaluate<number>(`document.querySelector('.messages').scrollTop`);
@@ -325,6 +328,20 @@ describe('web client: the chat room', { timeout: 300_000 }, () => {
     await visible(page.getByText('Replying to'));
     assert.deepEqual(pageErrors, [], 'no uncaught errors in the pages');
   });
+
+  /** A phone keeps the headers to a row each, and shows the members (and the room's settings) on demand. */
+  async function phoneHeader(page: Page): Promise<void> {
+    const head = await page.locator('.chat-head').boundingBox();
+    assert.ok(head && head.y + head.height <= PHONE_HEADERS_PX, `the headers end ${head && head.y + head.height}px down`);
+    const members = page.getByRole('button', { name: 'Members' });
+    const settings = page.getByRole('complementary').getByRole('button', { name: 'Room settings' });
+    assert.equal(await settings.isVisible(), false, 'the member list waits for the button');
+    await members.click();
+    await visible(settings);
+    assert.deepEqual(await seriousViolations(page), [], 'axe: the member list on a phone');
+    await members.click();
+    await settings.waitFor({ state: 'hidden' });
+  }
 
   /**
    * The end of the long room: a mention of the reader (edited since), the reader's reply to it,

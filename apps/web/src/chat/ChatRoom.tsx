@@ -3,6 +3,7 @@ import type { ChatMessage, MemberUpdatedEvent, RoomDetails, RoomUpdatedEvent } f
 import { describeError } from '../lib/api';
 import { MessageSearch } from '../search/MessageSearch';
 import { useSession } from '../shell/SessionContext';
+import { PeopleIcon } from '../ui/icons';
 import { Composer } from './Composer';
 import { MemberList } from './MemberList';
 import type { MessageContext } from './MessageItem';
@@ -29,6 +30,8 @@ interface Props {
   onBack: (notice?: string) => void;
 }
 
+const MEMBERS_PANEL = 'members-panel';
+
 const carriesFiles = (event: DragEvent) => event.dataTransfer.types.includes('Files');
 
 export function ChatRoom({ roomId, jumpTo, onJumped, onBack }: Props) {
@@ -43,6 +46,8 @@ export function ChatRoom({ roomId, jumpTo, onJumped, onBack }: Props) {
   const uploads = useUploads(roomId);
   const { typists, typed, stopped } = useTyping(roomId, joined);
   const [replyingTo, setReplyingTo] = useState<ChatMessage | null>(null);
+  // On a phone the members are a panel over the messages, shown on demand; a desktop always shows them.
+  const [membersOpen, setMembersOpen] = useState(false);
   useReadMarker(roomId, timeline.highestSeq, joined);
 
   useEffect(() => {
@@ -123,16 +128,26 @@ export function ChatRoom({ roomId, jumpTo, onJumped, onBack }: Props) {
   return (
     <main className={dragging ? 'chat dragging' : 'chat'} {...drag}>
       <div className="chat-head">
-        <button type="button" onClick={() => onBack()}>
-          ← Rooms
+        <button type="button" className="back" onClick={() => onBack()}>
+          ← <span className="back-label">Rooms</span>
         </button>
-        <h1>{room?.name ?? 'Loading…'}</h1>
+        <h1 title={room?.name}>{room?.name ?? 'Loading…'}</h1>
         {room?.isPrivate && <span className="tag">private</span>}
         <MessageSearch
           label="Search this room"
           room={{ id: roomId, name: room?.name ?? `Room #${roomId}` }}
           onPick={(message) => void focus(message.seq)}
         />
+        <button
+          type="button"
+          className="icon members-toggle"
+          aria-label="Members"
+          aria-expanded={membersOpen}
+          aria-controls={MEMBERS_PANEL}
+          onClick={() => setMembersOpen((open) => !open)}
+        >
+          <PeopleIcon />
+        </button>
       </div>
       <MessageList
         timeline={timeline}
@@ -160,7 +175,7 @@ export function ChatRoom({ roomId, jumpTo, onJumped, onBack }: Props) {
         onTyping={typed}
         onStopTyping={stopped}
       />
-      <MemberList members={members} myId={user.id} />
+      <MemberList id={MEMBERS_PANEL} open={membersOpen} members={members} myId={user.id} />
       {dragging && (
         <div className="drop-hint" aria-hidden="true">
           Drop files to attach them

@@ -6,7 +6,15 @@ import { useOpenRoom } from '../rooms/RoomsContext';
 import { RoomSettings } from '../rooms/RoomSettings';
 import { useSession } from '../shell/SessionContext';
 
-export function MemberList({ members, myId }: { members: MemberView[]; myId: number }) {
+interface Props {
+  id: string;
+  /** Shown on a phone, where the panel is hidden until asked for. */
+  open: boolean;
+  members: MemberView[];
+  myId: number;
+}
+
+export function MemberList({ id, open, members, myId }: Props) {
   const { user } = useSession();
   const room = useOpenRoom();
   const [settings, setSettings] = useState(false);
@@ -16,7 +24,7 @@ export function MemberList({ members, myId }: { members: MemberView[]; myId: num
   const target = members.find((m) => m.userId === managed);
 
   return (
-    <aside className="members" aria-labelledby="members-heading">
+    <aside id={id} className={open ? 'members open' : 'members'} aria-labelledby="members-heading">
       <div className="members-head">
         <h2 id="members-heading">
           Members <span className="muted">{members.length ? `${online} of ${members.length} online` : ''}</span>

@@ -1,6 +1,7 @@
-import { useState } from 'react';
+import { type FocusEvent, useRef, useState } from 'react';
 import type { ChatMessage } from '@chat/contracts';
 import { MessageSearch } from '../search/MessageSearch';
+import { MenuIcon } from '../ui/icons';
 import { useSession } from './SessionContext';
 import { useNotificationPermission } from './useDesktopNotifications';
 
@@ -12,14 +13,20 @@ interface Props {
   onOpenMessage: (message: ChatMessage) => void;
 }
 
+/** One row on any screen: on a phone, who I am and the account's buttons fold into a menu. */
 export function Header({ onLogout, onOpenMessage }: Props) {
   const { user, connection } = useSession();
   const [busy, setBusy] = useState(false);
+  const [menuOpen, setMenuOpen] = useState(false);
+  const menu = useRef<HTMLDivElement>(null);
   const [permission, askPermission] = useNotificationPermission();
 
   const logout = () => {
     setBusy(true);
     onLogout();
+  };
+  const closeOnLeave = (event: FocusEvent) => {
+    if (!menu.current?.contains(event.relatedTarget)) setMenuOpen(false);
   };
 
   return (
@@ -27,22 +34,36 @@ export function Header({ onLogout, onOpenMessage }: Props) {
       <span className="brand">Chat</span>
       <span className={`connection ${connection.status}`} role="status">
         <span className="dot" aria-hidden="true" />
-        {STATUS_TEXT[connection.status]}
-        {connection.status === 'online' && connection.replica && <span className="muted"> · {connection.replica}</span>}
+        <span className="connection-text">{STATUS_TEXT[connection.status]}</span>
+        {connection.status === 'online' && connection.replica && <span className="muted replica"> · {connection.replica}</span>}
       </span>
       <MessageSearch label="Search all rooms" room={null} onPick={onOpenMessage} />
-      <span className="whoami">
-        <strong>{user.nickname}</strong> <span className="muted">#{user.id}</span>
-        {user.role === 'guest' && <span className="tag">guest{user.maskedIp ? ` · ${user.maskedIp}` : ''}</span>}
-      </span>
-      {permission === 'default' && (
-        <button type="button" onClick={askPermission}>
-          Enable notifications
+      <div className="account" ref={menu} onBlur={closeOnLeave} onKeyDown={(event) => event.key === 'Escape' && setMenuOpen(false)}>
+        <button
+          type="button"
+          className="icon account-toggle"
+          aria-label="Account"
+          aria-expanded={menuOpen}
+          aria-controls="account-menu"
+          onClick={() => setMenuOpen((open) => !open)}
+        >
+          <MenuIcon />
         </button>
-      )}
-      <button type="button" onClick={logout} disabled={busy}>
-        Log out
-      </button>
+        <div id="account-menu" className={menuOpen ? 'account-menu open' : 'account-menu'}>
+          <span className="whoami">
+            <strong>{user.nickname}</strong> <span className="muted">#{user.id}</span>
+            {user.role === 'guest' && <span className="tag">guest{user.maskedIp ? ` · ${user.maskedIp}` : ''}</span>}
+          </span>
+          {permission === 'default' && (
+            <button type="button" onClick={askPermission}>
+              Enable notifications
+            </button>
+          )}
+          <button type="button" onClick={logout} disabled={busy}>
+            Log out
+          </button>
+        </div>
+      </div>
     </header>
   );
 }
