@@ -35,11 +35,23 @@ export class MessageHistory {
       this.stored(roomId, { floor, before: query.before, after: query.after, limit: limit + 1 }),
       this.recent.range(roomId, lower, upper, order, limit + 1),
     ]);
-    const page = mergePages(rows, pending, order, limit + 1);
+    const page = mergePages(rows, await this.quotingNow(pending), order, limit + 1);
     const messages = page.slice(0, limit);
     const last = messages.at(-1);
     const shown = await this.links.present(await this.reactions.markMine(caller.id, messages));
     return { messages: shown, nextCursor: page.length > limit && last ? last.seq : null };
+  }
+
+  /**
+   * Cached messages carry the quote of the message they answer as it read when they were sent;
+   * rows read it as it is now (MESSAGE_JOINS). An edit or a deletion of the quoted message since
+   * must show in both.
+   */
+  private async quotingNow(pending: StoredMessage[]): Promise<StoredMessage[]> {
+    const quoted = [...new Set(pending.flatMap((m) => (m.replyTo ? [m.replyTo.id] : [])))];
+    if (quoted.length === 0) return pending;
+    const now = await this.messages.quotes(quoted);
+    return pending.map((m) => (m.replyTo && now.has(m.replyTo.id) ? { ...m, replyTo: now.get(m.replyTo.id)! } : m));
   }
 
   /**

@@ -132,6 +132,18 @@ export class MessagesRepository {
     return row ? { ...replyOf(row), roomId: Number(row.room_id) } : null;
   }
 
+  /** Quoted messages as replies show them now (excerpt null once deleted), by id; ids not stored are left out. */
+  async quotes(ids: string[]): Promise<Map<string, ReplyRef>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.query<Record<string, unknown>[]>(
+      `SELECT id AS reply_id, seq AS reply_seq, sender_id AS reply_sender_id,
+              IF(deleted_at IS NULL, LEFT(content, ?), NULL) AS reply_excerpt
+         FROM messages WHERE id IN (?)`,
+      [REPLY_EXCERPT_LENGTH, ids],
+    );
+    return new Map(rows.map((row) => [String(row.reply_id), replyOf(row)]));
+  }
+
   /**
    * Soft-deletes a message; if it was its room's last message, the room's preview falls back to
    * the newest remaining message. One transaction, so a room list never shows a deleted text.
