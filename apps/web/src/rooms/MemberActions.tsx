@@ -135,7 +135,7 @@ export function MemberActions({ roomId, member, actor, onClose }: Props) {
       <form className="dialog-section" onSubmit={remove}>
         <h3>Remove</h3>
         <Field label="Reason (optional)" name="reason" maxLength={MODERATION_REASON_MAX_LENGTH} />
-        <div className="actions">
+        <div className="button-row">
           <button type="submit" value="kick" disabled={busy}>
             Remove from room
           </button>

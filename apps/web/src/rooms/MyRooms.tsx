@@ -47,7 +47,7 @@ function RoomButton({ room, onOpen }: { room: MyRoomView; onOpen: (roomId: numbe
       <span className="room-last">{room.lastMessage ?? 'No messages yet'}</span>
       <span className="badges">
         {room.mentionCount > 0 && (
-          <span className="badge mention">
+          <span className="badge mention-count">
             <span aria-hidden="true">@{count(room.mentionCount)}</span>
             <span className="sr-only">
               {room.mentionCount} {room.mentionCount === 1 ? 'mention' : 'mentions'}

@@ -146,7 +146,7 @@ export function RoomSettings({ room, members, actor, onClose }: Props) {
               Leave {room.name}?{room.isPrivate ? ' Only an invitation brings you back.' : ''}
               {room.role === 'owner' ? ' The room goes to its senior admin or member.' : ''}
             </p>
-            <div className="actions">
+            <div className="button-row">
               <button type="button" className="danger" disabled={busy} onClick={leave}>
                 Yes, leave
               </button>
