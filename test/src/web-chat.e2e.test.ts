@@ -48,10 +48,18 @@ async function inList(page: Page, item: Locator): Promise<boolean> {
   return !!box && !!list && box.y >= list.y - 1 && box.y + box.height <= list.y + list.height + 1;
 }
 
-/** Sets the message list's scroll position (a number, or 'bottom'); scripts are strings here, this file has no DOM types. */
+/**
+ * Sets the message list's scroll position (a number, or 'bottom') and tells the list at once: the
+ * browser's own scroll event waits for the next frame, which a message arriving first would beat.
+ * Scripts are strings here, this file has no DOM types.
+ */
 async function scrollList(page: Page, to: number | 'bottom'): Promise<void> {
   await page.evaluate(
-    `(() => { const list = document.querySelector('.messages'); list.scrollTop = ${to === 'bottom' ? 'list.scrollHeight' : to}; })()`,
+    `(() => {
+      const list = document.querySelector('.messages');
+      list.scrollTop = ${to === 'bottom' ? 'list.scrollHeight' : to};
+      list.dispatchEvent(new Event('scroll'));
+    })()`,
   );
 }
 
