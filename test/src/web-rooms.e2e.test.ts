@@ -214,6 +214,11 @@ describe('rooms, administration and sessions in a browser', { timeout: 300_000 }
     // Bo's other tab has the room open: its header follows the rename.
     await bo1.getByRole('heading', { name: renamed }).waitFor();
     await settings.getByRole('button', { name: 'Close' }).click();
+    await annPage
+      .getByRole('status')
+      .filter({ hasText: `Renamed to ${renamed}` })
+      .getByRole('button', { name: 'Dismiss' })
+      .click();
 
     await memberLine(annPage, bo.user.nickname)
       .getByRole('button', { name: `Manage ${bo.user.nickname}` })
