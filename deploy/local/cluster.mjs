@@ -120,7 +120,8 @@ export async function startCluster(o) {
 }
 
 /**
- * nginx's temp directories in `dir`, writable by its workers, which drop to an unprivileged user
+ * nginx's temp directories in `dir`, writable by its workers, which may run as another user than
+ * the one who made them (started by root without a `user` directive, nginx drops to `nobody`)
  * and must also get through `dir` and the directories above it given (a mkdtemp directory is
  * 0700): without that, a body too large for nginx's memory buffer (16 KB) fails with a 500.
  * @param {string} dir

@@ -70,6 +70,20 @@ describe('live room state across replicas', { timeout: 180_000 }, () => {
     assert.deepEqual(leaked, [], 'a non-member was told of the room');
   });
 
+  it('room_updated for a room named after its members names it as each member sees it', async () => {
+    const [owner, ann, bob] = await Promise.all([registerUser(t.url), registerUser(t.url), registerUser(t.url)]);
+    const room = await createRoom(t.url, owner, { name: null, invitedUserIds: [ann.user.id, bob.user.id] });
+    const [annSocket, bobSocket] = [await socketOnReplica(t, ann, 0), await socketOnReplica(t, bob, 1)];
+    const seen = [annSocket, bobSocket].map((s) => nextEvent(s, 'room_updated', (e) => e.room.id === room));
+    assert.equal((await call(owner, 'POST', `/rooms/${room}/leave`)).status, 204);
+    const [forAnn, forBob] = await Promise.all(seen);
+    assert.deepEqual(
+      [forAnn.room.name, forAnn.room.isNameGenerated, forBob.room.name],
+      [bob.user.nickname, true, ann.user.nickname],
+      'each sees the other',
+    );
+  });
+
   it("a socket opened with auth { rooms: 'all' } receives every room of its user without join_room, rooms given later too, and tells nobody it is here", async () => {
     const [owner, follower] = await Promise.all([registerUser(t.url), registerUser(t.url)]);
     const first = await createRoom(t.url, owner, { name: `first ${tag()}`, invitedUserIds: [follower.user.id] });

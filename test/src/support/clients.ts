@@ -166,7 +166,8 @@ export async function guest(base: string, nickname?: string): Promise<Session> {
 export async function createRoom(
   base: string,
   owner: Session,
-  body: { name?: string; isPrivate?: boolean; invitedUserIds?: number[] } = {},
+  /** `name: null` leaves the room unnamed (named after its members). */
+  body: { name?: string | null; isPrivate?: boolean; invitedUserIds?: number[] } = {},
 ): Promise<number> {
   const { status, body: room } = await api<{ id: number }>(base, 'POST', '/rooms', {
     token: owner.access_token,

@@ -44,8 +44,14 @@ export class LiveRoomState {
     try {
       const found = await this.rooms.findRoom(roomId);
       if (!found) return;
-      const [[room], users] = await Promise.all([this.views.of([found]), this.members.memberIds(roomId)]);
-      this.realtime.clientSend({ room: roomId, users }, 'room_updated', { room });
+      const users = await this.members.memberIds(roomId);
+      if (found.name !== null) {
+        const [room] = await this.views.of([found]);
+        this.realtime.clientSend({ room: roomId, users }, 'room_updated', { room });
+        return;
+      }
+      // Named after its members as each of them sees it (the others' nicknames): one event each.
+      for (const [user, room] of await this.views.asSeenBy(found, users)) this.realtime.clientSend({ user }, 'room_updated', { room });
     } catch (error) {
       this.logger.warn(`room_updated for room ${roomId} not sent: ${(error as Error).message}`);
     }

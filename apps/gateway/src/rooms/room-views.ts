@@ -17,6 +17,12 @@ export class RoomViews {
     return rooms.map((room) => toRoomView(room, names.get(room.id), viewerId));
   }
 
+  /** One room as each viewer sees it (an unnamed room's name leaves the viewer out), with one query for the names. */
+  async asSeenBy(room: RoomEntity, viewerIds: number[]): Promise<Map<number, RoomView>> {
+    const names = room.name === null ? (await this.rooms.memberNames([room.id], NAMES_SHOWN + 2)).get(room.id) : undefined;
+    return new Map(viewerIds.map((viewer) => [viewer, toRoomView(room, names, viewer)]));
+  }
+
   /** `GET /rooms/mine` items. */
   async mine(rows: MyRoomRow[], viewerId: number): Promise<MyRoomView[]> {
     const views = await this.of(rows, viewerId);
