@@ -7,13 +7,11 @@ import { after, before, describe, it } from 'node:test';
 import { deflateSync } from 'node:zlib';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import type { ChatMessage, Session } from '@chat/contracts';
+import { CHROMIUM, signedInPage, visible, WAIT_MS } from './support/browser';
 import { api, createRoom, postWhenAllowed, registerUser } from './support/clients';
 import { useCluster } from './support/fixture';
 import { eventually } from './support/wait';
 
-// Debian's package; playwright-core never downloads a browser. CHROMIUM_PATH points elsewhere.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const WAIT_MS = 15_000;
 // Small, so the oversized files stay small too; the images fit well under it.
 const MAX_BYTES = 2 * 1024 * 1024;
 const shots = join(tmpdir(), 'chat-web-attachments-e2e');
@@ -53,12 +51,6 @@ function noisePng(width: number, height: number): Buffer {
 }
 
 // --- Page helpers ---
-
-/** Resolves once `locator` is visible; fails naming what was awaited. */
-async function visible(locator: Locator, timeout = WAIT_MS): Promise<Locator> {
-  await locator.first().waitFor({ state: 'visible', timeout });
-  return locator;
-}
 
 async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
@@ -125,16 +117,8 @@ describe('web client: attachments and search', { timeout: 300_000 }, () => {
   after(() => rmSync(storage, { recursive: true, force: true }));
 
   /** A fresh browser profile on the app, signed in as `session`. */
-  async function openApp(session: Session): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1200, height: 800 }, acceptDownloads: true });
-    const page = await context.newPage();
-    page.setDefaultTimeout(WAIT_MS);
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    const value = JSON.stringify(JSON.stringify(session));
-    await page.addInitScript({ content: `localStorage.setItem('chat.session', ${value});` });
-    await page.goto(t.url);
-    return page;
-  }
+  const openApp = (session: Session): Promise<Page> =>
+    signedInPage(browser, t.url, session, { viewport: { width: 1200, height: 800 }, acceptDownloads: true, pageErrors });
 
   async function openRoom(page: Page, name: string): Promise<Locator> {
     await visible(myRoom(page, name));

@@ -5,14 +5,12 @@ import { before, describe, it } from 'node:test';
 import { AxeBuilder } from '@axe-core/playwright';
 import { type Browser, type BrowserContextOptions, chromium, type Locator, type Page } from 'playwright-core';
 import type { HistoryPage, MessageAccepted, Session } from '@chat/contracts';
+import { CHROMIUM, signedInPage, visible, WAIT_MS } from './support/browser';
 import { api, createRoom, postWhenAllowed, registerUser } from './support/clients';
 import { useCluster } from './support/fixture';
 import { repoRoot } from './support/test-cluster';
 import { eventually } from './support/wait';
 
-// Debian's package; playwright-core never downloads a browser. CHROMIUM_PATH points elsewhere.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const WAIT_MS = 15_000;
 // UPDATE_SCREENSHOTS=1 rewrites the chat screenshots in docs/screenshots.
 const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? join(repoRoot, 'docs/screenshots') : null;
 
@@ -20,12 +18,6 @@ const DESKTOP: BrowserContextOptions = { viewport: { width: 1280, height: 800 } 
 const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
 // The app's header and the room's, one row each: the rest of a phone's screen is the conversation's.
 const PHONE_HEADERS_PX = 100;
-
-/** Resolves once `locator` is visible; fails naming what was awaited. */
-async function visible(locator: Locator, timeout = WAIT_MS): Promise<Locator> {
-  await locator.first().waitFor({ state: 'visible', timeout });
-  return locator;
-}
 
 /** A message in the room's log, by (part of) its own text (not a quote of another). */
 function message(page: Page, text: string): Locator {
@@ -89,16 +81,8 @@ describe('web client: the chat room', { timeout: 300_000 }, () => {
   });
 
   /** A fresh browser profile on the app, signed in as `session`. */
-  async function openApp(session: Session, options: BrowserContextOptions = DESKTOP): Promise<Page> {
-    const context = await browser.newContext(options);
-    const page = await context.newPage();
-    page.setDefaultTimeout(WAIT_MS);
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    const value = JSON.stringify(JSON.stringify(session));
-    await page.addInitScript({ content: `localStorage.setItem('chat.session', ${value});` });
-    await page.goto(t.url);
-    return page;
-  }
+  const openApp = (session: Session, options: BrowserContextOptions = DESKTOP): Promise<Page> =>
+    signedInPage(browser, t.url, session, { ...options, pageErrors });
 
   async function openRoom(page: Page, name: string): Promise<void> {
     const entry = page.getByRole('region', { name: 'Your rooms' }).getByRole('button', { name: new RegExp(name) });

@@ -6,12 +6,10 @@ import AxeBuilder from '@axe-core/playwright';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import type { Session } from '@chat/contracts';
 import { postWhenAllowed, registerUser, request, socketIn } from './support/clients';
+import { CHROMIUM, WAIT_MS } from './support/browser';
 import { useCluster } from './support/fixture';
 import { repoRoot } from './support/test-cluster';
 
-// Debian's package; playwright-core never downloads a browser. CHROMIUM_PATH points elsewhere.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const WAIT_MS = 15_000;
 const PASSWORD = 'correct horse battery';
 const shots = join(repoRoot, 'docs/screenshots');
 

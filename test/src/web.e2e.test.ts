@@ -7,18 +7,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Browser, chromium, type Locator, type Page, type WebSocketRoute } from 'playwright-core';
 import type { Session } from '@chat/contracts';
 import { api, createRoom, postWhenAllowed, registerUser } from './support/clients';
+import { CHROMIUM, visible, WAIT_MS } from './support/browser';
 import { useCluster } from './support/fixture';
 
-// Debian's package; playwright-core never downloads a browser. CHROMIUM_PATH points elsewhere.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const WAIT_MS = 15_000;
 const shots = join(tmpdir(), 'chat-web-e2e');
-
-/** Resolves once `locator` is visible; fails naming what was awaited. */
-async function visible(locator: Locator, timeout = WAIT_MS): Promise<Locator> {
-  await locator.first().waitFor({ state: 'visible', timeout });
-  return locator;
-}
 
 async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });

@@ -1,5 +1,5 @@
 import type { KeyboardEvent, MouseEvent } from 'react';
-import { PencilIcon, ReplyIcon, SmileIcon, TrashIcon } from './ActionIcons';
+import { PencilIcon, ReplyIcon, SmileIcon, TrashIcon } from '../ui/icons';
 
 type Click = (event: MouseEvent<HTMLElement>) => void;
 

@@ -1,10 +1,8 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { ContactView } from '@chat/contracts';
-import { describeError } from '../lib/api';
 import { useSession } from '../shell/SessionContext';
 import { Field } from '../ui/Field';
-
-const SEARCH_DELAY_MS = 300;
+import { useTypedSearch } from '../ui/useTypedSearch';
 
 interface Props {
   label: string;
@@ -21,29 +19,10 @@ interface Props {
 export function ContactPicker({ label, actionLabel, action, onPick, exclude, disabled }: Props) {
   const { api } = useSession();
   const [query, setQuery] = useState('');
-  const [contacts, setContacts] = useState<ContactView[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
   // Read when the field is focused (who shares a room with me changes as rooms do) and as it is typed in.
   const [asked, setAsked] = useState(0);
-
-  useEffect(() => {
-    if (asked === 0) return;
-    let current = true;
-    const timer = setTimeout(() => {
-      api.contacts(query.trim()).then(
-        (page) => {
-          if (!current) return;
-          setContacts(page.items);
-          setError(null);
-        },
-        (e: unknown) => current && setError(describeError(e)),
-      );
-    }, SEARCH_DELAY_MS);
-    return () => {
-      current = false;
-      clearTimeout(timer);
-    };
-  }, [api, query, asked]);
+  const [page, , error] = useTypedSearch((q) => api.contacts(q), query, { enabled: asked > 0, trigger: asked });
+  const contacts = page?.items;
 
   const shown = contacts?.filter((c) => !exclude?.has(c.id));
   return (

@@ -1,35 +1,15 @@
-import { useEffect, useState } from 'react';
-import type { DirectoryRoom, Page } from '@chat/contracts';
+import { useState } from 'react';
+import type { DirectoryRoom } from '@chat/contracts';
 import { describeError } from '../lib/api';
 import { useSession } from '../shell/SessionContext';
 import { Field } from '../ui/Field';
-
-const SEARCH_DELAY_MS = 300;
+import { useTypedSearch } from '../ui/useTypedSearch';
 
 /** The public room directory: search, page on, join. */
 export function Directory({ myRoomIds, onOpen }: { myRoomIds: Set<number>; onOpen: (roomId: number) => void }) {
   const { api, notify } = useSession();
   const [query, setQuery] = useState('');
-  const [page, setPage] = useState<Page<DirectoryRoom> | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    let current = true;
-    const timer = setTimeout(() => {
-      api.directory(query.trim(), null).then(
-        (first) => {
-          if (!current) return;
-          setPage(first);
-          setError(null);
-        },
-        (e: unknown) => current && setError(describeError(e)),
-      );
-    }, SEARCH_DELAY_MS);
-    return () => {
-      current = false;
-      clearTimeout(timer);
-    };
-  }, [api, query]);
+  const [page, setPage, error] = useTypedSearch((q) => api.directory(q, null), query);
 
   const more = async () => {
     if (!page?.nextCursor) return;
