@@ -9,6 +9,7 @@ import { ORDERED_EVENTS, startTurn } from './socket-turns';
 export interface DispatchedSocket {
   onAny(listener: (event: string, ...args: unknown[]) => void): unknown;
   emit(event: string, ...args: unknown[]): unknown;
+  /** Socket.IO's id, named in the connection's log line beside its request id. */
   id?: string;
   /** The connection's HTTP request: its X-Request-Id (nginx's `$request_id`) prefixes the ids of the socket's events. */
   handshake?: { headers: Record<string, string | string[] | undefined> };
