@@ -220,7 +220,7 @@ ${proxied(["proxy_set_header Connection '';"])}
 function accessLogLines(accessLog) {
   if (!accessLog) return '  access_log off;';
   return `  log_format edge '$remote_addr [$time_iso8601] "$request_method $uri $server_protocol" $status $body_bytes_sent '
-                  '$request_time upstream=$upstream_addr "$http_user_agent"';
+                  '$request_time upstream=$upstream_addr req=$request_id "$http_user_agent"';
   access_log /dev/stdout edge;`;
 }
 
@@ -254,7 +254,8 @@ function bindLines(address) {
 /**
  * What a proxied location sends upstream and hides from the answer. X-Forwarded-For is
  * overwritten with the peer's address, never appended to: whatever the client sent is dropped at
- * the edge, so the replicas see each client's real address and no client can choose it.
+ * the edge, so the replicas see each client's real address and no client can choose it. So is
+ * X-Request-Id, with nginx's own `$request_id`: the id a request is logged under on both sides.
  * @param {string[]} own  the location's own proxy_set_header lines
  */
 function proxied(own = []) {
@@ -263,12 +264,14 @@ function proxied(own = []) {
     'proxy_set_header X-Real-IP $remote_addr;',
     'proxy_set_header X-Forwarded-For $remote_addr;',
     'proxy_set_header X-Forwarded-Proto $scheme;',
+    'proxy_set_header X-Request-Id $request_id;',
     ...own,
     // The edge sets these itself (once, below) and names no framework.
     'proxy_hide_header X-Powered-By;',
     'proxy_hide_header X-Content-Type-Options;',
     'proxy_hide_header Referrer-Policy;',
     'proxy_hide_header X-Frame-Options;',
+    'proxy_hide_header X-Request-Id;',
     ...apiHeaders(),
   ]
     .map((line) => `      ${line}`)
@@ -281,6 +284,7 @@ function apiHeaders() {
     'add_header X-Content-Type-Options nosniff always;',
     'add_header Referrer-Policy no-referrer always;',
     'add_header X-Frame-Options DENY always;',
+    'add_header X-Request-Id $request_id always;',
   ];
 }
 

@@ -1,9 +1,11 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule, RequestMethod } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { type AppConfig, ConfigModule, pinoOptions } from '@chat/config';
 import { dataSourceOptions } from '@chat/database';
 import { AuthModule } from './auth';
+import { currentRequestId, REQUEST_ID_HEADER, requestIdFrom, withRequestId } from './common/request-id';
 import { HealthModule } from './health/health.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MessagesModule } from './messages/messages.module';
@@ -22,7 +24,7 @@ import { UsersModule } from './users/users.module';
  * `npm run check`.
  */
 @Module({})
-export class AppModule {
+export class AppModule implements NestModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
@@ -32,6 +34,12 @@ export class AppModule {
           pinoHttp: {
             ...pinoOptions(config, `gateway ${config.gateway.replicaId}`),
             autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
+            genReqId: requestIdOf,
+            // Every line logged while a request or socket event is handled carries its id (withRequestId).
+            mixin: () => {
+              const reqId = currentRequestId();
+              return reqId === undefined ? {} : { reqId };
+            },
           },
         }),
         TypeOrmModule.forRoot({
@@ -53,4 +61,22 @@ export class AppModule {
       providers: [MetricsServer],
     };
   }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply((req: IncomingMessage, res: ServerResponse, next: () => void) => withRequestId(requestIdOf(req, res), next))
+      .forRoutes({ path: '{/*splat}', method: RequestMethod.ALL });
+  }
+}
+
+/**
+ * The request's id (docs/ARCHITECTURE.md, "Request ids"), answered in X-Request-Id; taken once,
+ * by whichever of pino-http and the request-id middleware runs first.
+ */
+function requestIdOf(req: IncomingMessage, res: ServerResponse): string {
+  if (typeof req.id !== 'string') {
+    req.id = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
+    res.setHeader(REQUEST_ID_HEADER, req.id);
+  }
+  return req.id;
 }

@@ -45,6 +45,11 @@ export interface PersistMessageJob {
   replyTo?: string;
   /** Member ids it mentions; absent when none. */
   mentions?: number[];
+  /**
+   * The HTTP request or socket event that sent it (X-Request-Id; docs/ARCHITECTURE.md), for the
+   * worker's log lines; absent in system notes outside a request and in jobs from older releases.
+   */
+  requestId?: string;
 }
 
 export interface PersistMessagesJob {

@@ -65,6 +65,9 @@ export function useCluster(options: TestClusterOptions | (() => TestClusterOptio
     get storageDir() {
       return cluster().storageDir;
     },
+    get logs() {
+      return cluster().logs;
+    },
     redis: () => cluster().redis(),
     stopRedis: () => cluster().stopRedis(),
     startRedis: () => cluster().startRedis(),

@@ -33,6 +33,8 @@ export interface TestCluster {
   startRedis(): Promise<void>;
   /** Where the local storage driver keeps this run's attachments (STORAGE_DIR). */
   storageDir: string;
+  /** Every line the processes have written so far, each after its process's name: `[gateway-1] {…}`. */
+  logs: readonly string[];
   stop(): Promise<void>;
 }
 
@@ -133,7 +135,10 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
       ...functionalLimits,
       ...options.env,
     },
-    log: (line) => (process.env.TEST_LOGS ? process.stderr.write(`${line}\n`) : lines.push(line)),
+    log: (line) => {
+      lines.push(line);
+      if (process.env.TEST_LOGS) process.stderr.write(`${line}\n`);
+    },
   });
   try {
     await cluster.waitReady(60_000);
@@ -161,6 +166,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     stopRedis,
     startRedis,
     storageDir: options.env?.STORAGE_DIR ?? join(dir, 'attachments'),
+    logs: lines,
     async stop() {
       await cluster.stop();
       await db.end();

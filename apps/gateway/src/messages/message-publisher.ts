@@ -12,6 +12,7 @@ import {
 import type { RoomEntity } from '@chat/database';
 import { AttachmentClaims, AttachmentLinks } from '../attachments';
 import { AppError } from '../common/app-error';
+import { currentRequestId } from '../common/request-id';
 import { DomainEvents } from '../common/domain-events';
 import { RealtimeRepository } from '../repositories/realtime.repository';
 import { RecentMessageRepository } from '../repositories/recent-message.repository';
@@ -116,6 +117,7 @@ export class MessagePublisher implements OnModuleInit {
       attachments: attachments.stored,
       replyTo,
       mentions,
+      requestId: currentRequestId(),
     };
     const accepted = this.sink.accept(draft);
     queued?.();

@@ -11,6 +11,8 @@ export interface Draft extends SeqRequest {
   replyTo?: ReplyRef;
   /** Members it mentions (validated: members of the room). */
   mentions?: number[];
+  /** The request or socket event that sent it (currentRequestId). */
+  requestId?: string;
 }
 
 /**
@@ -50,7 +52,7 @@ export abstract class MessageSink {
 
 /** What the worker stores, from a draft and the id, seq and time of its reservation. */
 export function persistJob(draft: Draft, id: string, seq: number, createdAt: string): PersistMessageJob {
-  const { roomId, senderId, type, content, clientMsgId, attachments, replyTo, mentions } = draft;
+  const { roomId, senderId, type, content, clientMsgId, attachments, replyTo, mentions, requestId } = draft;
   const job: PersistMessageJob = {
     id,
     roomId,
@@ -65,6 +67,7 @@ export function persistJob(draft: Draft, id: string, seq: number, createdAt: str
   if (attachments.length > 0) job.attachments = attachments;
   if (replyTo) job.replyTo = replyTo.id;
   if (mentions?.length) job.mentions = mentions;
+  if (requestId) job.requestId = requestId;
   return job;
 }
 

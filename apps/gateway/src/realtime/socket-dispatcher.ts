@@ -2,12 +2,23 @@ import { Logger } from '@nestjs/common';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import { firstValueFrom, isObservable } from 'rxjs';
 import { type Ack, ErrorCode, type ExceptionEvent } from '@chat/contracts';
+import { REQUEST_ID_HEADER, requestIdFrom, withRequestId } from '../common/request-id';
 import { ORDERED_EVENTS, startTurn } from './socket-turns';
 
 /** What the dispatcher uses of a Socket.IO socket. */
 export interface DispatchedSocket {
   onAny(listener: (event: string, ...args: unknown[]) => void): unknown;
   emit(event: string, ...args: unknown[]): unknown;
+  /** Socket.IO's id, named in the connection's log line beside its request id. */
+  id?: string;
+  /** The connection's HTTP request: its X-Request-Id (nginx's `$request_id`) prefixes the ids of the socket's events. */
+  handshake?: { headers: Record<string, string | string[] | undefined> };
+}
+
+/** The id the socket's events are numbered under, and how many it has had. */
+interface EventIds {
+  prefix: string;
+  count: number;
 }
 
 /** Nest's split of an event's arguments into payload and ack: `IoAdapter.prototype.mapPayload`. */
@@ -32,6 +43,8 @@ interface Slot {
  * event, a second gateway subscribing the same message would silently take it over. An event no
  * gateway binds is answered like any invalid event: a VALIDATION_FAILED ack and an `exception`.
  * An ordered event (socket-turns.ts) starts only once the socket's previous one has ended its turn.
+ * Each bound event is handled under its own request id, `<handshake request id>:<n>`
+ * (withRequestId), so its log lines and the message it sends can be told from the socket's others.
  */
 export class SocketDispatcher {
   private readonly slots = new Map<string, Slot>();
@@ -39,6 +52,7 @@ export class SocketDispatcher {
   private readonly handlersOf = new WeakMap<DispatchedSocket, Handler[]>();
   /** Per socket, when its latest ordered event ends its turn. */
   private readonly lanes = new WeakMap<DispatchedSocket, Promise<void>>();
+  private readonly eventIds = new WeakMap<DispatchedSocket, EventIds>();
   /** One function for every socket: Socket.IO calls `onAny` listeners with the socket as `this`. */
   private readonly dispatch: (this: DispatchedSocket, event: string, ...args: unknown[]) => void;
 
@@ -47,15 +61,19 @@ export class SocketDispatcher {
     private readonly log: Pick<Logger, 'error'> = new Logger(SocketDispatcher.name),
     ordered: ReadonlySet<string> = ORDERED_EVENTS,
   ) {
-    const { slots, handlersOf } = this;
+    const { slots, handlersOf, eventIds } = this;
     const run = this.run.bind(this);
     const runInTurn = this.runInTurn.bind(this);
     this.dispatch = function (event, ...args) {
       const slot = slots.get(event);
       const handler = slot && handlersOf.get(this)?.[slot.index];
-      if (slot === undefined || handler === undefined) refuseUnknownEvent(this, event, args);
-      else if (ordered.has(event)) runInTurn(this, handler, slot.manualAck, args);
-      else void run(this, handler, slot.manualAck, args);
+      if (slot === undefined || handler === undefined) return refuseUnknownEvent(this, event, args);
+      // A socket with a handler was bound, so it has its event ids.
+      const ids = eventIds.get(this)!;
+      withRequestId(`${ids.prefix}:${++ids.count}`, () => {
+        if (ordered.has(event)) runInTurn(this, handler, slot.manualAck, args);
+        else void run(this, handler, slot.manualAck, args);
+      });
     };
   }
 
@@ -64,6 +82,9 @@ export class SocketDispatcher {
     if (!bound) {
       bound = [];
       this.handlersOf.set(socket, bound);
+      const prefix = requestIdFrom(socket.handshake?.headers[REQUEST_ID_HEADER]);
+      this.eventIds.set(socket, { prefix, count: 0 });
+      Logger.log(`socket ${socket.id} connected, request ${prefix}`, SocketDispatcher.name);
       socket.onAny(this.dispatch);
     }
     for (const { message, callback, isAckHandledManually } of handlers) {

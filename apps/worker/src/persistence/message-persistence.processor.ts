@@ -4,7 +4,7 @@ import type { Job, Queue } from 'bullmq';
 import { Counter } from 'prom-client';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { type DeadMessageJob, JobName, type JobPayloads, type PersistMessageJob, QueueName } from '@chat/contracts';
-import { BatchWriter } from './batch-writer';
+import { BatchWriter, described } from './batch-writer';
 
 type PersistJob =
   | Job<JobPayloads[typeof JobName.PersistMessage], void, typeof JobName.PersistMessage>
@@ -77,7 +77,9 @@ export class MessagePersistenceProcessor extends WorkerHost implements OnModuleI
     for (const message of messages) {
       deadLettered.inc();
       const { id, roomId, seq } = message;
-      this.logger.error(`message ${id} (room ${roomId}, seq ${seq}) dead-lettered after ${job.attemptsMade} attempts: ${error.message}`);
+      this.logger.error(
+        `message ${described(message)} (room ${roomId}, seq ${seq}) dead-lettered after ${job.attemptsMade} attempts: ${error.message}`,
+      );
       const dead: DeadMessageJob = { message, error: error.message, attempts: job.attemptsMade, failedAt: new Date().toISOString() };
       await this.deadLetters
         .add(JobName.DeadMessage, dead, { jobId: id, removeOnComplete: false, removeOnFail: false })
