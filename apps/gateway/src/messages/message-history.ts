@@ -51,7 +51,10 @@ export class MessageHistory {
     const quoted = [...new Set(pending.flatMap((m) => (m.replyTo ? [m.replyTo.id] : [])))];
     if (quoted.length === 0) return pending;
     const now = await this.messages.quotes(quoted);
-    return pending.map((m) => (m.replyTo && now.has(m.replyTo.id) ? { ...m, replyTo: now.get(m.replyTo.id)! } : m));
+    return pending.map((m) => {
+      const quote = m.replyTo && now.get(m.replyTo.id);
+      return quote ? { ...m, replyTo: { id: quote.id, seq: quote.seq, senderId: quote.senderId, excerpt: quote.excerpt } } : m;
+    });
   }
 
   /**

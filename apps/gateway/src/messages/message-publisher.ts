@@ -75,10 +75,14 @@ export class MessagePublisher implements OnModuleInit {
     const { room, member } = await this.access.require(input.roomId, sender, 'send');
     if (member && isMuted(member.mutedUntil)) throw new AppError(ErrorCode.Muted, 'You are muted in this room');
     const { clientMsgId, attachmentIds } = input;
-    const [replyTo, mentions] = await Promise.all([
-      input.replyTo === undefined ? undefined : this.references.quote(room.id, member?.joinedSeq ?? 0, input.replyTo),
-      input.mentions?.length ? this.references.mentionable(room.id, sender.id, input.mentions) : undefined,
-    ]);
+    // Most messages point at nothing: they wait for no lookup.
+    const [replyTo, mentions] =
+      input.replyTo === undefined && !input.mentions?.length
+        ? []
+        : await Promise.all([
+            input.replyTo === undefined ? undefined : this.references.quote(room.id, member?.joinedSeq ?? 0, input.replyTo),
+            input.mentions?.length ? this.references.mentionable(room.id, sender.id, input.mentions) : undefined,
+          ]);
     const options = { clientMsgId, replyTo, mentions, queued };
     if (!attachmentIds?.length) return this.publish(room, 'chat', input.content, sender, options);
     const claimed = await this.claims.claim(attachmentIds, { roomId: room.id, senderId: sender.id, clientMsgId });
@@ -145,8 +149,8 @@ export class MessagePublisher implements OnModuleInit {
       reactions: [],
     };
     this.realtime.clientSend({ room: room.id }, 'message', { ...message, attachments: attachments.shown });
-    if (sender) {
-      for (const user of mentions) this.realtime.clientSend({ user }, 'mention', { roomId: room.id, messageId: id, seq, from: sender });
+    if (sender && mentions.length > 0) {
+      this.realtime.clientSend({ users: mentions }, 'mention', { roomId: room.id, messageId: id, seq, from: sender });
     }
     // After the broadcast: a retry that finds the message here knows it went out (QueueSink).
     // A row already in MySQL needs no copy for reads.

@@ -26,9 +26,10 @@ export class MessageReferences {
    * in the room's read cache.
    */
   async quote(roomId: number, floor: number, id: string): Promise<ReplyRef> {
-    const stored = await this.messages.findQuotable(id);
+    const stored = (await this.messages.quotes([id])).get(id);
     const found = stored ?? (mintedAt(id) > Date.now() - UNSTORED_WITHIN_MS ? await this.fromCache(roomId, id) : undefined);
-    if (!found || found.roomId !== roomId || found.seq <= floor) {
+    // A deleted message reads with no excerpt: it cannot be answered.
+    if (!found || found.excerpt === null || found.roomId !== roomId || found.seq <= floor) {
       throw new AppError(ErrorCode.ValidationFailed, 'replyTo must be the id of a message in this room');
     }
     return { id: found.id, seq: found.seq, senderId: found.senderId, excerpt: found.excerpt };

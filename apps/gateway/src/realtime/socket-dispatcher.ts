@@ -84,7 +84,8 @@ export class SocketDispatcher {
       this.handlersOf.set(socket, bound);
       const prefix = requestIdFrom(socket.handshake?.headers[REQUEST_ID_HEADER]);
       this.eventIds.set(socket, { prefix, count: 0 });
-      Logger.log(`socket ${socket.id} connected, request ${prefix}`, SocketDispatcher.name);
+      // Debug: at info, a reconnect storm of thousands of sockets would be as many lines.
+      Logger.debug(`socket ${socket.id} connected, request ${prefix}`, SocketDispatcher.name);
       socket.onAny(this.dispatch);
     }
     for (const { message, callback, isAckHandledManually } of handlers) {

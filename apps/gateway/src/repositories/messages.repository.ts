@@ -121,27 +121,19 @@ export class MessagesRepository {
     });
   }
 
-  /** A live message as a reply quotes it, with the room it is in. */
-  async findQuotable(id: string): Promise<(ReplyRef & { roomId: number }) | null> {
-    const rows = await this.db.query<Record<string, unknown>[]>(
-      `SELECT id AS reply_id, room_id, seq AS reply_seq, sender_id AS reply_sender_id, LEFT(content, ?) AS reply_excerpt
-         FROM messages WHERE id = ? AND deleted_at IS NULL`,
-      [REPLY_EXCERPT_LENGTH, id],
-    );
-    const row = rows[0];
-    return row ? { ...replyOf(row), roomId: Number(row.room_id) } : null;
-  }
-
-  /** Quoted messages as replies show them now (excerpt null once deleted), by id; ids not stored are left out. */
-  async quotes(ids: string[]): Promise<Map<string, ReplyRef>> {
+  /**
+   * Messages as replies quote them now (the excerpt null once deleted), with the room each is in,
+   * by id; ids not stored are left out.
+   */
+  async quotes(ids: string[]): Promise<Map<string, ReplyRef & { roomId: number }>> {
     if (ids.length === 0) return new Map();
     const rows = await this.db.query<Record<string, unknown>[]>(
-      `SELECT id AS reply_id, seq AS reply_seq, sender_id AS reply_sender_id,
+      `SELECT id AS reply_id, room_id, seq AS reply_seq, sender_id AS reply_sender_id,
               IF(deleted_at IS NULL, LEFT(content, ?), NULL) AS reply_excerpt
          FROM messages WHERE id IN (?)`,
       [REPLY_EXCERPT_LENGTH, ids],
     );
-    return new Map(rows.map((row) => [String(row.reply_id), replyOf(row)]));
+    return new Map(rows.map((row) => [String(row.reply_id), { ...replyOf(row), roomId: Number(row.room_id) }]));
   }
 
   /**

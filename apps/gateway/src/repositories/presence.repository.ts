@@ -86,10 +86,13 @@ export class PresenceRepository implements OnModuleInit, OnApplicationShutdown {
    * means it is their first.
    */
   async admit(userId: number, socketId: string): Promise<number> {
-    // Recorded before it counts: should this replica die in between, removing an entry that is not there does nothing.
+    // Recorded as it is counted, the record sent first, in one round trip: should this replica die
+    // in between, removing an entry that is not there does nothing.
     const recorded = member({ userId, socketId });
-    await this.redis.sadd(this.keys.replicaSockets(this.replica), recorded);
-    const count = await this.touch('add', userId, socketId);
+    const [, count] = await Promise.all([
+      this.redis.sadd(this.keys.replicaSockets(this.replica), recorded),
+      this.touch('add', userId, socketId),
+    ]);
     if (count < 0) {
       await this.redis.srem(this.keys.replicaSockets(this.replica), recorded);
       throw new TooManySockets(`At most ${this.config.maxSocketsPerUser} connections per user`);
@@ -99,9 +102,11 @@ export class PresenceRepository implements OnModuleInit, OnApplicationShutdown {
 
   /** Uncounts a socket; returns how many the user still holds (0: they are offline now). */
   async remove(userId: number, socketId: string): Promise<number> {
-    const count = await this.touch('remove', userId, socketId);
-    // Forgotten after it is uncounted: should this replica die in between, the survivors remove the entry again, harmlessly.
-    await this.redis.srem(this.keys.replicaSockets(this.replica), member({ userId, socketId }));
+    // Uncounted, then forgotten, in one round trip: should this replica die in between, the survivors remove the entry again, harmlessly.
+    const [count] = await Promise.all([
+      this.touch('remove', userId, socketId),
+      this.redis.srem(this.keys.replicaSockets(this.replica), member({ userId, socketId })),
+    ]);
     return count;
   }
 

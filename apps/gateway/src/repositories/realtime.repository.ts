@@ -19,10 +19,11 @@ export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, Reco
 export type ServerEventName = keyof ServerToClientEvents;
 
 /**
- * Who a server event reaches: the sockets joined to a room, every socket of a user (but the one
- * `except` names), or both at once (each socket once).
+ * Who a server event reaches: the sockets joined to a room, every socket of some users, both at
+ * once (each socket once), or every socket of one user but the one `except` names. One emit
+ * whatever the number of users: one message to the adapter, not one per user.
  */
-export type Audience = { room: number; users?: number[] } | { user: number; except?: string };
+export type Audience = { room: number; users?: number[] } | { users: number[] } | { user: number; except?: string };
 
 /**
  * The cluster-wide Socket.IO server as the services see it: the only way they reach clients.
@@ -40,15 +41,18 @@ export class RealtimeRepository {
   }
 
   clientSend<E extends ServerEventName>(to: Audience, event: E, ...data: Parameters<ServerToClientEvents[E]>): void {
+    if ('user' in to) {
+      const operator = this.server.to(socketRoom.user(to.user));
+      (to.except ? operator.except(to.except) : operator).emit(event, ...data);
+      return;
+    }
+    const users = to.users?.map(socketRoom.user) ?? [];
+    if (!('room' in to)) {
+      if (users.length > 0) this.server.to(users).emit(event, ...data);
+      return;
+    }
     // One room name for the common case (every chat message): no array per broadcast.
-    const rooms =
-      'user' in to
-        ? socketRoom.user(to.user)
-        : to.users
-          ? [socketRoom.room(to.room), ...to.users.map(socketRoom.user)]
-          : socketRoom.room(to.room);
-    const operator = this.server.to(rooms);
-    ('except' in to && to.except ? operator.except(to.except) : operator).emit(event, ...data);
+    this.server.to(users.length > 0 ? [socketRoom.room(to.room), ...users] : socketRoom.room(to.room)).emit(event, ...data);
   }
 
   /** The users' sockets that follow all their rooms start receiving this one (they were added to it). */

@@ -14,7 +14,15 @@ export interface MembershipRow {
 }
 
 export type DirectoryRow = RoomEntity & { memberCount: number };
-export type MyRoomRow = RoomEntity & { role: RoomRole; unreadCount: number; mentionCount: number; lastReadSeq: number; selfMuted: boolean };
+/** A room as a member lists it: `userId` is the member. */
+export type MyRoomRow = RoomEntity & {
+  userId: number;
+  role: RoomRole;
+  unreadCount: number;
+  mentionCount: number;
+  lastReadSeq: number;
+  selfMuted: boolean;
+};
 
 /** SQL for rooms; the rules about who may do what live in the services. */
 @Injectable()
@@ -104,12 +112,25 @@ export class RoomsRepository {
    * (activity, id). A room whose activity moves while a client pages may show up twice or on a
    * page already read; the next refresh puts it first.
    */
-  async roomsOf(userId: number, page: { limit: number; after?: { at: Date; id: number }; roomId?: number }): Promise<MyRoomRow[]> {
+  async roomsOf(userId: number, page: { limit: number; after?: { at: Date; id: number } }): Promise<MyRoomRow[]> {
     const activity = 'COALESCE(r.last_message_at, r.created_at)';
     const after = page.after ? `AND (${activity} < ? OR (${activity} = ? AND r.id < ?))` : '';
-    const only = page.roomId === undefined ? '' : 'AND m.room_id = ?';
+    return this.selectMine(`m.user_id = ? ${after} ORDER BY ${activity} DESC, r.id DESC LIMIT ?`, [
+      userId,
+      ...(page.after ? [page.after.at, page.after.at, page.after.id] : []),
+      page.limit,
+    ]);
+  }
+
+  /** One room as each of these members lists it in `roomsOf`, in one query; non-members are left out. */
+  async roomAsListedBy(roomId: number, userIds: number[]): Promise<MyRoomRow[]> {
+    return userIds.length === 0 ? [] : this.selectMine('m.room_id = ? AND m.user_id IN (?)', [roomId, userIds]);
+  }
+
+  /** Memberships with their rooms and counts, `rest` the WHERE condition onwards. */
+  private async selectMine(rest: string, params: unknown[]): Promise<MyRoomRow[]> {
     const rows = await this.db.query<Record<string, unknown>[]>(
-      `SELECT ${ROOM_COLUMNS}, m.role, m.last_read_seq, m.self_muted,
+      `SELECT ${ROOM_COLUMNS}, m.user_id, m.role, m.last_read_seq, m.self_muted,
               (SELECT COUNT(*) FROM messages x
                 WHERE x.room_id = r.id AND x.seq > GREATEST(m.last_read_seq, m.joined_seq)
                   AND x.type = 'chat' AND x.deleted_at IS NULL
@@ -120,18 +141,12 @@ export class RoomsRepository {
                   AND mm.seq > GREATEST(m.last_read_seq, m.joined_seq)) AS mention_count
          FROM room_members m
          JOIN rooms r ON r.id = m.room_id AND r.deleted_at IS NULL
-        WHERE m.user_id = ? ${only} ${after}
-        ORDER BY ${activity} DESC, r.id DESC
-        LIMIT ?`,
-      [
-        userId,
-        ...(page.roomId === undefined ? [] : [page.roomId]),
-        ...(page.after ? [page.after.at, page.after.at, page.after.id] : []),
-        page.limit,
-      ],
+        WHERE ${rest}`,
+      params,
     );
     return rows.map((row) => ({
       ...toRoomEntity(row),
+      userId: Number(row.user_id),
       role: row.role as RoomRole,
       unreadCount: Number(row.unread_count),
       mentionCount: Number(row.mention_count),

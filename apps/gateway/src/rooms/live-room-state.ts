@@ -27,16 +27,16 @@ export class LiveRoomState {
   /** `room_added` to each user: they created it, were invited, joined (on another tab), or were added to a direct conversation. */
   async added(roomId: number, userIds: number[]): Promise<void> {
     this.realtime.followRoom(userIds, roomId);
-    await Promise.all(
-      userIds.map(async (userId) => {
-        const room = await this.views.myRoom(userId, roomId);
-        if (room) this.realtime.clientSend({ user: userId }, 'room_added', { room });
-      }),
-    ).catch((error: Error) => this.logger.warn(`room_added for room ${roomId} not sent: ${error.message}`));
+    try {
+      // As each lists it: the name (an unnamed room leaves the viewer out) and the counts are theirs.
+      for (const [user, room] of await this.views.listedBy(roomId, userIds)) this.realtime.clientSend({ user }, 'room_added', { room });
+    } catch (error) {
+      this.logger.warn(`room_added for room ${roomId} not sent: ${(error as Error).message}`);
+    }
   }
 
   removed(roomId: number, userIds: number[], reason: RoomRemovedReason): void {
-    for (const userId of userIds) this.realtime.clientSend({ user: userId }, 'room_removed', { roomId, reason });
+    this.realtime.clientSend({ users: userIds }, 'room_removed', { roomId, reason });
   }
 
   /** `room_updated` to every member, joined to the room on a socket or only listing it. */

@@ -19,21 +19,29 @@ export class RoomViews {
 
   /** One room as each viewer sees it (an unnamed room's name leaves the viewer out), with one query for the names. */
   async asSeenBy(room: RoomEntity, viewerIds: number[]): Promise<Map<number, RoomView>> {
-    const names = room.name === null ? (await this.rooms.memberNames([room.id], NAMES_SHOWN + 2)).get(room.id) : undefined;
+    const names = await this.namesOf(room);
     return new Map(viewerIds.map((viewer) => [viewer, toRoomView(room, names, viewer)]));
   }
 
   /** `GET /rooms/mine` items. */
   async mine(rows: MyRoomRow[], viewerId: number): Promise<MyRoomView[]> {
     const views = await this.of(rows, viewerId);
-    return views.map((view, i) => {
-      const { role, unreadCount, mentionCount, lastReadSeq, selfMuted } = rows[i];
-      return { ...view, role, unreadCount, mentionCount, lastReadSeq, selfMuted };
-    });
+    return views.map((view, i) => listed(view, rows[i]));
   }
 
-  /** One room of the user's as `GET /rooms/mine` would list it, or undefined if they are not (or no longer) a member. */
-  async myRoom(userId: number, roomId: number): Promise<MyRoomView | undefined> {
-    return (await this.mine(await this.rooms.roomsOf(userId, { limit: 1, roomId }), userId))[0];
+  /** One room as each of these users lists it in `GET /rooms/mine`, in two queries whatever their number; non-members are left out. */
+  async listedBy(roomId: number, userIds: number[]): Promise<Map<number, MyRoomView>> {
+    const rows = await this.rooms.roomAsListedBy(roomId, userIds);
+    if (rows.length === 0) return new Map();
+    const names = await this.namesOf(rows[0]);
+    return new Map(rows.map((row) => [row.userId, listed(toRoomView(row, names, row.userId), row)]));
   }
+
+  private async namesOf(room: RoomEntity): Promise<{ userId: number; nickname: string }[] | undefined> {
+    return room.name === null ? (await this.rooms.memberNames([room.id], NAMES_SHOWN + 2)).get(room.id) : undefined;
+  }
+}
+
+function listed(view: RoomView, { role, unreadCount, mentionCount, lastReadSeq, selfMuted }: MyRoomRow): MyRoomView {
+  return { ...view, role, unreadCount, mentionCount, lastReadSeq, selfMuted };
 }

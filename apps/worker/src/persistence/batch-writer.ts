@@ -50,6 +50,8 @@ export class BatchWriter implements OnApplicationShutdown {
   private flushing = false;
   private timer?: NodeJS.Timeout;
   private readonly lingerMs: number;
+  /** LOG_LEVEL lets the per-batch debug line through: only then is it built (a string naming every message). */
+  private readonly logsCommits: boolean;
   /** SEARCH_BACKEND's indexer: messages are indexed in their own transaction, off the send path. */
   private readonly indexer?: SearchIndexer;
   /** Room id → seqs committed since the read cache was last cleared. */
@@ -63,6 +65,7 @@ export class BatchWriter implements OnApplicationShutdown {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.lingerMs = config.worker.lingerMs;
+    this.logsCommits = config.log.level === 'debug' || config.log.level === 'trace';
     this.indexer = searchIndexerFor(config.search.backend);
     this.cacheClearer = setInterval(() => void this.clearCache(), CACHE_CLEAR_EVERY_MS).unref();
   }
@@ -123,7 +126,9 @@ export class BatchWriter implements OnApplicationShutdown {
     persisted.inc(batch.length);
     batchSize.observe(batch.length);
     // One line per batch, at debug: one per message would be 10k lines a second at full load.
-    this.logger.debug(`committed ${batch.length} message(s): ${batch.map(({ message }) => described(message)).join(', ')}`);
+    if (this.logsCommits) {
+      this.logger.debug(`committed ${batch.length} message(s): ${batch.map(({ message }) => described(message)).join(', ')}`);
+    }
     for (const { message, resolve } of batch) {
       lag.observe((now - Date.parse(message.createdAt)) / 1000);
       const seqs = this.committed.get(message.roomId);
