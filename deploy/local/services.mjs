@@ -3,7 +3,7 @@
 // servers already running at the configured URLs, otherwise starts the Debian packages'
 // servers, installing them with apt-get when running as root.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -53,6 +53,7 @@ export function aptInstall(packages, log) {
     execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
     aptUpdated = true;
   }
+  if (packages.length === 0) return;
   log(`apt-get install ${packages.join(' ')}`);
   execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], { stdio: 'inherit', env });
 }
@@ -364,6 +365,30 @@ export function redisArgs(port, dir, daemonize) {
     '',
     ...(daemonize ? ['--daemonize', 'yes', '--pidfile', `${dir}/redis.pid`, '--logfile', `${dir}/redis.log`] : []),
   ];
+}
+
+/**
+ * promtool, which checks metrics expositions and alert rules, from Debian's `prometheus` package,
+ * unpacked into `<runDir>/tools` rather than installed: installing it would start a Prometheus
+ * server listening on every interface.
+ * @param {string} runDir
+ * @param {Log} log
+ */
+export function ensurePromtool(runDir, log) {
+  const unpacked = join(runDir, 'tools/prometheus');
+  const binary = join(unpacked, 'usr/bin/promtool');
+  const found = findBinary('promtool') ?? (existsSync(binary) ? binary : null);
+  if (found) return found;
+  if (!aptUpdated) aptInstall([], log);
+  const download = join(runDir, 'tools/download');
+  mkdirSync(download, { recursive: true });
+  log('apt-get download prometheus (for promtool)');
+  execFileSync('apt-get', ['download', '-qq', 'prometheus'], { cwd: download, stdio: 'inherit' });
+  const deb = readdirSync(download).find((f) => f.startsWith('prometheus_') && f.endsWith('.deb'));
+  if (!deb) throw new Error('apt-get download prometheus left no .deb');
+  execFileSync('dpkg', ['-x', join(download, deb), unpacked], { stdio: 'inherit' });
+  rmSync(download, { recursive: true, force: true });
+  return binary;
 }
 
 /** @param {Log} log */

@@ -116,11 +116,13 @@ function failingBlocks(tap) {
 }
 
 async function main() {
-  const { aptInstall, ensureTestServices, findBinary, installDependencies } = await import('./services.mjs');
+  const { aptInstall, ensurePromtool, ensureTestServices, findBinary, installDependencies } = await import('./services.mjs');
   installDependencies(root, log);
   if (!findBinary('docker-compose')) aptInstall(['docker-compose'], log);
   // The web client's browser suite drives Debian's Chromium (playwright-core downloads no browser).
   if (!findBinary('chromium')) aptInstall(['chromium'], log);
+  // The metrics and alert-rule suites check with promtool (test/src/support/promtool.ts finds it there too).
+  process.env.PROMTOOL = ensurePromtool(join(root, '.run'), log);
   await ensureTestServices(root, log);
 
   // Formatting, lint (with the gateway's import layers and no cycles) and types, before any suite.

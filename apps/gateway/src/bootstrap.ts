@@ -9,6 +9,7 @@ import { waitForDatabase } from '@chat/database';
 import { AppModule } from './app.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { corsOptions } from './common/http-hardening';
+import { httpMetrics } from './common/http-metrics';
 import { createValidationPipe } from './common/validation';
 import { RedisIoAdapter } from './realtime/redis-io.adapter';
 import { REDIS_PUB, REDIS_SUB } from './repositories/redis.module';
@@ -27,6 +28,7 @@ export async function createGateway(config: AppConfig): Promise<NestExpressAppli
   // Only the load balancer's own hop: a client that reaches a replica directly cannot choose its IP.
   app.set('trust proxy', config.gateway.trustProxy);
   app.disable('x-powered-by');
+  app.use(httpMetrics());
   app.useBodyParser('json', { limit: '64kb' });
   const cors = corsOptions(config);
   if (cors) app.enableCors(cors);

@@ -1,5 +1,6 @@
 import type { Cluster } from 'ioredis';
 import type Redis from 'ioredis';
+import { Counter, Gauge } from 'prom-client';
 
 /** What the connection helpers log through (a Nest Logger, say). */
 export interface LoggerLike {
@@ -8,6 +9,29 @@ export interface LoggerLike {
 }
 
 type ErrorWithCode = Error & { code?: string };
+
+// Labelled by the connection's role (`commands`, `queue`, `pub`, `sub`, `stream`…: its name after
+// the replica's), a set the code fixes, so a fleet of replicas does not multiply the label values.
+const errors = new Counter({
+  name: 'chat_redis_errors_total',
+  help: 'Errors on a Redis connection (each failed connect or reconnect attempt, each node error of a Cluster), by connection role',
+  labelNames: ['connection'] as const,
+});
+const reconnects = new Counter({
+  name: 'chat_redis_reconnects_total',
+  help: 'Reconnect attempts of a Redis connection, by connection role',
+  labelNames: ['connection'] as const,
+});
+const up = new Gauge({
+  name: 'chat_redis_connection_up',
+  help: 'Whether a Redis connection is ready (1) or lost and reconnecting (0), by connection role',
+  labelNames: ['connection'] as const,
+});
+
+/** `gateway-1:pub` → `pub`: the role, not the process. */
+export function connectionRole(name: string): string {
+  return name.slice(name.lastIndexOf(':') + 1);
+}
 
 /**
  * Logs a Redis connection's state changes once each (not every reconnect attempt), and keeps
@@ -18,13 +42,18 @@ type ErrorWithCode = Error & { code?: string };
  * and healthy nodes leaving ('+node', '-node': a failover, a resharding) are logged too.
  */
 export function watchRedis<T extends Redis | Cluster>(redis: T, name: string, logger: LoggerLike): T {
+  const connection = connectionRole(name);
   let healthy = true;
+  redis.on('reconnecting', () => reconnects.inc({ connection }));
   redis.on('error', (error: ErrorWithCode) => {
+    errors.inc({ connection });
     if (!healthy) return;
     healthy = false;
+    up.set({ connection }, 0);
     logger.warn(`redis ${name} connection lost (${error.code ?? error.message}); reconnecting`);
   });
   const restored = () => {
+    up.set({ connection }, 1);
     if (healthy) return;
     healthy = true;
     logger.log(`redis ${name} connection restored`);
@@ -51,6 +80,7 @@ function watchClusterNodes(cluster: Cluster, name: string, logger: LoggerLike, o
   cluster.once('ready', () => (started = true));
   const address = (node: Redis) => `${node.options.host}:${node.options.port}`;
   cluster.on('node error', (error: ErrorWithCode, key: string) => {
+    errors.inc({ connection: connectionRole(name) });
     if (failing.has(key)) return;
     failing.add(key);
     logger.warn(`redis ${name} node ${key} failing (${error.code ?? error.message})`);

@@ -1,1 +1,1 @@
-export {};
+export { collectProcessMetrics } from './process-metrics';

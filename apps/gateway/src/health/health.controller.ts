@@ -1,9 +1,8 @@
 import { Controller, Get, UseFilters } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { DrainService } from '../lifecycle/drain.service';
+import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
 import { HealthReportFilter } from './health-report.filter';
-import { RedisHealthIndicator } from './redis.health';
+import { Readiness } from './readiness';
 
 @ApiTags('health')
 @UseFilters(HealthReportFilter)
@@ -11,10 +10,7 @@ import { RedisHealthIndicator } from './redis.health';
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
-    private readonly db: TypeOrmHealthIndicator,
-    private readonly redis: RedisHealthIndicator,
-    private readonly indicators: HealthIndicatorService,
-    private readonly drain: DrainService,
+    private readonly readiness: Readiness,
   ) {}
 
   /** The process is up and its event loop turns; restart it if this fails. */
@@ -28,13 +24,6 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   ready() {
-    return this.health.check([
-      () =>
-        this.drain.draining ? this.indicators.check('accepting').down({ reason: 'draining' }) : this.indicators.check('accepting').up(),
-      () => this.db.pingCheck('mysql', { timeout: 1_500 }),
-      () => this.redis.commands('redis'),
-      () => this.redis.pubSub('pubsub'),
-      () => this.redis.queueConnection('queue'),
-    ]);
+    return this.readiness.check();
   }
 }

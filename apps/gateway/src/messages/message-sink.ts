@@ -1,6 +1,7 @@
 import { ErrorCode, type PersistMessageJob, type ReplyRef, type StoredAttachment } from '@chat/contracts';
 import { AppError } from '../common/app-error';
 import { type Admission, isRefusal, type Reservation, sameRoom, type SeqRequest } from '../repositories/sequence.repository';
+import { countRateLimited } from '../repositories/rate-limit.repository';
 
 /** A message accepted by the checks, before it has a seq. */
 export interface Draft extends SeqRequest {
@@ -73,6 +74,7 @@ export function persistJob(draft: Draft, id: string, seq: number, createdAt: str
 
 /** What a send over its sender's budget is answered. */
 function sendingTooFast(retryAfterMs: number): AppError {
+  countRateLimited('messages');
   const retryAfter = Math.max(1, Math.ceil(retryAfterMs / 1000));
   return new AppError(ErrorCode.RateLimited, `Sending too fast: retry in ${retryAfter} s`, retryAfter);
 }

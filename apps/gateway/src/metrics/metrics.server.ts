@@ -1,9 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { collectDefaultMetrics, register } from 'prom-client';
+import { register } from 'prom-client';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
+import { collectProcessMetrics } from '@chat/telemetry';
 
-collectDefaultMetrics();
+collectProcessMetrics();
 
 /**
  * Prometheus's scrape target, on a port of its own (METRICS_PORT) that the load balancer never

@@ -1,13 +1,7 @@
 import type { ExtendedError } from 'socket.io';
-import { Counter } from 'prom-client';
 import { ConnectRefusal, ErrorCode, type ServerBusyData } from '@chat/contracts';
 import type { ChatSocket } from '../repositories/realtime.repository';
-
-const refused = new Counter({
-  name: 'chat_socket_connects_refused_total',
-  help: 'Socket connections this replica refused before authentication, by reason',
-  labelNames: ['reason'] as const,
-});
+import { socketMetrics } from './socket-metrics';
 
 /**
  * A token bucket: `ratePerSecond` admissions a second, up to `burst` at once. Local to the
@@ -67,7 +61,7 @@ export function connectThrottle(ratePerSecond: number, burst: number, now: () =>
     refusedInWindow += 1;
     const crowd = Math.max(refusedBefore, refusedInWindow);
     const retryAfterMs = Math.max(admission.waitMs, Math.min(30_000, Math.ceil((crowd * 1000) / ratePerSecond)));
-    refused.inc({ reason: ConnectRefusal.ServerBusy });
+    socketMetrics.refused(ConnectRefusal.ServerBusy);
     const refusal = new Error(ConnectRefusal.ServerBusy) as ExtendedError;
     const data: ServerBusyData = {
       code: ErrorCode.Unavailable,

@@ -1,6 +1,5 @@
 import { Inject, Logger } from '@nestjs/common';
 import { type OnGatewayConnection, type OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
-import { Gauge } from 'prom-client';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { AuthService } from '../auth';
 import { PresenceRepository } from '../repositories/presence.repository';
@@ -10,9 +9,7 @@ import { socketRoom } from '../repositories/socket-rooms';
 import { connectThrottle } from './connect-throttle';
 import { socketAdmission } from './socket-admission';
 import { socketAuth } from './socket-auth';
-
-// What an autoscaler on connections reads (deploy/k8s: the HPA's custom metric).
-const connected = new Gauge({ name: 'chat_sockets_connected', help: 'Socket.IO connections open on this replica' });
+import { socketMetrics } from './socket-metrics';
 
 /** Longest timer Node accepts (about 24.8 days); a later expiry is cut there. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -46,10 +43,11 @@ export class ConnectionGateway implements OnGatewayInit<ChatServer>, OnGatewayCo
     const { user, auth } = socket.data;
     // Expired, it would otherwise keep receiving its rooms.
     const expiry = setTimeout(() => socket.disconnect(true), Math.min(Math.max(0, auth.exp * 1000 - Date.now()), MAX_TIMER_MS));
-    connected.inc();
-    socket.once('disconnect', () => {
+    socketMetrics.connected();
+    socket.onAnyOutgoing(socketMetrics.delivered);
+    socket.once('disconnect', (reason) => {
       clearTimeout(expiry);
-      connected.dec();
+      socketMetrics.disconnected(reason);
     });
     await socket.join([socketRoom.user(user.id), ...(await this.followedRooms(socket))]);
     socket.emit('ready', { user, replica: this.config.gateway.replicaId });

@@ -1,8 +1,9 @@
 import type { Logger } from '@nestjs/common';
 import type { ExtendedError } from 'socket.io';
-import { ErrorCode } from '@chat/contracts';
+import { ConnectRefusal, ErrorCode } from '@chat/contracts';
 import { type PresenceRepository, TooManySockets } from '../repositories/presence.repository';
 import type { ChatSocket } from '../repositories/realtime.repository';
+import { socketMetrics } from './socket-metrics';
 
 /**
  * Connection middleware, after authentication: counts the socket in the user's presence, and
@@ -28,7 +29,8 @@ export function socketAdmission(presence: PresenceRepository, logger: Logger) {
           logger.warn(`presence (connect): ${error.message}`);
           return next();
         }
-        const refusal = new Error('too_many_connections') as ExtendedError;
+        socketMetrics.refused(ConnectRefusal.TooManyConnections);
+        const refusal = new Error(ConnectRefusal.TooManyConnections) as ExtendedError;
         refusal.data = { code: ErrorCode.RateLimited, message: error.message };
         next(refusal);
       },

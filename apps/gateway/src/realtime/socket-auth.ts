@@ -1,7 +1,9 @@
 import type { ExtendedError } from 'socket.io';
+import { ConnectRefusal } from '@chat/contracts';
 import { AppError } from '../common/app-error';
 import { type AuthService, bearerToken } from '../auth';
 import type { ChatSocket } from '../repositories/realtime.repository';
+import { socketMetrics } from './socket-metrics';
 
 /**
  * Connection middleware: a socket without a valid token never connects; its client gets
@@ -24,7 +26,8 @@ export function socketAuth(auth: AuthService) {
         next();
       })
       .catch((error: unknown) => {
-        const failure = new Error('unauthorized') as ExtendedError;
+        socketMetrics.refused(ConnectRefusal.Unauthorized);
+        const failure = new Error(ConnectRefusal.Unauthorized) as ExtendedError;
         failure.data = { code: error instanceof AppError ? error.code : 'UNAUTHORIZED' };
         next(failure);
       });

@@ -3,6 +3,7 @@ import type { MessageMappingProperties } from '@nestjs/websockets';
 import { firstValueFrom, isObservable } from 'rxjs';
 import { type Ack, ErrorCode, type ExceptionEvent } from '@chat/contracts';
 import { REQUEST_ID_HEADER, requestIdFrom, withRequestId } from '../common/request-id';
+import { countedEvent, outcomeOf, socketMetrics } from './socket-metrics';
 import { ORDERED_EVENTS, startTurn } from './socket-turns';
 
 /** What the dispatcher uses of a Socket.IO socket. */
@@ -31,6 +32,14 @@ interface Slot {
   index: number;
   manualAck: boolean;
 }
+/** One event as it arrived: its handler, its arguments, and when it came (for its duration metric). */
+interface Call {
+  event: string;
+  handler: Handler;
+  manualAck: boolean;
+  args: unknown[];
+  receivedAt: number;
+}
 
 /**
  * Nest's `IoAdapter.bindMessageHandlers` contract (the handler's reply is the ack, or is emitted
@@ -45,6 +54,7 @@ interface Slot {
  * An ordered event (socket-turns.ts) starts only once the socket's previous one has ended its turn.
  * Each bound event is handled under its own request id, `<handshake request id>:<n>`
  * (withRequestId), so its log lines and the message it sends can be told from the socket's others.
+ * Each event is counted by name and outcome, and timed from its arrival to its ack (socket-metrics.ts).
  */
 export class SocketDispatcher {
   private readonly slots = new Map<string, Slot>();
@@ -65,14 +75,16 @@ export class SocketDispatcher {
     const run = this.run.bind(this);
     const runInTurn = this.runInTurn.bind(this);
     this.dispatch = function (event, ...args) {
+      const receivedAt = performance.now();
       const slot = slots.get(event);
       const handler = slot && handlersOf.get(this)?.[slot.index];
       if (slot === undefined || handler === undefined) return refuseUnknownEvent(this, event, args);
       // A socket with a handler was bound, so it has its event ids.
       const ids = eventIds.get(this)!;
+      const call: Call = { event, handler, manualAck: slot.manualAck, args, receivedAt };
       withRequestId(`${ids.prefix}:${++ids.count}`, () => {
-        if (ordered.has(event)) runInTurn(this, handler, slot.manualAck, args);
-        else void run(this, handler, slot.manualAck, args);
+        if (ordered.has(event)) runInTurn(this, call);
+        else void run(this, call);
       });
     };
   }
@@ -112,37 +124,43 @@ export class SocketDispatcher {
   }
 
   /** After the socket's previous ordered event has ended its turn (early, by takeTurn, or by finishing). */
-  private runInTurn(socket: DispatchedSocket, callback: Handler, manualAck: boolean, args: unknown[]): void {
+  private runInTurn(socket: DispatchedSocket, call: Call): void {
     let end!: () => void;
     const turn = new Promise<void>((resolve) => (end = resolve));
     const previous = this.lanes.get(socket);
     this.lanes.set(socket, turn);
     const start = (): void => {
       startTurn(socket, end);
-      void this.run(socket, callback, manualAck, args).finally(end);
+      void this.run(socket, call).finally(end);
     };
     if (previous) void previous.then(start);
     else start();
   }
 
-  private async run(socket: DispatchedSocket, callback: Handler, manualAck: boolean, args: unknown[]): Promise<void> {
-    try {
-      // The payload as Nest's own adapter gets it from rxjs `fromEvent`: one argument as is, several as an array.
-      const { data, ack } = this.mapPayload(args.length > 1 ? args : args[0]);
-      const result: unknown = await callback(data, ack);
-      // An Observable's first value: what the client gets under Nest too, since an ack answers once.
-      const reply = (isObservable(result) ? await firstValueFrom(result, { defaultValue: undefined }) : result) as Reply;
-      if (reply === null || reply === undefined) return;
-      if (reply.event) socket.emit(reply.event, reply.data);
-      else if (!manualAck && typeof ack === 'function') (ack as (reply: unknown) => void)(reply);
-    } catch (error) {
-      // Only what the gateway's exception filter rethrows gets here; Nest logs it the same way.
-      this.log.error(error);
-    }
+  private run(socket: DispatchedSocket, { event, handler, manualAck, args, receivedAt }: Call): Promise<void> {
+    return countedEvent(event, receivedAt, async (outcome) => {
+      try {
+        // The payload as Nest's own adapter gets it from rxjs `fromEvent`: one argument as is, several as an array.
+        const { data, ack } = this.mapPayload(args.length > 1 ? args : args[0]);
+        const result: unknown = await handler(data, ack);
+        // An Observable's first value: what the client gets under Nest too, since an ack answers once.
+        const reply = (isObservable(result) ? await firstValueFrom(result, { defaultValue: undefined }) : result) as Reply;
+        if (reply === null || reply === undefined) return;
+        if (outcome.value === 'ok') outcome.value = outcomeOf(reply);
+        if (reply.event) socket.emit(reply.event, reply.data);
+        else if (!manualAck && typeof ack === 'function') (ack as (reply: unknown) => void)(reply);
+      } catch (error) {
+        // Only what the gateway's exception filter rethrows gets here; Nest logs it the same way.
+        outcome.value = ErrorCode.Internal;
+        this.log.error(error);
+      }
+    });
   }
 }
 
 function refuseUnknownEvent(socket: DispatchedSocket, event: string, args: unknown[]): void {
+  // Not by its name: a client could make up any number of them.
+  socketMetrics.unknown();
   const message = `Unknown event "${event}"`;
   const ack = args.at(-1);
   if (typeof ack === 'function') (ack as (a: Ack<never>) => void)({ ok: false, error: { code: ErrorCode.ValidationFailed, message } });

@@ -2,6 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs
 import type { Ack } from '@chat/contracts';
 import { toErrorBody } from '../common/app-error';
 import type { ChatSocket } from '../repositories/realtime.repository';
+import { socketMetrics } from './socket-metrics';
 
 /**
  * Turns anything a socket handler throws into an `{ ok: false, error }` ack plus an `exception`
@@ -19,6 +20,7 @@ export class WsExceptionFilter implements ExceptionFilter {
     const event = String(args.at(-1));
     const { code, message, expected } = toErrorBody(exception);
     if (!expected) this.logger.error(exception);
+    socketMetrics.failed(code);
     ack?.({ ok: false, error: { code, message } });
     socket.emit('exception', { event, code, message });
   }

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
+import { Counter } from 'prom-client';
 import { BurstyRateLimiter, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { ErrorCode, type RedisKeys } from '@chat/contracts';
@@ -14,6 +15,20 @@ const DAY_SECONDS = 24 * 60 * 60;
 const LOGIN_SLOWDOWN_STEP_MS = 250;
 /** …up to this much: slow enough to stop guessing, short enough that the owner still gets in. */
 const LOGIN_SLOWDOWN_MAX_MS = 3_000;
+
+/** The limiters a refusal can come from (the label of chat_rate_limited_total). */
+export type Limiter = 'messages' | 'events' | 'room_actions' | 'uploads' | 'register' | 'guest' | 'login';
+
+const refusals = new Counter({
+  name: 'chat_rate_limited_total',
+  help: 'Requests and socket events refused with RATE_LIMITED, by limiter (messages: the send budget, drawn with the seq)',
+  labelNames: ['limiter'] as const,
+});
+
+/** Counts a refusal; for limits checked outside this repository (the send budget). */
+export function countRateLimited(limiter: Limiter): void {
+  refusals.inc({ limiter });
+}
 
 /**
  * Per-user and per-IP limits held in Redis, so they apply across every replica
@@ -65,21 +80,21 @@ export class RateLimitRepository {
 
   /** Every socket event but `message`, which has its own budget. */
   async consumeEvent(userId: number): Promise<void> {
-    await guard(this.events.consume(userId), 'Too many events');
+    await guard(this.events.consume(userId), 'events', 'Too many events');
   }
 
   /** Creating rooms, inviting, joining and leaving. */
   async consumeRoomAction(userId: number): Promise<void> {
-    await guard(this.roomActions.consume(userId), 'Too many room changes');
+    await guard(this.roomActions.consume(userId), 'room_actions', 'Too many room changes');
   }
 
   async consumeUpload(userId: number): Promise<void> {
-    await guard(this.uploads.consume(userId), 'Too many uploads');
+    await guard(this.uploads.consume(userId), 'uploads', 'Too many uploads');
   }
 
   async consumeSignup(kind: 'register' | 'guest', ip: string): Promise<void> {
     const message = kind === 'register' ? 'Too many registrations from this address' : 'Too many guest accounts from this address';
-    await guard(Promise.all(this.signups[kind].map((l) => l.consume(ip))), message);
+    await guard(Promise.all(this.signups[kind].map((l) => l.consume(ip))), kind, message);
   }
 
   /**
@@ -88,7 +103,11 @@ export class RateLimitRepository {
    * logins down (slowLoginOf).
    */
   async consumeLogin(ip: string, email: string): Promise<void> {
-    await guard(Promise.all([this.loginByIp.consume(ip), this.loginByAccountAndIp.consume(`${email}|${ip}`)]), 'Too many login attempts');
+    await guard(
+      Promise.all([this.loginByIp.consume(ip), this.loginByAccountAndIp.consume(`${email}|${ip}`)]),
+      'login',
+      'Too many login attempts',
+    );
   }
 
   /** Waits before checking a password when the account has failed more often than the budget. */
@@ -103,11 +122,12 @@ export class RateLimitRepository {
   }
 }
 
-async function guard(check: Promise<unknown>, message: string): Promise<void> {
+async function guard(check: Promise<unknown>, limiter: Limiter, message: string): Promise<void> {
   try {
     await check;
   } catch (error) {
     if (error instanceof RateLimiterRes) {
+      countRateLimited(limiter);
       const retryAfter = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
       throw new AppError(ErrorCode.RateLimited, `${message}: retry in ${retryAfter} s`, retryAfter);
     }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Counter } from 'prom-client';
 import type { Server, Socket } from 'socket.io';
 import type { ClientToServerEvents, PublicUser, ServerToClientEvents } from '@chat/contracts';
 import type { AuthUser } from '../common/auth-user';
@@ -25,6 +26,12 @@ export type ServerEventName = keyof ServerToClientEvents;
  */
 export type Audience = { room: number; users?: number[] } | { users: number[] } | { user: number; except?: string };
 
+const broadcasts = new Counter({
+  name: 'chat_broadcasts_total',
+  help: 'Server events this replica sent to an audience (a room, users) through the adapter, by event',
+  labelNames: ['event'] as const,
+});
+
 /**
  * The cluster-wide Socket.IO server as the services see it: the only way they reach clients.
  * Every call goes through the Redis adapter, so it reaches (or removes) sockets on every replica
@@ -41,6 +48,7 @@ export class RealtimeRepository {
   }
 
   clientSend<E extends ServerEventName>(to: Audience, event: E, ...data: Parameters<ServerToClientEvents[E]>): void {
+    broadcasts.inc({ event });
     if ('user' in to) {
       const operator = this.server.to(socketRoom.user(to.user));
       (to.except ? operator.except(to.except) : operator).emit(event, ...data);

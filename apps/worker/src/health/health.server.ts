@@ -3,14 +3,37 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
-import { collectDefaultMetrics, register } from 'prom-client';
+import { Gauge, register } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig, withTimeout } from '@chat/config';
 import { QueueName } from '@chat/contracts';
 import { describeRedisUrl } from '@chat/redis';
+import { collectProcessMetrics } from '@chat/telemetry';
 import { WORKER_REDIS, type WorkerRedis } from '../redis.providers';
 
 const PROBE_TIMEOUT_MS = 1_500;
+
+/** BullMQ's job states (Queue.getJobCounts), the `state` label's values. */
+const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const;
+
+/** The queues whose jobs are counted: the process's worker's (a second one, in a test, takes over). */
+let countedQueues: Queue[] = [];
+
+// The counts BullMQ's own exporter (Queue.exportPrometheusMetrics) prints, read at scrape time,
+// in one family for both queues: that exporter writes a HELP line per queue, and two of them make
+// the exposition invalid.
+new Gauge({
+  name: 'chat_queue_jobs',
+  help: 'Jobs in a BullMQ queue by state, at scrape time (chat-messages: messages to persist; chat-messages-dead: dead letters)',
+  labelNames: ['queue', 'state'] as const,
+  async collect() {
+    const queues = countedQueues;
+    const counts = await Promise.all(queues.map((q) => q.getJobCounts(...JOB_STATES)));
+    queues.forEach((q, i) => {
+      for (const state of JOB_STATES) this.set({ queue: q.name, state }, counts[i]?.[state] ?? 0);
+    });
+  },
+});
 
 /**
  * The worker's only listening port: /health/live, /health/ready (MySQL and both Redis roles it uses answer) and
@@ -26,9 +49,11 @@ export class HealthServer implements OnApplicationBootstrap, OnApplicationShutdo
     @InjectDataSource() private readonly db: DataSource,
     // The queue role through BullMQ's own connection, not an extra one.
     @InjectQueue(QueueName.Messages) private readonly queue: Queue,
+    @InjectQueue(QueueName.DeadLetters) deadLetters: Queue,
     @Inject(WORKER_REDIS) private readonly state: WorkerRedis,
   ) {
-    collectDefaultMetrics();
+    collectProcessMetrics();
+    countedQueues = [queue, deadLetters];
   }
 
   onApplicationBootstrap(): void {

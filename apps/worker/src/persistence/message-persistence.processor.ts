@@ -25,6 +25,11 @@ const deadLettered = new Counter({
   help: 'Messages moved to the dead-letter queue after their last failed attempt',
 });
 
+const retried = new Counter({
+  name: 'chat_persist_job_retries_total',
+  help: 'Persistence jobs that failed an attempt and will be retried with backoff',
+});
+
 /**
  * Consumes accepted messages and writes them to MySQL in batches. A failure is retried with
  * backoff by BullMQ; a message that fails every attempt goes to the dead-letter queue (and the
@@ -49,6 +54,7 @@ export class MessagePersistenceProcessor extends WorkerHost implements OnModuleI
       if (!job) return;
       const attempts = job.opts.attempts ?? 1;
       if (job.attemptsMade < attempts) {
+        retried.inc();
         this.logger.warn(`job ${job.id} failed (attempt ${job.attemptsMade}/${attempts}), will retry: ${error.message}`);
         return;
       }
