@@ -1,0 +1,251 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { type AsyncAPIDocumentInterface, type Diagnostic, DiagnosticSeverity, type MessageInterface, Parser } from '@asyncapi/parser';
+import { CLIENT_EVENTS, ConnectRefusal, ErrorCode, SERVER_EVENTS } from '@chat/contracts';
+
+/**
+ * docs/asyncapi.yaml, offline: it must parse without errors, and it must describe the events the
+ * code has. The event names come from libs/contracts at run time (CLIENT_EVENTS, SERVER_EVENTS, which
+ * the compiler keeps equal to the typed maps); the client payloads are checked against the gateway's
+ * own handlers: which DTO each event is validated with (Nest's metadata on the compiled gateways),
+ * that DTO's fields (class-validator's metadata), and the gateway's validation pipe run on every
+ * example of the document.
+ */
+
+const repoRoot = resolve(__dirname, '../..');
+const documentPath = join(repoRoot, 'docs/asyncapi.yaml');
+const gatewayDist = join(repoRoot, 'apps/gateway/dist');
+
+let document: AsyncAPIDocumentInterface;
+let diagnostics: Diagnostic[];
+
+before(async () => {
+  const parsed = await new Parser().parse(readFileSync(documentPath, 'utf8'), { source: documentPath });
+  diagnostics = parsed.diagnostics;
+  assert.ok(parsed.document, `docs/asyncapi.yaml does not parse:\n${diagnostics.map(describeDiagnostic).join('\n')}`);
+  document = parsed.document;
+});
+
+function describeDiagnostic(diagnostic: Diagnostic): string {
+  const severity = DiagnosticSeverity[diagnostic.severity] ?? String(diagnostic.severity);
+  return `${severity} ${diagnostic.code} at ${diagnostic.path.join('.') || '(root)'}: ${diagnostic.message}`;
+}
+
+/** The Socket.IO event names of the operations with this action, each operation's one message. */
+function eventsOf(action: 'send' | 'receive'): Map<string, MessageInterface> {
+  const events = new Map<string, MessageInterface>();
+  for (const operation of document.operations().all()) {
+    if (operation.action() !== action) continue;
+    const messages = operation.messages().all();
+    assert.equal(messages.length, 1, `operation ${operation.id()} should carry one event, not ${messages.length}`);
+    const name = messages[0].name();
+    assert.ok(name, `the message of operation ${operation.id()} names no event (its \`name\`)`);
+    assert.ok(!events.has(name), `two ${action} operations for the event ${name}`);
+    events.set(name, messages[0]);
+  }
+  return events;
+}
+
+const sorted = (names: Iterable<string>) => [...names].sort();
+
+describe('docs/asyncapi.yaml', () => {
+  it('parses with no errors (warnings are printed)', (t) => {
+    for (const diagnostic of diagnostics) t.diagnostic(describeDiagnostic(diagnostic));
+    // Numbers on both sides: the parser's Diagnostic carries its own copy of @stoplight/types' enum.
+    const errors = diagnostics.filter((d) => Number(d.severity) === Number(DiagnosticSeverity.Error));
+    assert.deepEqual(errors.map(describeDiagnostic), []);
+    assert.equal(document.version(), '3.0.0');
+  });
+
+  it("takes its version from the root package.json's", () => {
+    const { version } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+    assert.equal(document.info().version(), version);
+  });
+
+  it('sends exactly the client → server events of libs/contracts (CLIENT_EVENTS)', () => {
+    assert.deepEqual(sorted(eventsOf('send').keys()), sorted(CLIENT_EVENTS));
+  });
+
+  it('receives exactly the server → client events of libs/contracts (SERVER_EVENTS)', () => {
+    assert.deepEqual(sorted(eventsOf('receive').keys()), sorted(SERVER_EVENTS));
+  });
+
+  it('gives every client event an ack `{ ok: true, data } | { ok: false, error }` as its reply, and server events none', () => {
+    for (const operation of document.operations().all()) {
+      const reply = operation.reply();
+      if (operation.action() === 'receive') {
+        assert.equal(reply, undefined, `server event operation ${operation.id()} has a reply`);
+        continue;
+      }
+      assert.ok(reply, `client event operation ${operation.id()} has no reply (its ack)`);
+      const acks = reply.messages().all();
+      assert.equal(acks.length, 1, `operation ${operation.id()}: one ack message`);
+      const branches = acks[0].payload()?.oneOf() ?? [];
+      const okValues = branches.map((branch) => branch.properties()?.ok?.const() as unknown);
+      assert.deepEqual(okValues.sort(), [false, true], `the ack of ${operation.id()} should be oneOf ok: true / ok: false`);
+      const failure = branches.find((branch) => (branch.properties()?.ok?.const() as unknown) === false);
+      assert.deepEqual(sorted(failure?.properties()?.error?.required() ?? []), ['code', 'message']);
+    }
+  });
+
+  it('lists the error codes of libs/contracts (ErrorCode), no more and no fewer', () => {
+    const schema = document.components().schemas().get('ErrorCode');
+    assert.ok(schema, 'components.schemas.ErrorCode is missing');
+    assert.deepEqual(sorted((schema.enum() ?? []) as string[]), sorted(Object.values(ErrorCode)));
+  });
+
+  it('names every connection refusal of libs/contracts (ConnectRefusal) in each server', () => {
+    for (const server of document.servers().all()) {
+      for (const refusal of Object.values(ConnectRefusal)) {
+        assert.ok(server.description()?.includes(`\`${refusal}\``), `server ${server.id()} does not mention \`${refusal}\``);
+      }
+    }
+  });
+});
+
+// ---- The gateway's handlers ------------------------------------------------------------------------------
+
+/** Modules of the compiled gateway, resolved as the gateway resolves them (the same Nest and class-validator). */
+const gatewayRequire = createRequire(join(gatewayDist, 'main.js'));
+
+interface MetadataReflect {
+  getMetadata(key: string, target: object, property?: string): unknown;
+}
+type Constructor = abstract new (...args: never[]) => unknown;
+interface Pipe {
+  transform(value: unknown, metadata: { type: string; metatype?: unknown; data?: string }): unknown;
+}
+interface Handler {
+  gateway: string;
+  method: string;
+  /** The payload parameter's type: a DTO class, or Number where a pipe turns the payload into an id. */
+  payloadType: Constructor;
+  /** Pipes on the payload parameter itself, run after the global validation pipe. */
+  pipes: (Pipe | (new () => Pipe))[];
+}
+
+/** Every `@SubscribeMessage` handler of every `*.gateway.js`, by event name. */
+function loadHandlers(): Map<string, Handler> {
+  gatewayRequire('reflect-metadata');
+  const reflect = Reflect as unknown as MetadataReflect;
+  const { MESSAGE_METADATA, PARAM_ARGS_METADATA } = gatewayRequire('@nestjs/websockets/constants') as Record<string, string>;
+  const { WsParamtype } = gatewayRequire('@nestjs/websockets/enums/ws-paramtype.enum') as { WsParamtype: { PAYLOAD: number } };
+  const files = (readdirSync(gatewayDist, { recursive: true }) as string[]).filter((file) => file.endsWith('.gateway.js'));
+  assert.ok(files.length > 0, `no *.gateway.js under ${gatewayDist}: run npm run build`);
+  const handlers = new Map<string, Handler>();
+  for (const file of files) {
+    for (const exported of Object.values(gatewayRequire(join(gatewayDist, file)) as Record<string, unknown>)) {
+      if (typeof exported !== 'function') continue;
+      const prototype = exported.prototype as Record<string, unknown>;
+      for (const method of Object.getOwnPropertyNames(prototype)) {
+        const callback = prototype[method];
+        const event = typeof callback === 'function' ? reflect.getMetadata(MESSAGE_METADATA, callback) : undefined;
+        if (typeof event !== 'string') continue;
+        const args = (reflect.getMetadata(PARAM_ARGS_METADATA, exported, method) ?? {}) as Record<string, { index: number; pipes: Pipe[] }>;
+        const payload = Object.entries(args).find(([key]) => Number(key.split(':')[0]) === WsParamtype.PAYLOAD)?.[1];
+        assert.ok(payload, `${exported.name}.${method} (${event}) takes no @MessageBody()`);
+        const types = reflect.getMetadata('design:paramtypes', prototype, method) as Constructor[];
+        assert.ok(!handlers.has(event), `two handlers for ${event}`);
+        handlers.set(event, { gateway: exported.name, method, payloadType: types[payload.index], pipes: payload.pipes });
+      }
+    }
+  }
+  return handlers;
+}
+
+/** What class-validator knows of a DTO: its fields, and those it validates even when absent. */
+function dtoFields(dto: Constructor): { properties: string[]; required: string[] } | undefined {
+  const { getMetadataStorage } = gatewayRequire('class-validator') as {
+    getMetadataStorage(): {
+      getTargetValidationMetadatas(
+        target: Constructor,
+        schema: string,
+        always: boolean,
+        strictGroups: boolean,
+      ): { propertyName: string; type: string }[];
+    };
+  };
+  const metadata = getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false);
+  if (metadata.length === 0) return undefined;
+  const properties = new Set(metadata.map((m) => m.propertyName));
+  // @IsOptional() and @ValidateIf() register as conditional validation: such a field may be left out.
+  const conditional = new Set(metadata.filter((m) => m.type === 'conditionalValidation').map((m) => m.propertyName));
+  return { properties: sorted(properties), required: sorted([...properties].filter((p) => !conditional.has(p))) };
+}
+
+describe('docs/asyncapi.yaml against the gateway', () => {
+  let handlers: Map<string, Handler>;
+  let clientEvents: Map<string, MessageInterface>;
+  let globalPipe: Pipe;
+
+  before(() => {
+    handlers = loadHandlers();
+    clientEvents = eventsOf('send');
+    const { createValidationPipe } = gatewayRequire(join(gatewayDist, 'common/validation.js')) as { createValidationPipe(): Pipe };
+    globalPipe = createValidationPipe();
+  });
+
+  /** The payload as the gateway's handler would get it, or the refusal's message. */
+  async function validate(event: string, payload: unknown): Promise<{ ok: true } | { ok: false; message: string }> {
+    const handler = handlers.get(event);
+    assert.ok(handler, `no handler for ${event}`);
+    try {
+      let value = await globalPipe.transform(payload, { type: 'body', metatype: handler.payloadType });
+      for (const pipe of handler.pipes) value = await (typeof pipe === 'function' ? new pipe() : pipe).transform(value, { type: 'body' });
+      return { ok: true };
+    } catch (error) {
+      const response = (error as { getResponse?: () => unknown }).getResponse?.();
+      return { ok: false, message: JSON.stringify(response ?? (error as Error).message) };
+    }
+  }
+
+  it('has a handler for exactly the events of CLIENT_EVENTS', () => {
+    assert.deepEqual(sorted(handlers.keys()), sorted(CLIENT_EVENTS));
+  });
+
+  it("gives each client payload the properties of the handler's DTO, and requires those the DTO does", () => {
+    let compared = 0;
+    for (const [event, handler] of handlers) {
+      const fields = dtoFields(handler.payloadType);
+      if (!fields) continue; // a pipe reads the payload (join_room, leave_room): the examples below check it
+      const schema = clientEvents.get(event)?.payload();
+      assert.ok(schema, `${event} has no payload schema`);
+      const where = `${event} (${handler.gateway}.${handler.method}, ${handler.payloadType.name})`;
+      assert.deepEqual(sorted(Object.keys(schema.properties() ?? {})), fields.properties, `${where}: properties`);
+      assert.deepEqual(sorted(schema.required() ?? []), fields.required, `${where}: required properties`);
+      assert.equal(schema.additionalProperties(), false, `${where}: the gateway refuses unknown fields, the schema should too`);
+      compared++;
+    }
+    assert.ok(compared > 0, 'no handler has a DTO with class-validator metadata: is the gateway built?');
+  });
+
+  it("has examples for every client event, each accepted by the gateway's validation", async () => {
+    for (const [event, message] of clientEvents) {
+      const examples = message.examples().all();
+      assert.ok(examples.length > 0, `${event} has no example`);
+      for (const example of examples) {
+        const result = await validate(event, example.payload());
+        assert.deepEqual(result, { ok: true }, `${event} example "${example.name() ?? ''}" is refused by the gateway`);
+      }
+    }
+  });
+
+  it('is right that the gateway refuses an example without a required property, or with an unknown one', async () => {
+    for (const [event, message] of clientEvents) {
+      for (const example of message.examples().all()) {
+        const payload = example.payload() as unknown;
+        if (typeof payload !== 'object' || payload === null) continue;
+        const withExtra = { ...payload, unlisted: 1 };
+        assert.equal((await validate(event, withExtra)).ok, false, `${event}: an unknown field passes the gateway`);
+        for (const property of message.payload()?.required() ?? []) {
+          const without: Record<string, unknown> = { ...payload };
+          delete without[property];
+          assert.equal((await validate(event, without)).ok, false, `${event}: the gateway accepts it without ${property}`);
+        }
+      }
+    }
+  });
+});
