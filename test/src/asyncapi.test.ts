@@ -3,16 +3,24 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { type AsyncAPIDocumentInterface, type Diagnostic, DiagnosticSeverity, type MessageInterface, Parser } from '@asyncapi/parser';
+import {
+  type AsyncAPIDocumentInterface,
+  type Diagnostic,
+  DiagnosticSeverity,
+  type MessageInterface,
+  Parser,
+  type SchemaInterface,
+} from '@asyncapi/parser';
+import ts from 'typescript';
 import { CLIENT_EVENTS, ConnectRefusal, ErrorCode, SERVER_EVENTS } from '@chat/contracts';
 
 /**
  * docs/asyncapi.yaml, offline: it must parse without errors, and it must describe the events the
  * code has. The event names come from libs/contracts at run time (CLIENT_EVENTS, SERVER_EVENTS, which
- * the compiler keeps equal to the typed maps); the client payloads are checked against the gateway's
- * own handlers: which DTO each event is validated with (Nest's metadata on the compiled gateways),
- * that DTO's fields (class-validator's metadata), and the gateway's validation pipe run on every
- * example of the document.
+ * the compiler keeps equal to the typed maps); the payload shapes from the contract's types, read
+ * with the TypeScript compiler; the client payloads are checked against the gateway's own handlers
+ * too: which DTO each event is validated with (Nest's metadata on the compiled gateways), that DTO's
+ * fields (class-validator's metadata), and the gateway's validation pipe run on every example.
  */
 
 const repoRoot = resolve(__dirname, '../..');
@@ -103,6 +111,163 @@ describe('docs/asyncapi.yaml', () => {
         assert.ok(server.description()?.includes(`\`${refusal}\``), `server ${server.id()} does not mention \`${refusal}\``);
       }
     }
+  });
+});
+
+// ---- The contract's types ------------------------------------------------------------------------------
+
+/** An object's top-level fields as both sides can state them: names, which are required, string enums. */
+interface Shape {
+  properties: string[];
+  required: string[];
+  enums: Record<string, string[]>;
+}
+
+const shapeKey = (shape: Shape) => JSON.stringify(shape);
+
+/** The object shapes a schema allows: itself, or each `oneOf` branch, with `allOf` merged; none for a scalar. */
+function schemaShapes(schema: SchemaInterface): Shape[] {
+  const oneOf = schema.oneOf();
+  if (oneOf) return oneOf.flatMap(schemaShapes);
+  const parts = schema.allOf() ?? [schema];
+  const properties = new Map<string, SchemaInterface>();
+  const required = new Set<string>();
+  for (const part of parts) {
+    for (const [name, property] of Object.entries(part.properties() ?? {})) properties.set(name, property);
+    for (const name of part.required() ?? []) required.add(name);
+  }
+  if (properties.size === 0 && schema.type() !== 'object') return [];
+  const enums: Record<string, string[]> = {};
+  for (const name of sorted(properties.keys())) {
+    const values = properties.get(name)?.enum();
+    if (values?.every((value) => typeof value === 'string')) enums[name] = sorted(values);
+  }
+  return [{ properties: sorted(properties.keys()), required: sorted(required), enums }];
+}
+
+/** libs/contracts as the compiler sees it, and the same shapes read from its types. */
+class ContractTypes {
+  private readonly checker: ts.TypeChecker;
+  readonly exports = new Map<string, ts.Type>();
+
+  constructor(entry: string) {
+    const program = ts.createProgram([entry], { strict: true, noEmit: true, skipLibCheck: true, types: [], lib: ['lib.es2023.d.ts'] });
+    this.checker = program.getTypeChecker();
+    const source = program.getSourceFile(entry);
+    const module = source && this.checker.getSymbolAtLocation(source);
+    assert.ok(module, `cannot read ${entry}`);
+    for (let symbol of this.checker.getExportsOfModule(module)) {
+      const name = symbol.name;
+      if (symbol.flags & ts.SymbolFlags.Alias) symbol = this.checker.getAliasedSymbol(symbol);
+      if (symbol.flags & (ts.SymbolFlags.Interface | ts.SymbolFlags.TypeAlias))
+        this.exports.set(name, this.checker.getDeclaredTypeOfSymbol(symbol));
+    }
+  }
+
+  /** The events of an interface of functions (ClientToServerEvents), each one's parameter types. */
+  events(name: string): Map<string, ts.Type[]> {
+    const map = this.exports.get(name);
+    assert.ok(map, `libs/contracts exports no ${name}`);
+    const events = new Map<string, ts.Type[]>();
+    for (const event of this.checker.getPropertiesOfType(map)) {
+      const [signature] = this.checker.getTypeOfSymbol(event).getCallSignatures();
+      events.set(
+        event.name,
+        signature.parameters.map((parameter) => this.checker.getTypeOfSymbol(parameter)),
+      );
+    }
+    return events;
+  }
+
+  /** `data` of the `ok: true` member of the `Ack<T>` an ack callback takes. */
+  ackData(callback: ts.Type): ts.Type {
+    const [signature] = callback.getCallSignatures();
+    const ack = this.checker.getTypeOfSymbol(signature.parameters[0]);
+    const success = (ack.isUnion() ? ack.types : [ack]).find((member) => {
+      const ok = member.getProperty('ok');
+      return ok && this.checker.typeToString(this.checker.getTypeOfSymbol(ok)) === 'true';
+    });
+    const data = success?.getProperty('data');
+    assert.ok(data, `${this.checker.typeToString(ack)} has no { ok: true, data } member`);
+    return this.checker.getTypeOfSymbol(data);
+  }
+
+  /** The string values of a union of string literals (null and undefined aside), or undefined. */
+  stringEnum(type: ts.Type): string[] | undefined {
+    const members = (type.isUnion() ? type.types : [type]).filter((t) => !(t.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Null)));
+    if (members.length === 0 || !members.every((t) => t.isStringLiteral())) return undefined;
+    return sorted(members.map((t) => t.value));
+  }
+
+  /** The object shapes a type allows: itself, or each object member of a union; none for a scalar. */
+  shapes(type: ts.Type): Shape[] {
+    if (type.isUnion()) return type.types.flatMap((member) => this.shapes(member));
+    if (!(type.flags & ts.TypeFlags.Object)) return [];
+    const properties = this.checker.getPropertiesOfType(type);
+    const enums: Record<string, string[]> = {};
+    for (const property of sorted(properties.map((p) => p.name))) {
+      const values = this.stringEnum(this.checker.getTypeOfSymbol(type.getProperty(property)!));
+      if (values) enums[property] = values;
+    }
+    return [
+      {
+        properties: sorted(properties.map((p) => p.name)),
+        required: sorted(properties.filter((p) => !(p.flags & ts.SymbolFlags.Optional)).map((p) => p.name)),
+        enums,
+      },
+    ];
+  }
+}
+
+describe('docs/asyncapi.yaml against the types of libs/contracts', () => {
+  let types: ContractTypes;
+  before(() => {
+    types = new ContractTypes(join(repoRoot, 'libs/contracts/src/index.ts'));
+  });
+
+  const assertSameShapes = (schema: SchemaInterface | undefined, type: ts.Type, where: string) => {
+    assert.ok(schema, `${where}: no schema`);
+    assert.deepEqual(sorted(schemaShapes(schema).map(shapeKey)), sorted(types.shapes(type).map(shapeKey)), where);
+  };
+
+  it('gives every server event the payload fields of ServerToClientEvents', () => {
+    const messages = eventsOf('receive');
+    for (const [event, [payload]] of types.events('ServerToClientEvents')) {
+      assertSameShapes(messages.get(event)?.payload(), payload, `server event ${event}`);
+    }
+  });
+
+  it('gives every client event the payload fields of ClientToServerEvents, and its ack the data of Ack<T>', () => {
+    const messages = eventsOf('send');
+    const replies = new Map(
+      document
+        .operations()
+        .all()
+        .filter((operation) => operation.action() === 'send')
+        .map((operation) => [operation.messages().all()[0]?.name(), operation.reply()?.messages().all()[0]?.payload()]),
+    );
+    for (const [event, [payload, ack]] of types.events('ClientToServerEvents')) {
+      assertSameShapes(messages.get(event)?.payload(), payload, `client event ${event}`);
+      const success = replies
+        .get(event)
+        ?.oneOf()
+        ?.find((branch) => (branch.properties()?.ok?.const() as unknown) === true);
+      assertSameShapes(success?.properties()?.data, types.ackData(ack), `the ack data of ${event}`);
+    }
+  });
+
+  it('matches every shared schema named after a type of libs/contracts with that type', (t) => {
+    const compared: string[] = [];
+    for (const schema of document.components().schemas().all()) {
+      const type = types.exports.get(schema.id());
+      if (!type) continue;
+      const values = types.stringEnum(type);
+      if (values) assert.deepEqual(sorted((schema.enum() ?? []) as string[]), values, `components.schemas.${schema.id()}: enum`);
+      else assertSameShapes(schema, type, `components.schemas.${schema.id()}`);
+      compared.push(schema.id());
+    }
+    t.diagnostic(`compared with their types: ${compared.join(', ')}`);
+    assert.ok(compared.length > 0, 'no shared schema is named after a type of libs/contracts');
   });
 });
 
