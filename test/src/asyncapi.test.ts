@@ -219,6 +219,31 @@ class ContractTypes {
   }
 }
 
+/**
+ * Type-checks values against types of libs/contracts, as if a client had written them as literals in
+ * a module beside the contract's index: the compiler's messages, each with the label of its value.
+ */
+function typeCheck(values: { label: string; type: string; value: unknown }[]): string[] {
+  const dir = join(repoRoot, 'libs/contracts/src');
+  const file = join(dir, 'asyncapi-examples.ts');
+  const lines = [
+    "import type { Ack, AckOf, PayloadOf, ServerToClientEvents } from './index';",
+    ...values.map(({ type, value }, i) => `export const value${i}: ${type} = ${JSON.stringify(value)};`),
+  ];
+  const options: ts.CompilerOptions = { strict: true, noEmit: true, skipLibCheck: true, types: [], lib: ['lib.es2023.d.ts'] };
+  const host = ts.createCompilerHost(options);
+  const source = ts.createSourceFile(file, lines.join('\n'), ts.ScriptTarget.ES2023, true);
+  const getSourceFile = host.getSourceFile.bind(host);
+  host.getSourceFile = (name, ...rest) => (resolve(name) === file ? source : getSourceFile(name, ...rest));
+  const fileExists = host.fileExists.bind(host);
+  host.fileExists = (name) => resolve(name) === file || fileExists(name);
+  const program = ts.createProgram([file], options, host);
+  return [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)].map((diagnostic) => {
+    const line = diagnostic.start === undefined ? 0 : source.getLineAndCharacterOfPosition(diagnostic.start).line;
+    return `${values[line - 1]?.label ?? 'the header'}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, ' ')}`;
+  });
+}
+
 describe('docs/asyncapi.yaml against the types of libs/contracts', () => {
   let types: ContractTypes;
   before(() => {
@@ -254,6 +279,30 @@ describe('docs/asyncapi.yaml against the types of libs/contracts', () => {
         ?.find((branch) => (branch.properties()?.ok?.const() as unknown) === true);
       assertSameShapes(success?.properties()?.data, types.ackData(ack), `the ack data of ${event}`);
     }
+  });
+
+  it('has examples that type-check as the payloads and acks of libs/contracts', (t) => {
+    const values: { label: string; type: string; value: unknown }[] = [];
+    for (const operation of document.operations().all()) {
+      const message = operation.messages().all()[0];
+      const event = message?.name() ?? '';
+      const payloadType = operation.action() === 'send' ? `PayloadOf<'${event}'>` : `Parameters<ServerToClientEvents['${event}']>[0]`;
+      for (const example of message?.examples().all() ?? []) {
+        values.push({ label: `${message.id()} example "${example.name() ?? ''}"`, type: payloadType, value: example.payload() });
+      }
+      for (const ack of operation.reply()?.messages().all() ?? []) {
+        for (const example of ack.examples().all()) {
+          values.push({
+            label: `${ack.id()} example "${example.name() ?? ''}" for ${event}`,
+            type: `Ack<AckOf<'${event}'>>`,
+            value: example.payload(),
+          });
+        }
+      }
+    }
+    t.diagnostic(`${values.length} examples type-checked`);
+    assert.ok(values.length > 0, 'the document has no examples');
+    assert.deepEqual(typeCheck(values), []);
   });
 
   it('matches every shared schema named after a type of libs/contracts with that type', (t) => {
