@@ -402,7 +402,7 @@ describe('docs/asyncapi.yaml against the gateway', () => {
     globalPipe = createValidationPipe();
   });
 
-  /** The payload as the gateway's handler would get it, or the refusal's message. */
+  /** Whether the gateway's pipes let the payload through to its handler, or how they refuse it. */
   async function validate(event: string, payload: unknown): Promise<{ ok: true } | { ok: false; message: string }> {
     const handler = handlers.get(event);
     assert.ok(handler, `no handler for ${event}`);
