@@ -246,3 +246,28 @@ const clientEvents: Record<ClientEventName, true> = {
 
 /** Every client event name, at runtime (the server answers any other name with an error). */
 export const CLIENT_EVENTS = Object.keys(clientEvents) as ClientEventName[];
+
+/** A record keyed by every server event, so adding an event without listing it fails to compile. */
+const serverEvents: Record<ServerEventName, true> = {
+  ready: true,
+  message: true,
+  message_deleted: true,
+  notice: true,
+  typing: true,
+  presence: true,
+  kicked: true,
+  room_deleted: true,
+  message_updated: true,
+  reaction: true,
+  mention: true,
+  room_updated: true,
+  room_added: true,
+  room_removed: true,
+  member_updated: true,
+  receipt: true,
+  read_marker: true,
+  exception: true,
+};
+
+/** Every server event name, at runtime (docs/asyncapi.yaml is checked against it). */
+export const SERVER_EVENTS = Object.keys(serverEvents) as ServerEventName[];
