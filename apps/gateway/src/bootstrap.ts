@@ -63,7 +63,7 @@ function apiDocument() {
 }
 
 const API_DESCRIPTION = [
-  'The REST half of the chat API. The real-time half (Socket.IO: sending, typing, presence, every `message`, `reaction` and room event) is described in [docs/EVENTS.md](docs/EVENTS.md).',
+  'The REST half of the chat API. The real-time half (Socket.IO: sending, typing, presence, every `message`, `reaction` and room event) is described in `docs/EVENTS.md` in the repository (the external docs link of this document).',
   '',
   'Errors always have the body `{ statusCode, error, message, code }`; branch on `code`. `429` answers carry `Retry-After`. Besides the answers listed per operation, the bundled nginx answers `429 RATE_LIMITED` to a client address holding too many open connections (WebSockets included), and `413 PAYLOAD_TOO_LARGE` past 1 MiB (10 MiB plus multipart framing for uploads).',
 ].join('\n');

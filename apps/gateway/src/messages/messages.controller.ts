@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Put, Query, UseGuards } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthGuard, AuthService, CurrentUser } from '../auth';
 import { ApiErrors, AUTH_ERRORS, type ErrorCases, JSON_BODY_ERRORS, ROOM_ERRORS } from '../common/api-errors.decorator';
 import type { AuthUser } from '../common/auth-user';
@@ -11,6 +11,19 @@ import { MessageChanges } from './message-changes';
 import { MessageDeletion } from './message-deletion';
 import { MessageHistory } from './message-history';
 import { MessagePublisher } from './message-publisher';
+
+/** The shapes of a send, for the document. */
+const SEND_EXAMPLES = {
+  text: { summary: 'Text', value: { content: 'Standup in 5 minutes', clientMsgId: 'web-5f0c2a9e-0007' } },
+  reply: {
+    summary: 'A reply that mentions someone',
+    value: { content: '@bob the mockups are in the shared folder', replyTo: '01J9Z3F1M2N3P4Q5R6S7T8V9W0', mentions: [57] },
+  },
+  attachment: {
+    summary: 'An uploaded file, without text',
+    value: { attachmentIds: ['01J9Z3K8Q4W5X6Y7Z8A9B0C1D2'], clientMsgId: 'web-5f0c2a9e-0008' },
+  },
+};
 
 /** What editing and reacting answer besides their own refusals. */
 const CHANGE_ERRORS = {
@@ -60,6 +73,7 @@ export class MessagesController {
     description:
       "The same pipeline as the socket `message` event: 202 once the message is durably queued, then broadcast as `message` to the room; the worker stores it moments later. A retry with the same `clientMsgId` answers the first send's id and seq and sends nothing twice.",
   })
+  @ApiBody({ type: PostMessageDto, examples: SEND_EXAMPLES })
   @ApiAcceptedResponse({ type: MessageAccepted, description: 'Queued durably and broadcast as `message` to the room' })
   @ApiErrors(ROOM_ERRORS, JSON_BODY_ERRORS, {
     MUTED: 'you are muted in the room',
