@@ -176,10 +176,7 @@ describe('OpenAPI document', { timeout: 120_000 }, () => {
 
   it('documents 413 on every operation that takes a JSON body, which the server answers to a body over 64 KiB', async () => {
     const withJson = operations(doc).filter(({ op }) => op.requestBody?.content['application/json']);
-    assert.ok(
-      withJson.some(({ op }) => op.operationId === 'rooms.messages.send'),
-      'sending takes JSON',
-    );
+    assert.ok(doc.paths['/rooms/{id}/messages'].post.requestBody?.content['application/json'], 'sending takes JSON');
     const body = JSON.stringify({ padding: 'x'.repeat(70 * 1024) });
     for (const entry of withJson) {
       assert.match(entry.op.responses['413']?.description ?? '', /PAYLOAD_TOO_LARGE/, `${label(entry)}: 413 documented`);
