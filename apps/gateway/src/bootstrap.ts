@@ -53,6 +53,14 @@ function apiDocument() {
     .setLicense('MIT', 'https://opensource.org/licenses/MIT')
     .setExternalDoc('Socket.IO events, payloads and acks (docs/EVENTS.md in the repository)', 'docs/EVENTS.md')
     .addServer('/', 'The origin serving this document: nginx in front of the gateway replicas')
+    .addTag('auth', 'Accounts and sessions: where bearer tokens come from')
+    .addTag('users', 'Profiles, contacts, and site-wide administration')
+    .addTag('rooms', 'Rooms, memberships, invitations and read markers')
+    .addTag('messages', 'History, sending, edits, deletions and reactions')
+    .addTag('attachments', 'Files and images sent with messages')
+    .addTag('moderation', "A room's members, roles, mutes, kicks and bans")
+    .addTag('search', 'Full-text search over the messages of your rooms')
+    .addTag('health', 'Liveness and readiness probes')
     .addBearerAuth({
       type: 'http',
       scheme: 'bearer',
@@ -65,5 +73,5 @@ function apiDocument() {
 const API_DESCRIPTION = [
   'The REST half of the chat API. The real-time half (Socket.IO: sending, typing, presence, every `message`, `reaction` and room event) is described in `docs/EVENTS.md` in the repository (the external docs link of this document).',
   '',
-  'Errors always have the body `{ statusCode, error, message, code }`; branch on `code`. `429` answers carry `Retry-After`. Besides the answers listed per operation, the bundled nginx answers `429 RATE_LIMITED` to a client address holding too many open connections (WebSockets included), and `413 PAYLOAD_TOO_LARGE` past 1 MiB (10 MiB plus multipart framing for uploads).',
+  'Errors always have the body `{ statusCode, error, message, code }`; branch on `code`. The gateway sends `Retry-After` with its `429` answers. Besides the answers listed per operation, the bundled nginx answers `429 RATE_LIMITED` to a client address holding too many open connections (WebSockets included), and `413 PAYLOAD_TOO_LARGE` past 1 MiB (10 MiB plus multipart framing for uploads).',
 ].join('\n');

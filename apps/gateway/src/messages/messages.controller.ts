@@ -56,7 +56,7 @@ export class MessagesController {
     operationId: 'rooms.messages.list',
     summary: "A room's message history",
     description:
-      'Newest first; `before=<seq>` pages back from there. `after=<seq>` catches up instead, oldest first (after a reconnection: the `lastSeq` you have).',
+      'Newest first; `before=<seq>` pages back from there. `after=<seq>` catches up instead, oldest first (after a reconnection: the newest seq you have).',
   })
   @ApiOkResponse({ type: HistoryPage, description: 'Only messages from your invitation on; deleted messages are left out' })
   @ApiErrors(ROOM_ERRORS)
