@@ -41,9 +41,10 @@ export class AttachmentsController {
   @UseGuards(AuthGuard)
   @ApiBearerAuth()
   @ApiOperation({
-    summary: 'Upload a file (multipart field `file`) for a message to this room; send it with `attachmentIds`',
+    operationId: 'rooms.attachments.upload',
+    summary: 'Upload a file for a message to this room',
     description:
-      'The type is detected from the bytes. PNG, JPEG, GIF and WebP get width, height and a thumbnail, and lose their EXIF/XMP metadata (GPS included). Unused uploads are removed after ATTACHMENT_ORPHAN_HOURS.',
+      'Multipart field `file`; send the answered `id` in `attachmentIds` of POST /rooms/{id}/messages or the socket `message`. The type is detected from the bytes. PNG, JPEG, GIF and WebP get width, height and a thumbnail, and lose their EXIF/XMP metadata (GPS included). Unused uploads are removed after ATTACHMENT_ORPHAN_HOURS.',
   })
   @ApiConsumes('multipart/form-data')
   @ApiBody({ schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } } })
@@ -61,7 +62,11 @@ export class AttachmentsController {
 
   @Get('attachments/:id')
   @ApiOperation({
-    summary: 'The file: with the signed link from `attachments[].url`, or a bearer token of a member who can see its message',
+    operationId: 'attachments.get',
+    summary: 'Download an attachment',
+    description:
+      'With the signed link from `attachments[].url` (its `expires` and `sig`, no token needed), or with the bearer token of a member who can see its message. Supports `Range`, `If-None-Match` and `If-Range`.',
+    security: [{}, { bearer: [] }],
   })
   @ApiOkResponse({ description: 'The bytes; images inline, anything else as a download' })
   @ApiPartialContentResponse({ description: 'The requested byte range' })
@@ -72,7 +77,11 @@ export class AttachmentsController {
 
   @Get('attachments/:id/thumbnail')
   @ApiOperation({
-    summary: "An image's WebP thumbnail (fits 320×320), with the signed link from `attachments[].thumbnailUrl` or a bearer token",
+    operationId: 'attachments.thumbnail.get',
+    summary: "Download an image attachment's thumbnail",
+    description:
+      'A WebP that fits 320×320. With the signed link from `attachments[].thumbnailUrl` (no token needed), or with the bearer token of a member who can see its message.',
+    security: [{}, { bearer: [] }],
   })
   @ApiOkResponse({ description: 'image/webp' })
   @ApiErrors(DOWNLOAD_ERRORS)

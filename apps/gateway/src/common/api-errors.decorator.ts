@@ -30,6 +30,14 @@ const RETRY_AFTER = { 'Retry-After': { description: 'Seconds to wait before tryi
 
 export const INVALID_INPUT = 'a path parameter, the query or the body is invalid, or has unknown fields (the message says which)';
 
+/** The body parser's limit for JSON bodies (bootstrap.ts). */
+export const JSON_BODY_LIMIT = '64kb';
+
+/** What every route that takes a JSON body can answer: the body parser runs before routing. */
+export const JSON_BODY_ERRORS = {
+  PAYLOAD_TOO_LARGE: `the JSON body is larger than ${JSON_BODY_LIMIT.replace('kb', ' KiB')}`,
+} satisfies ErrorCases;
+
 /** What any route behind AuthGuard can answer before its handler runs. */
 export const AUTH_ERRORS = {
   UNAUTHORIZED: 'no bearer token, or one that is invalid, expired or revoked (logout, site ban)',

@@ -10,19 +10,19 @@ export const IsPageLimit = () => applyDecorators(IsInt(), IsPositive(), Max(PAGE
 
 /** `?q=&cursor=&limit=` of the cursor-paginated lists. */
 export class PageQueryDto {
-  @ApiPropertyOptional({ description: 'Search text', maxLength: 100 })
+  @ApiPropertyOptional({ description: 'Search text', maxLength: 100, example: 'design' })
   @IsOptional()
   @IsString()
   @MaxLength(100)
   q?: string;
 
-  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page' })
+  @ApiPropertyOptional({ type: 'integer', description: 'The `nextCursor` of the previous page', example: 31 })
   @IsOptional()
   @Type(() => Number)
   @IsId()
   cursor?: number;
 
-  @ApiPropertyOptional({ default: 50, maximum: PAGE_LIMIT_MAX })
+  @ApiPropertyOptional({ type: 'integer', default: 50, maximum: PAGE_LIMIT_MAX, example: 20 })
   @IsOptional()
   @Type(() => Number)
   @IsPageLimit()

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Put, Query, UseGuards } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthGuard, AuthService, CurrentUser } from '../auth';
-import { ApiErrors, AUTH_ERRORS, type ErrorCases, ROOM_ERRORS } from '../common/api-errors.decorator';
+import { ApiErrors, AUTH_ERRORS, type ErrorCases, JSON_BODY_ERRORS, ROOM_ERRORS } from '../common/api-errors.decorator';
 import type { AuthUser } from '../common/auth-user';
 import { senderOf } from '../common/user-view';
 import { RateLimitRepository } from '../repositories/rate-limit.repository';
@@ -11,6 +11,19 @@ import { MessageChanges } from './message-changes';
 import { MessageDeletion } from './message-deletion';
 import { MessageHistory } from './message-history';
 import { MessagePublisher } from './message-publisher';
+
+/** The shapes of a send, for the document. */
+const SEND_EXAMPLES = {
+  text: { summary: 'Text', value: { content: 'Standup in 5 minutes', clientMsgId: 'web-5f0c2a9e-0007' } },
+  reply: {
+    summary: 'A reply that mentions someone',
+    value: { content: '@bob the mockups are in the shared folder', replyTo: '01J9Z3F1M2N3P4Q5R6S7T8V9W0', mentions: [57] },
+  },
+  attachment: {
+    summary: 'An uploaded file, without text',
+    value: { attachmentIds: ['01J9Z3K8Q4W5X6Y7Z8A9B0C1D2'], clientMsgId: 'web-5f0c2a9e-0008' },
+  },
+};
 
 /** What editing and reacting answer besides their own refusals. */
 const CHANGE_ERRORS = {
@@ -39,7 +52,12 @@ export class MessagesController {
   ) {}
 
   @Get('rooms/:id/messages')
-  @ApiOperation({ summary: 'History: newest first, `before=<seq>` pages back, `after=<seq>` catches up oldest first' })
+  @ApiOperation({
+    operationId: 'rooms.messages.list',
+    summary: "A room's message history",
+    description:
+      'Newest first; `before=<seq>` pages back from there. `after=<seq>` catches up instead, oldest first (after a reconnection: the newest seq you have).',
+  })
   @ApiOkResponse({ type: HistoryPage, description: 'Only messages from your invitation on; deleted messages are left out' })
   @ApiErrors(ROOM_ERRORS)
   history(@CurrentUser() auth: AuthUser, @Param('id', ParseIntPipe) roomId: number, @Query() query: HistoryQueryDto): Promise<HistoryPage> {
@@ -49,10 +67,17 @@ export class MessagesController {
   /** The same pipeline as the socket's `message` event; 202 because persistence is asynchronous. */
   @Post('rooms/:id/messages')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Send (the socket `message` pipeline): 202 once durably accepted' })
+  @ApiOperation({
+    operationId: 'rooms.messages.send',
+    summary: 'Send a message to a room',
+    description:
+      "The same pipeline as the socket `message` event: 202 once the message is durably queued, then broadcast as `message` to the room; the worker stores it moments later. A retry with the same `clientMsgId` answers the first send's id and seq and sends nothing twice.",
+  })
+  @ApiBody({ type: PostMessageDto, examples: SEND_EXAMPLES })
   @ApiAcceptedResponse({ type: MessageAccepted, description: 'Queued durably and broadcast as `message` to the room' })
-  @ApiErrors(ROOM_ERRORS, {
+  @ApiErrors(ROOM_ERRORS, JSON_BODY_ERRORS, {
     MUTED: 'you are muted in the room',
+    CONFLICT: 'the `clientMsgId` was already used for a message to another room',
     RATE_LIMITED: 'you are sending too fast (per user, across replicas)',
     UNAVAILABLE:
       'the message could not be stored (nothing was broadcast: retry with the same clientMsgId), or sessions or rate limits cannot be checked right now',
@@ -75,7 +100,11 @@ export class MessagesController {
 
   @Delete('messages/:id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete: the author, a room moderator who outranks them, or a site admin; `message_deleted` is broadcast' })
+  @ApiOperation({
+    operationId: 'messages.delete',
+    summary: 'Delete a message',
+    description: 'The author, a room admin who outranks them, or a site admin. `message_deleted` is broadcast to the room.',
+  })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiErrors({
     VALIDATION_FAILED: 'the id is not a message id (26-character ULID)',
@@ -89,9 +118,13 @@ export class MessagesController {
   }
 
   @Patch('messages/:id')
-  @ApiOperation({ summary: 'Edit: the author, still a member and not muted; `message_updated` is broadcast' })
+  @ApiOperation({
+    operationId: 'messages.edit',
+    summary: 'Edit a message',
+    description: 'The author only, while still a member and not muted. `message_updated` is broadcast to the room.',
+  })
   @ApiOkResponse({ type: ChatMessage, description: 'The message as it reads now' })
-  @ApiErrors(CHANGE_ERRORS, { FORBIDDEN: 'not your message, or a system message' })
+  @ApiErrors(CHANGE_ERRORS, JSON_BODY_ERRORS, { FORBIDDEN: 'not your message, or a system message' })
   async edit(@CurrentUser() auth: AuthUser, @Param() params: MessageIdParams, @Body() dto: EditMessageDto): Promise<ChatMessage> {
     // The socket's edit_message draws on the same per-user budget (EventBudgetGuard).
     await this.limits.consumeEvent(auth.id);
@@ -100,7 +133,11 @@ export class MessagesController {
 
   @Put('messages/:id/reactions/:emoji')
   @HttpCode(204)
-  @ApiOperation({ summary: 'React with one emoji (idempotent); `reaction` is broadcast when it changes something' })
+  @ApiOperation({
+    operationId: 'messages.reactions.add',
+    summary: 'React to a message',
+    description: 'One emoji per call; idempotent. `reaction` is broadcast to the room when it changes something.',
+  })
   @ApiNoContentResponse({ description: 'Your reaction is on the message' })
   @ApiErrors(CHANGE_ERRORS)
   async react(@CurrentUser() auth: AuthUser, @Param() params: ReactionParams): Promise<void> {
@@ -110,7 +147,11 @@ export class MessagesController {
 
   @Delete('messages/:id/reactions/:emoji')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Take your reaction back (idempotent)' })
+  @ApiOperation({
+    operationId: 'messages.reactions.remove',
+    summary: 'Take a reaction back',
+    description: 'Idempotent. `reaction` is broadcast to the room when it changes something.',
+  })
   @ApiNoContentResponse({ description: 'Your reaction is not on the message' })
   @ApiErrors(CHANGE_ERRORS)
   async unreact(@CurrentUser() auth: AuthUser, @Param() params: ReactionParams): Promise<void> {

@@ -17,6 +17,7 @@ export class SearchController {
 
   @Get('messages')
   @ApiOperation({
+    operationId: 'search.messages',
     summary: 'Search the messages of your rooms, newest first',
     description:
       'Only rooms you are a member of, only what you can read in them (from your invitation on); deleted messages and system notes are never found.',

@@ -9,11 +9,11 @@ export class RegisterDto {
   @MaxLength(254)
   email!: string;
 
-  @ApiProperty({ minLength: 8, maxLength: 128, description: NEW_PASSWORD_DESCRIPTION })
+  @ApiProperty({ minLength: 8, maxLength: 128, description: NEW_PASSWORD_DESCRIPTION, example: 'correct horse battery staple' })
   @IsNewPassword()
   password!: string;
 
-  @ApiProperty({ minLength: 1, maxLength: NICKNAME_MAX_LENGTH, description: NICKNAME_DESCRIPTION })
+  @ApiProperty({ minLength: 1, maxLength: NICKNAME_MAX_LENGTH, description: NICKNAME_DESCRIPTION, example: 'alice' })
   @IsNickname()
   nickname!: string;
 }
@@ -37,7 +37,7 @@ export class LoginDto {
 }
 
 export class GuestDto {
-  @ApiPropertyOptional({ minLength: 1, maxLength: NICKNAME_MAX_LENGTH, description: NICKNAME_DESCRIPTION })
+  @ApiPropertyOptional({ minLength: 1, maxLength: NICKNAME_MAX_LENGTH, description: NICKNAME_DESCRIPTION, example: 'visitor' })
   @IsOptional()
   @IsNickname()
   nickname?: string;

@@ -67,7 +67,7 @@ export const IsMentions = () =>
 
 /** The new text of an edit: the same rule as a message's, without attachments to stand in for it. */
 export class EditMessageDto {
-  @ApiProperty({ minLength: 1, maxLength: MAX_MESSAGE_LENGTH })
+  @ApiProperty({ minLength: 1, maxLength: MAX_MESSAGE_LENGTH, example: 'Mockups are in the shared folder (v3), @bob' })
   @IsMessageText()
   content!: string;
 }
@@ -78,11 +78,16 @@ export class PostMessageDto {
     minLength: 0,
     maxLength: MAX_MESSAGE_LENGTH,
     description: 'Required, 1-4,000 characters, unless `attachmentIds` is given: then it may be empty or left out',
+    example: 'Mockups are in the shared folder, @bob',
   })
   @IsMessageText()
   content?: string;
 
-  @ApiPropertyOptional({ description: 'Makes a retry idempotent', maxLength: 64 })
+  @ApiPropertyOptional({
+    description: 'Your own id for this send (1-64 printable ASCII characters): a retry with the same one is not sent twice',
+    maxLength: 64,
+    example: 'web-5f0c2a9e-0007',
+  })
   @IsOptional()
   @IsClientMsgId()
   clientMsgId?: string;
@@ -91,11 +96,12 @@ export class PostMessageDto {
     type: [String],
     maxItems: MAX_ATTACHMENTS_PER_MESSAGE,
     description: 'Your uploads to this room (POST /rooms/:id/attachments) that no message uses yet',
+    example: ['01J9Z3K8Q4W5X6Y7Z8A9B0C1D2'],
   })
   @IsAttachmentIds()
   attachmentIds?: string[];
 
-  @ApiPropertyOptional({ description: 'The id of a message of this room that this one answers' })
+  @ApiPropertyOptional({ description: 'The id of a message of this room that this one answers', example: '01J9Z3F1M2N3P4Q5R6S7T8V9W0' })
   @IsReplyTo()
   replyTo?: string;
 
@@ -103,6 +109,7 @@ export class PostMessageDto {
     type: [Number],
     maxItems: MAX_MENTIONS_PER_MESSAGE,
     description: 'User ids to mention; those who are not members of the room are dropped',
+    example: [57],
   })
   @IsMentions()
   mentions?: number[];
@@ -110,13 +117,13 @@ export class PostMessageDto {
 
 /** The page size is the lists' own (PageQueryDto); the cursors are seqs. */
 export class HistoryQueryDto extends PickType(PageQueryDto, ['limit'] as const) {
-  @ApiPropertyOptional({ description: 'Page back: messages with seq < before, newest first' })
+  @ApiPropertyOptional({ type: 'integer', description: 'Page back: messages with seq < before, newest first', example: 1235 })
   @IsOptional()
   @Type(() => Number)
   @IsSeq()
   before?: number;
 
-  @ApiPropertyOptional({ description: 'Catch up: messages with seq > after, oldest first' })
+  @ApiPropertyOptional({ type: 'integer', description: 'Catch up: messages with seq > after, oldest first', example: 1280 })
   @IsOptional()
   @Type(() => Number)
   @IsSeq()

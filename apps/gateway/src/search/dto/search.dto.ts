@@ -29,13 +29,13 @@ export class SearchQueryDto {
   @IsText({ min: QUERY_MIN_LENGTH, max: QUERY_MAX_LENGTH })
   q!: string;
 
-  @ApiPropertyOptional({ type: 'integer', description: 'Only this room (you must be a member)' })
+  @ApiPropertyOptional({ type: 'integer', description: 'Only this room (you must be a member)', example: 7 })
   @IsOptional()
   @Type(() => Number)
   @IsId()
   room?: number;
 
-  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page (opaque)' })
+  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page (opaque)', example: 'MDFKOVozRjFNMk4zUDRRNVI2UzdUOFY5VzA' })
   @IsOptional()
   @IsSearchCursor()
   cursor?: string;

@@ -16,6 +16,7 @@ export class SearchResults implements SearchPage {
     nullable: true,
     description:
       'Pass as `cursor` for the next page; null at the end. A page can hold fewer than `limit` messages before the end (never skipping a match).',
+    example: 'MDFKOVozRjFNMk4zUDRRNVI2UzdUOFY5VzA',
   })
   nextCursor!: string | null;
 }

@@ -12,23 +12,23 @@ export class ContactsQueryDto extends PageQueryDto {}
 
 /** Either may be omitted, but not sent as null: neither can be cleared. */
 export class UpdateUserDto {
-  @ApiPropertyOptional({ minLength: 1, maxLength: NICKNAME_MAX_LENGTH, description: NICKNAME_DESCRIPTION })
+  @ApiPropertyOptional({ minLength: 1, maxLength: NICKNAME_MAX_LENGTH, description: NICKNAME_DESCRIPTION, example: 'alice.w' })
   @ValidateIf((o: UpdateUserDto) => o.nickname !== undefined)
   @IsNickname()
   nickname?: string;
 
-  @ApiPropertyOptional({ minLength: 8, maxLength: 128, description: NEW_PASSWORD_DESCRIPTION })
+  @ApiPropertyOptional({ minLength: 8, maxLength: 128, description: NEW_PASSWORD_DESCRIPTION, example: 'a longer passphrase 2026' })
   @ValidateIf((o: UpdateUserDto) => o.password !== undefined)
   @IsNewPassword()
   password?: string;
 }
 
 export class SiteBanDto {
-  @ApiProperty()
+  @ApiProperty({ example: true })
   @IsBoolean()
   banned!: boolean;
 
-  @ApiPropertyOptional({ maxLength: MODERATION_REASON_MAX_LENGTH })
+  @ApiPropertyOptional({ maxLength: MODERATION_REASON_MAX_LENGTH, example: 'Spam in several rooms' })
   @IsOptional()
   @IsReason()
   reason?: string;
