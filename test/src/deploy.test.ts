@@ -91,11 +91,21 @@ describe('deployment files', () => {
     const result = composeConfig(['docker-compose.yml'], secrets);
     assert.equal(result.status, 0, result.stderr);
     const all = services(result.stdout);
+    const publishing = [...all].filter(([, text]) => /^ {4}ports:$/m.test(text));
     assert.deepEqual(
-      [...all].filter(([, text]) => /^ {4}ports:$/m.test(text)).map(([name]) => name),
+      publishing.filter(([, text]) => profiles(text).length === 0).map(([name]) => name),
       ['nginx'],
       'only nginx publishes a port',
     );
+    // The opt-in monitoring (the `observability` profile) is reachable from this host only.
+    for (const [name, text] of publishing.filter(([, t]) => profiles(t).length > 0)) {
+      assert.deepEqual(profiles(text), ['observability'], name);
+      const ports = [...(/^ {4}ports:\n((?: {4}- .*\n)+)/m.exec(text)?.[1] ?? '').matchAll(/^ {4}- (.*)$/gm)].map((m) => m[1]);
+      assert.ok(
+        ports.length > 0 && ports.every((p) => p?.startsWith('127.0.0.1:')),
+        `${name} publishes on loopback only: ${ports.join(', ')}`,
+      );
+    }
     const address = /ipv4_address: (\S+)/.exec(all.get('nginx') ?? '')?.[1];
     assert.ok(address, 'nginx has a fixed address');
     const trusted = [...result.stdout.matchAll(/TRUST_PROXY: (\S+)/g)].map((m) => m[1]);
