@@ -51,7 +51,7 @@ function exportedMetrics(): Set<string> {
       const child = join(path, entry.name);
       if (entry.isDirectory()) walk(child);
       else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) {
-        for (const m of readFileSync(child, 'utf8').matchAll(/\bname: '(chat_[a-z0-9_]+)'/g)) names.add(m[1]!);
+        for (const m of readFileSync(child, 'utf8').matchAll(/\bname: '(chat_[a-z0-9_]+)'/g)) names.add(m[1]);
       }
     }
   };
@@ -61,7 +61,7 @@ function exportedMetrics(): Set<string> {
 
 /** The `chat_…` series an expression reads, histogram suffixes taken off. */
 function metricsIn(expr: string): string[] {
-  return [...expr.matchAll(/\b(chat_[a-z0-9_]+)/g)].map((m) => m[1]!.replace(/_(bucket|sum|count)$/, ''));
+  return [...expr.matchAll(/\b(chat_[a-z0-9_]+)/g)].map((m) => m[1].replace(/_(bucket|sum|count)$/, ''));
 }
 
 describe('observability: alert rules', () => {
