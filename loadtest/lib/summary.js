@@ -59,7 +59,7 @@ function observedValue(metric, expression) {
  */
 function formatStat(metric, stat, value) {
   if (stat === 'rate' && metric.type === 'rate') return `${round(value * 100)}%`;
-  if (stat === 'rate') return `${round(value)}/s`;
+  if (stat === 'rate') return `${metric.contains === 'data' ? formatBytes(value) : round(value)}/s`;
   if (stat === 'count' || stat === 'passes' || stat === 'fails') return String(value);
   if (metric.contains === 'time') return formatMs(value);
   if (metric.contains === 'data') return formatBytes(value);
