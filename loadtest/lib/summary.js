@@ -109,7 +109,7 @@ export function junitXml(data, options) {
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="k6" tests="${results.length}" failures="${failures}" errors="0" time="${seconds}">`,
     `  <testsuite name="${xml(options.suite)}" tests="${results.length}" failures="${failures}" errors="0" skipped="0" time="${seconds}">`,
-    ...(props.length > 0 ? ['    <properties>', ...props.map((line) => `  ${line}`), '    </properties>'] : []),
+    ...(props.length > 0 ? ['    <properties>', ...props, '    </properties>'] : []),
     ...cases,
     '  </testsuite>',
     '</testsuites>',

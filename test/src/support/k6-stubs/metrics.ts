@@ -1,13 +1,21 @@
 // `k6/metrics`: every metric a script creates is recorded with its type, so that a test can check
 // the script's thresholds against the metrics it really defines.
+// Samples are kept too, for the suites that run a script's VU code.
 type MetricType = 'counter' | 'gauge' | 'rate' | 'trend';
+export type Sample = { value: number; tags: Record<string, string> };
 
 const key = Symbol.for('k6-stubs.metrics');
-const store = globalThis as { [key]?: Map<string, MetricType> };
+const store = globalThis as { [key]?: { types: Map<string, MetricType>; samples: Map<string, Sample[]> } };
+const metrics = () => (store[key] ??= { types: new Map<string, MetricType>(), samples: new Map<string, Sample[]>() });
 
 /** name → type of every metric created since the process started. */
 export function definedMetrics(): Map<string, MetricType> {
-  return (store[key] ??= new Map<string, MetricType>());
+  return metrics().types;
+}
+
+/** Every sample added to metric `name` (a Rate's true and false as 1 and 0). */
+export function samplesOf(name: string): Sample[] {
+  return metrics().samples.get(name) ?? [];
 }
 
 abstract class Metric {
@@ -15,9 +23,13 @@ abstract class Metric {
     readonly name: string,
     type: MetricType,
   ) {
-    definedMetrics().set(name, type);
+    metrics().types.set(name, type);
   }
-  add(): void {}
+  add(value: number | boolean, tags: Record<string, string> = {}): void {
+    const list = metrics().samples.get(this.name) ?? [];
+    list.push({ value: Number(value), tags });
+    metrics().samples.set(this.name, list);
+  }
 }
 
 export class Counter extends Metric {
