@@ -2,11 +2,24 @@
 // Each VU holds a WebSocket session as one user, joins its room and sends a message every
 // SEND_INTERVAL_MS; every socket in the room times each delivery. The framing is done by
 // lib/socketio.js (k6 has no Socket.IO client). soak.js and spike.js reuse chatSession().
-import ws from 'k6/ws';
+import { WebSocket } from 'k6/websockets';
+import { clearInterval, clearTimeout, setInterval, setTimeout } from 'k6/timers';
 import { check } from 'k6';
 import { Counter, Rate, Trend } from 'k6/metrics';
 import { SocketIoClient, socketUrl } from './lib/socketio.js';
-import { BASE_URL, createRoom, envNumber, joinRooms, registerAccounts, requireReady } from './lib/http.js';
+import { SUMMARY_TREND_STATS, summaryOutputs } from './lib/summary.js';
+import {
+  BASE_URL,
+  TESTID,
+  createRoom,
+  envNumber,
+  joinRooms,
+  registerAccounts,
+  requireReady,
+  runProperties,
+  teardownRun,
+  testId,
+} from './lib/http.js';
 
 /** Send → `43` ack: the gateway has rate-checked, numbered and queued the message. */
 export const ackLatency = new Trend('chat_ack_latency', true);
@@ -14,6 +27,8 @@ export const ackLatency = new Trend('chat_ack_latency', true);
 export const deliveryLatency = new Trend('chat_delivery_latency', true);
 /** WebSocket open request → `ready` (Engine.IO handshake, CONNECT, token check). */
 export const connectLatency = new Trend('chat_connect_latency', true);
+/** Share of sessions that reached `ready`: upgrade, Engine.IO open, CONNECT and token check all worked. */
+export const connected = new Rate('chat_connected');
 /** Share of `message` acks that are `{ ok: true }`. */
 export const acksOk = new Rate('chat_acks_ok');
 /** Share of our sends whose own `message` echo came back before the session ended. */
@@ -42,6 +57,9 @@ export function sessionGrace(seconds) {
 /** @type {import('k6/options').Options} */
 export const options = {
   setupTimeout: '180s',
+  teardownTimeout: '60s',
+  tags: { testid: TESTID },
+  summaryTrendStats: SUMMARY_TREND_STATS,
   scenarios: {
     chat: {
       executor: 'ramping-vus',
@@ -57,8 +75,11 @@ export const options = {
     },
   },
   thresholds: {
-    checks: ['rate>0.99'],
-    chat_acks_ok: ['rate>0.99'],
+    // These mean the service is not answering at all: stop the run (once the ramp has sent some
+    // traffic) instead of measuring latencies of nothing.
+    checks: [{ threshold: 'rate>0.99', abortOnFail: true, delayAbortEval: '1m' }],
+    chat_connected: [{ threshold: 'rate>0.99', abortOnFail: true, delayAbortEval: '1m' }],
+    chat_acks_ok: [{ threshold: 'rate>0.99', abortOnFail: true, delayAbortEval: '1m' }],
     chat_ack_latency: ['p(95)<300', 'p(99)<1000'],
     chat_delivery_latency: ['p(95)<500', 'p(99)<1500'],
     chat_connect_latency: ['p(95)<1000'],
@@ -69,7 +90,7 @@ export const options = {
 
 /**
  * @typedef {import('./lib/http.js').Account & { room: number }} Member
- * @typedef {{ members: Member[], rooms: number[] }} ChatData
+ * @typedef {{ testid: string, members: Member[], rooms: import('./lib/http.js').OwnedRoom[] }} ChatData
  * @typedef {{ holdMs: number, sendIntervalMs: number, maxMessages?: number }} SessionOptions
  */
 
@@ -82,15 +103,26 @@ export const options = {
  */
 export function chatSetup(users, rooms, prefix) {
   requireReady();
-  const accounts = registerAccounts(Math.max(users, rooms), prefix);
-  const roomIds = accounts.slice(0, rooms).map((owner, i) => createRoom(owner, `${prefix} load room ${i + 1}`));
-  const members = accounts.map((account, i) => ({ ...account, room: roomIds[i % rooms] }));
+  const testid = testId();
+  const accounts = registerAccounts(Math.max(users, rooms), prefix, testid);
+  const owned = accounts.slice(0, rooms).map((owner, i) => ({ id: createRoom(owner, `k6 ${testid} ${prefix} room ${i + 1}`), owner }));
+  const members = accounts.map((account, i) => ({ ...account, room: owned[i % rooms].id }));
   joinRooms(members.slice(rooms).map((member) => ({ account: member, room: member.room })));
-  return { members, rooms: roomIds };
+  return { testid, members, rooms: owned };
 }
 
 export function setup() {
-  return chatSetup(VUS, ROOMS, 'k6chat');
+  return chatSetup(VUS, ROOMS, 'chat');
+}
+
+/** @param {ChatData} data */
+export function teardown(data) {
+  teardownRun('chat', data.testid, data.rooms);
+}
+
+/** @param {import('./lib/summary.js').SummaryData} data */
+export function handleSummary(data) {
+  return summaryOutputs(data, { script: 'chat', dir: __ENV.SUMMARY_DIR, properties: runProperties() });
 }
 
 /** @param {ChatData} data */
@@ -130,79 +162,127 @@ export function sentAtOf(clientMsgId) {
 /**
  * One Socket.IO session as `member`: connect, `ready`, `join_room`, a send every `sendIntervalMs`
  * (at most `maxMessages`); after `holdMs`, wait for outstanding acks and echoes, then hang up.
+ * It returns at once: the session runs on the VU's event loop, and the iteration ends when the
+ * socket has closed and its timers are cleared.
  * @param {Member} member
  * @param {SessionOptions} session
  */
 export function chatSession(member, session) {
   const openedAt = Date.now();
-  const res = ws.connect(socketUrl(BASE_URL), { tags: { name: 'socket.io' } }, (socket) => {
-    const state = { closing: false, ready: false, draining: false, sent: 0, awaitingEcho: /** @type {Set<string>} */ (new Set()) };
-    const client = new SocketIoClient({ send: (text) => socket.send(text), auth: { token: member.token } });
-    const hangUp = () => {
-      if (state.closing) return;
-      state.closing = true;
-      // Whatever has not come back by now was lost (or is hopelessly late).
-      state.awaitingEcho.forEach(() => delivered.add(false));
-      client.close();
-      socket.close();
-    };
-    const sendOne = () => {
-      if (state.draining || (session.maxMessages !== undefined && state.sent >= session.maxMessages)) return;
-      const sentAt = Date.now();
-      const clientMsgId = stampedClientMsgId(state.sent++, sentAt);
-      state.awaitingEcho.add(clientMsgId);
-      messagesSent.add(1);
-      client.request('message', { room: member.room, msg: `load test message sent at ${sentAt}`, clientMsgId }, onMessageAck);
-    };
-    // Present from the start, so that `count<N` thresholds are evaluated even on a clean run.
-    chatErrors.add(0);
+  const socket = new WebSocket(socketUrl(BASE_URL), null, { tags: { name: 'socket.io' } });
+  const state = { opened: false, closing: false, closed: false, ready: false, counted: false, draining: false, sent: 0 };
+  /** @type {Set<string>} */
+  const awaitingEcho = new Set();
+  /** @type {number[]} */
+  const intervals = [];
+  /** @type {number[]} */
+  const timeouts = [];
+  const client = new SocketIoClient({ send: (text) => socket.send(text), auth: { token: member.token } });
+  const stopTimers = () => {
+    // Timers left running would keep the iteration alive after the socket closed.
+    intervals.splice(0).forEach((id) => clearInterval(id));
+    timeouts.splice(0).forEach((id) => clearTimeout(id));
+  };
+  /** @param {boolean} ok */
+  const countConnected = (ok) => {
+    if (state.counted) return;
+    state.counted = true;
+    connected.add(ok);
+  };
+  const hangUp = () => {
+    if (state.closing) return;
+    state.closing = true;
+    stopTimers();
+    if (!state.ready) countConnected(false);
+    // Whatever has not come back by now was lost (or is hopelessly late).
+    awaitingEcho.forEach(() => delivered.add(false));
+    awaitingEcho.clear();
+    client.close();
+    socket.close();
+  };
+  const onClosed = () => {
+    if (state.closed) return;
+    state.closed = true;
+    if (!state.closing) chatErrors.add(1, { kind: 'unexpected_close' });
+    if (!state.ready) countConnected(false);
+    state.closing = true;
+    stopTimers();
+    awaitingEcho.forEach(() => delivered.add(false));
+    awaitingEcho.clear();
+    client.transportClosed();
+  };
+  const sendOne = () => {
+    if (state.draining || (session.maxMessages !== undefined && state.sent >= session.maxMessages)) return;
+    const sentAt = Date.now();
+    const clientMsgId = stampedClientMsgId(state.sent++, sentAt);
+    awaitingEcho.add(clientMsgId);
+    messagesSent.add(1);
+    client.request('message', { room: member.room, msg: `load test message sent at ${sentAt}`, clientMsgId }, onMessageAck);
+  };
+  // Present from the start, so that `count<N` thresholds are evaluated even on a clean run.
+  chatErrors.add(0);
 
-    socket.on('message', (text) => client.handle(text));
-    socket.on('error', () => chatErrors.add(1, { kind: 'ws_error' }));
-    socket.on('close', () => {
-      if (!state.closing) chatErrors.add(1, { kind: 'unexpected_close' });
-      client.transportClosed();
+  socket.addEventListener('open', () => {
+    state.opened = true;
+    check(socket, { 'websocket opened': () => true });
+  });
+  socket.onmessage = (event) => {
+    if (event && typeof event.data === 'string') client.handle(event.data);
+    else chatErrors.add(1, { kind: 'protocol' });
+  };
+  socket.addEventListener('error', () => {
+    chatErrors.add(1, { kind: 'ws_error' });
+    if (!state.opened) check(socket, { 'websocket opened': () => false });
+  });
+  socket.addEventListener('close', onClosed);
+  client.on('error', () => chatErrors.add(1, { kind: 'protocol' }));
+  client.on('exception', (/** @type {{ code?: string }} */ e) => chatErrors.add(1, { kind: 'exception', code: String(e && e.code) }));
+  client.on('connect_error', () => {
+    chatErrors.add(1, { kind: 'connect_error' });
+    check(null, { 'socket accepted': () => false });
+    hangUp();
+  });
+  client.on('ready', () => {
+    state.ready = true;
+    countConnected(true);
+    connectLatency.add(Date.now() - openedAt);
+    client.request('join_room', member.room, (ack) => {
+      if (!check(ack, { 'joined room': (a) => isOk(a.args) })) {
+        chatErrors.add(1, { kind: 'join', code: errorCode(ack) });
+        hangUp();
+        return;
+      }
+      sendOne();
+      if (session.sendIntervalMs > 0 && !state.closing) intervals.push(setInterval(sendOne, session.sendIntervalMs));
     });
-    client.on('error', () => chatErrors.add(1, { kind: 'protocol' }));
-    client.on('exception', (/** @type {{ code?: string }} */ e) => chatErrors.add(1, { kind: 'exception', code: String(e && e.code) }));
-    client.on('connect_error', () => {
-      chatErrors.add(1, { kind: 'connect_error' });
-      check(null, { 'socket accepted': () => false });
-      hangUp();
-    });
-    client.on('ready', () => {
-      state.ready = true;
-      connectLatency.add(Date.now() - openedAt);
-      client.request('join_room', member.room, (ack) => {
-        if (!check(ack, { 'joined room': (a) => isOk(a.args) })) {
-          chatErrors.add(1, { kind: 'join', code: errorCode(ack) });
-          hangUp();
-          return;
-        }
-        sendOne();
-        if (session.sendIntervalMs > 0) socket.setInterval(sendOne, session.sendIntervalMs);
-      });
-    });
-    client.on('message', (/** @type {ChatMessage} */ message) => onDelivery(message, member, state.awaitingEcho));
+  });
+  client.on('message', (/** @type {ChatMessage} */ message) => onDelivery(message, member, awaitingEcho));
 
-    socket.setInterval(() => {
+  intervals.push(
+    setInterval(() => {
+      // A socket that failed before opening may close without a `close` event.
+      if (socket.readyState === WebSocket.CLOSED) {
+        onClosed();
+        return;
+      }
       const expired = client.expireAcks(ACK_TIMEOUT_MS);
       if (expired > 0) chatErrors.add(expired, { kind: 'ack_timeout' });
       if (client.heartbeatOverdue()) {
         chatErrors.add(1, { kind: 'heartbeat' });
         hangUp();
       }
-      if (state.draining && client.pendingAcks === 0 && state.awaitingEcho.size === 0) hangUp();
-    }, 250);
-    socket.setTimeout(() => {
+      if (state.draining && client.pendingAcks === 0 && awaitingEcho.size === 0) hangUp();
+    }, 250),
+  );
+  timeouts.push(
+    setTimeout(() => {
       state.draining = true;
       if (state.ready) return;
       chatErrors.add(1, { kind: 'no_ready' });
       hangUp();
-    }, session.holdMs);
-    socket.setTimeout(hangUp, session.holdMs + ACK_TIMEOUT_MS);
-  });
-  check(res, { 'websocket upgraded (101)': (r) => !!r && r.status === 101 });
+    }, session.holdMs),
+    setTimeout(hangUp, session.holdMs + ACK_TIMEOUT_MS),
+  );
 }
 
 /** @typedef {import('../libs/contracts/src').ChatMessage} ChatMessage */

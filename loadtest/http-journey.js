@@ -4,8 +4,11 @@
 // `logins`: password logins at a fixed rate, kept under the login limit (10/min per IP and account).
 import { check, group, sleep } from 'k6';
 import { Counter, Trend } from 'k6/metrics';
+import { SUMMARY_TREND_STATS, summaryOutputs } from './lib/summary.js';
 import {
   PASSWORD,
+  TESTID,
+  accountEmail,
   api,
   batchRequests,
   BASE_URL,
@@ -16,7 +19,10 @@ import {
   params,
   registerAccounts,
   requireReady,
+  runProperties,
   sessionOf,
+  teardownRun,
+  testId,
 } from './lib/http.js';
 
 const VUS = envNumber('VUS', 10);
@@ -41,6 +47,9 @@ const rateLimited = new Counter('rate_limited');
 /** @type {import('k6/options').Options} */
 export const options = {
   setupTimeout: '180s',
+  teardownTimeout: '60s',
+  tags: { testid: TESTID },
+  summaryTrendStats: SUMMARY_TREND_STATS,
   scenarios: {
     journey: {
       executor: 'ramping-vus',
@@ -65,8 +74,9 @@ export const options = {
     },
   },
   thresholds: {
-    checks: ['rate>0.99'],
-    http_req_failed: ['rate<0.01'],
+    // A service that fails this much is down, not slow: stop the run once the ramp has sent some traffic.
+    checks: [{ threshold: 'rate>0.99', abortOnFail: true, delayAbortEval: '1m' }],
+    http_req_failed: [{ threshold: 'rate<0.01', abortOnFail: true, delayAbortEval: '1m' }],
     http_req_duration: ['p(95)<500', 'p(99)<1500'],
     'http_req_duration{name:history}': ['p(95)<300'],
     'http_req_duration{name:post message}': ['p(95)<300'],
@@ -81,19 +91,33 @@ export const options = {
 
 /**
  * @typedef {import('./lib/http.js').Account} Account
- * @typedef {{ room: number, logins: Account[] }} JourneyData
+ * @typedef {{ testid: string, room: number, owner: Account, logins: Account[] }} JourneyData
  */
 
 /** @returns {JourneyData} */
 export function setup() {
   requireReady();
+  const testid = testId();
   const seeders = Math.max(1, Math.ceil(SEED_MESSAGES / SEED_PER_ACCOUNT));
-  const [owner, ...others] = registerAccounts(seeders + LOGIN_ACCOUNTS, 'k6http');
-  const room = createRoom(owner, 'k6 history room');
+  const [owner, ...others] = registerAccounts(seeders + LOGIN_ACCOUNTS, 'http', testid);
+  const room = createRoom(owner, `k6 ${testid} history room`);
   const seedAccounts = [owner, ...others.slice(0, seeders - 1)];
   joinRooms(seedAccounts.slice(1).map((account) => ({ account, room })));
   seedHistory(room, seedAccounts);
-  return { room, logins: others.slice(seeders - 1) };
+  return { testid, room, owner, logins: others.slice(seeders - 1) };
+}
+
+/**
+ * Deletes the shared room; the rooms and accounts each journey created are left to cleanup.mjs.
+ * @param {JourneyData} data
+ */
+export function teardown(data) {
+  teardownRun('http-journey', data.testid, [{ id: data.room, owner: data.owner }]);
+}
+
+/** @param {import('./lib/summary.js').SummaryData} data */
+export function handleSummary(data) {
+  return summaryOutputs(data, { script: 'http-journey', dir: __ENV.SUMMARY_DIR, properties: runProperties() });
 }
 
 /**
@@ -118,27 +142,26 @@ function seedHistory(room, accounts) {
 /** @param {JourneyData} data */
 export function journey(data) {
   const started = Date.now();
-  const session = group('auth', arrive);
+  const session = group('auth', () => arrive(data.testid));
   if (!session) return;
-  group('rooms', () => browseRooms(session, data.room));
+  group('rooms', () => browseRooms(session, data));
   group('messages', () => chat(session, data.room));
   group('logout', () => leave(session));
   journeyDuration.add(Date.now() - started);
   sleep(1 + Math.random() * 2);
 }
 
-/** Registers, or comes in as a guest (GUEST_RATIO of the time): both limited per client IP on the deployment (README, "Rate limits"). */
-function arrive() {
+/**
+ * Registers, or comes in as a guest (GUEST_RATIO of the time): both limited per client IP on the
+ * deployment (README, "Rate limits"). Guests have no email: their nickname carries the testid.
+ * @param {string} testid
+ */
+function arrive(testid) {
   const guest = Math.random() < GUEST_RATIO;
-  const nickname = `k6${guest ? 'g' : 'u'}${__VU}x${__ITER}`;
+  const name = `${guest ? 'g' : 'u'}${__VU}x${__ITER}`;
   const res = guest
-    ? api('POST', '/auth/guest', { nickname }, { name: 'guest' })
-    : api(
-        'POST',
-        '/auth/register',
-        { email: `${nickname}-${Date.now().toString(36)}@loadtest.example`, password: PASSWORD, nickname },
-        { name: 'register' },
-      );
+    ? api('POST', '/auth/guest', { nickname: `k6-${testid}-${name}`.slice(0, 32) }, { name: 'guest' })
+    : api('POST', '/auth/register', { email: accountEmail(testid, name), password: PASSWORD, nickname: `k6${name}` }, { name: 'register' });
   if (!check(res, { 'signed up (201)': (r) => r.status === 201 })) return null;
   const session = sessionOf(res, 201, guest ? 'guest' : 'register');
   check(api('GET', '/auth/me', undefined, { token: session.token, name: 'me' }), { 'me 200': (r) => r.status === 200 });
@@ -147,12 +170,13 @@ function arrive() {
 
 /**
  * @param {Account} session
- * @param {number} shared
+ * @param {JourneyData} data
  */
-function browseRooms(session, shared) {
+function browseRooms(session, data) {
   const token = session.token;
+  const shared = data.room;
   check(api('GET', '/rooms?limit=20', undefined, { token, name: 'directory' }), { 'directory 200': (r) => r.status === 200 });
-  check(api('POST', '/rooms', { name: `k6 room of ${session.nickname}` }, { token, name: 'create room' }), {
+  check(api('POST', '/rooms', { name: `k6 ${data.testid} room of ${session.nickname}` }, { token, name: 'create room' }), {
     'room created (201)': (r) => r.status === 201,
   });
   check(api('POST', `/rooms/${shared}/join`, undefined, { token, name: 'join room' }), { 'joined (201)': (r) => r.status === 201 });

@@ -3,7 +3,8 @@
 // Sessions last SESSION_SECONDS (5 min: a dozen server pings at the default 25 s interval), then
 // reconnect; any close the VU did not ask for fails the run.
 import { ACK_TIMEOUT_MS, chatSession, chatSetup, memberFor, sessionGrace } from './chat.js';
-import { envNumber, joinRooms, registerAccounts, tokenExpiresAt } from './lib/http.js';
+import { SUMMARY_TREND_STATS, summaryOutputs } from './lib/summary.js';
+import { TESTID, envNumber, joinRooms, registerAccounts, runProperties, teardownRun, tokenExpiresAt } from './lib/http.js';
 
 const VUS = envNumber('VUS', 30);
 const ROOMS = envNumber('ROOMS', 5);
@@ -14,6 +15,9 @@ const grace = sessionGrace(SESSION_SECONDS);
 /** @type {import('k6/options').Options} */
 export const options = {
   setupTimeout: '180s',
+  teardownTimeout: '60s',
+  tags: { testid: TESTID },
+  summaryTrendStats: SUMMARY_TREND_STATS,
   scenarios: {
     soak: {
       executor: 'ramping-vus',
@@ -28,8 +32,10 @@ export const options = {
     },
   },
   thresholds: {
-    checks: ['rate>0.99'],
-    chat_acks_ok: ['rate>0.999'],
+    // Past the ramp, a service that refuses this much is down: no point soaking it for hours.
+    checks: [{ threshold: 'rate>0.99', abortOnFail: true, delayAbortEval: '5m' }],
+    chat_connected: [{ threshold: 'rate>0.99', abortOnFail: true, delayAbortEval: '5m' }],
+    chat_acks_ok: [{ threshold: 'rate>0.999', abortOnFail: true, delayAbortEval: '5m' }],
     chat_delivered: ['rate>0.999'],
     chat_ack_latency: ['p(95)<300', 'p(99)<1000'],
     chat_delivery_latency: ['p(95)<500', 'p(99)<1500'],
@@ -42,7 +48,20 @@ export const options = {
 };
 
 export function setup() {
-  return chatSetup(VUS, ROOMS, 'k6soak');
+  return chatSetup(VUS, ROOMS, 'soak');
+}
+
+/**
+ * Deletes the rooms; the accounts, renewed ones included, are left to cleanup.mjs.
+ * @param {import('./chat.js').ChatData} data
+ */
+export function teardown(data) {
+  teardownRun('soak', data.testid, data.rooms);
+}
+
+/** @param {import('./lib/summary.js').SummaryData} data */
+export function handleSummary(data) {
+  return summaryOutputs(data, { script: 'soak', dir: __ENV.SUMMARY_DIR, properties: runProperties() });
 }
 
 /**
@@ -56,7 +75,7 @@ let mine = null;
 export default function (data) {
   if (!mine) mine = memberFor(data);
   const sessionEnd = Date.now() + (SESSION_SECONDS + 60) * 1000 + ACK_TIMEOUT_MS;
-  if (tokenExpiresAt(mine.token) < sessionEnd) mine = renew(mine.room);
+  if (tokenExpiresAt(mine.token) < sessionEnd) mine = renew(mine.room, data.testid);
   chatSession(mine, { holdMs: SESSION_SECONDS * 1000, sendIntervalMs: SEND_INTERVAL_MS });
 }
 
@@ -64,9 +83,10 @@ export default function (data) {
  * A fresh account in the same room: registering needs no login, so the 10/min login limit does
  * not cap how long a soak can run.
  * @param {number} room
+ * @param {string} testid
  */
-function renew(room) {
-  const [account] = registerAccounts(1, `k6soak${__VU}r`);
+function renew(room, testid) {
+  const [account] = registerAccounts(1, `soak${__VU}r${Date.now().toString(36)}`, testid);
   joinRooms([{ account, room }]);
   return { ...account, room };
 }

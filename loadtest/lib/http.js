@@ -3,6 +3,7 @@
 import http from 'k6/http';
 import { check, fail } from 'k6';
 import encoding from 'k6/encoding';
+import exec from 'k6/execution';
 
 /** The public origin (nginx), `-e BASE_URL=https://chat.example.com`. */
 export const BASE_URL = (__ENV.BASE_URL || 'http://localhost:8080').replace(/\/+$/, '');
@@ -17,11 +18,49 @@ export const PASSWORD = 'k6-load-test-password';
  *   statuses that count as success in `http_req_failed` (default: 200–399).
  */
 
-/** A short id for this run, so repeated runs against one deployment never collide on emails. */
+/**
+ * A short id: the time in base 36 and two random characters, so runs started in the same
+ * millisecond still differ.
+ */
 export function runId() {
   return `${Date.now().toString(36)}${Math.floor(Math.random() * 1296)
     .toString(36)
     .padStart(2, '0')}`;
+}
+
+/**
+ * What marks everything a run creates: `k6-<testid>-…@loadtest.example` accounts, `k6 <testid> …`
+ * rooms, guests named `k6-<testid>-…`, and the `testid` tag on every metric. Letters and digits
+ * only, so that no id is the prefix of another's accounts (cleanup.mjs matches on it).
+ */
+export const TESTID_PATTERN = /^[a-z0-9]{1,16}$/;
+
+/**
+ * `-e TESTID=…`, or a new one. Every VU evaluates this module on its own, so a generated id differs
+ * from VU to VU: it is only the default of `options.tags.testid`, and the run's id is read back
+ * from the consolidated options with `testId()`.
+ */
+export const TESTID = (() => {
+  const given = (__ENV.TESTID || '').toLowerCase();
+  if (given !== '' && !TESTID_PATTERN.test(given)) throw new Error(`TESTID must be 1-16 letters or digits, not "${__ENV.TESTID}"`);
+  return given || runId();
+})();
+
+/** The run's test id, the same in setup(), every VU and teardown(): the consolidated `tags.testid`. */
+export function testId() {
+  const tags = exec.test.options.tags || {};
+  const id = String(tags.testid || TESTID).toLowerCase();
+  if (!TESTID_PATTERN.test(id)) fail(`the testid tag must be 1-16 letters or digits, not "${id}"`);
+  return id;
+}
+
+/**
+ * How to remove the accounts of run `testid` (the API deletes rooms but not accounts); run it
+ * with DATABASE_URL set to the deployment's database.
+ * @param {string} testid
+ */
+export function cleanupCommand(testid) {
+  return `node loadtest/cleanup.mjs --testid ${testid}`;
 }
 
 /**
@@ -63,19 +102,28 @@ export function json(res) {
 }
 
 /**
+ * The address of a load-test account: `k6-<testid>-<name>@loadtest.example`.
+ * @param {string} testid
+ * @param {string} name unique within the run
+ */
+export function accountEmail(testid, name) {
+  return `k6-${testid}-${name}@loadtest.example`;
+}
+
+/**
  * Registers `count` accounts, in parallel batches so that setup stays short even with bcrypt.
  * @param {number} count
- * @param {string} prefix distinguishes the accounts of one script from another's
+ * @param {string} prefix distinguishes the accounts of one script (or one renewal) from another's
+ * @param {string} testid
  * @returns {Account[]}
  */
-export function registerAccounts(count, prefix) {
-  const id = runId();
+export function registerAccounts(count, prefix, testid) {
   /** @type {Account[]} */
   const accounts = [];
   for (let start = 0; start < count; start += 20) {
     const batch = [];
     for (let i = start; i < Math.min(count, start + 20); i++) {
-      const body = { email: `${prefix}-${id}-${i}@loadtest.example`, password: PASSWORD, nickname: `${prefix}${i}`.slice(0, 32) };
+      const body = { email: accountEmail(testid, `${prefix}-${i}`), password: PASSWORD, nickname: `k6${prefix}${i}`.slice(0, 32) };
       batch.push({ method: 'POST', url: `${BASE_URL}/auth/register`, body: JSON.stringify(body), params: params({ name: 'register' }) });
     }
     for (const res of batchRequests(batch)) accounts.push(sessionOf(res, 201, 'register'));
@@ -120,6 +168,45 @@ export function createRoom(owner, name) {
   const room = json(res);
   if (res.status !== 201 || !room) fail(`create room: ${res.status} ${res.body}`);
   return room.id;
+}
+
+/**
+ * @typedef {{ id: number, owner: Account }} OwnedRoom a room setup() created, with who may delete it
+ */
+
+/**
+ * Deletes the rooms setup() created (DELETE /rooms/:id as their owner), for teardown(). A token
+ * that has expired during a long run is renewed by logging in again. Rooms already gone count as
+ * deleted.
+ * @param {OwnedRoom[]} rooms
+ * @returns {number} how many are gone
+ */
+export function deleteRooms(rooms) {
+  let deleted = 0;
+  for (const room of rooms) {
+    let res = api('DELETE', `/rooms/${room.id}`, undefined, { token: room.owner.token, name: 'delete room', expected: [204, 401, 404] });
+    if (res.status === 401) {
+      const login = api('POST', '/auth/login', { email: room.owner.email, password: PASSWORD }, { name: 'login' });
+      if (login.status === 200) room.owner = sessionOf(login, 200, 'login');
+      res = api('DELETE', `/rooms/${room.id}`, undefined, { token: room.owner.token, name: 'delete room', expected: [204, 404] });
+    }
+    if (check(res, { 'room deleted (204)': (r) => r.status === 204 || r.status === 404 })) deleted++;
+    else console.warn(`teardown: DELETE /rooms/${room.id} answered ${res.status} ${res.body}`);
+  }
+  return deleted;
+}
+
+/**
+ * teardown()'s common part: the rooms go through the API; the accounts need cleanup.mjs.
+ * @param {string} script
+ * @param {string} testid
+ * @param {OwnedRoom[]} rooms
+ */
+export function teardownRun(script, testid, rooms) {
+  const deleted = deleteRooms(rooms);
+  console.log(
+    `${script} ${testid}: deleted ${deleted} of ${rooms.length} rooms; remove the run's accounts with (DATABASE_URL set to the deployment's database): ${cleanupCommand(testid)}`,
+  );
 }
 
 /**
@@ -183,4 +270,21 @@ export function durationSeconds(duration) {
   let total = 0;
   for (let match = part.exec(duration); match; match = part.exec(duration)) total += Number(match[1]) * units[match[2]];
   return total;
+}
+
+/**
+ * What the JUnit report records about the run (`<properties>`): its testid and target. Read
+ * from the consolidated options, so the id is the run's wherever handleSummary() is evaluated.
+ * @returns {Record<string, string>}
+ */
+export function runProperties() {
+  /** @type {Record<string, string>} */
+  const properties = { base_url: BASE_URL };
+  try {
+    const tags = exec.test.options.tags || {};
+    if (tags.testid) properties.testid = String(tags.testid);
+  } catch {
+    // Outside a test run (a unit test of the script): no options to read.
+  }
+  return properties;
 }
