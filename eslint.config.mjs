@@ -12,6 +12,7 @@ const gateway = 'apps/gateway/src';
  * (main, bootstrap, cluster, app.module) may import anything. docs/ARCHITECTURE.md draws it.
  */
 const layers = {
+  admin: ['auth', 'common'],
   health: ['lifecycle', 'repositories', 'common'],
   lifecycle: ['repositories', 'common'],
   moderation: ['rooms', 'realtime', 'auth', 'repositories', 'common'],

@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { type AppConfig, ConfigModule, pinoOptions } from '@chat/config';
 import { dataSourceOptions } from '@chat/database';
+import { AdminModule } from './admin';
 import { AuthModule } from './auth';
 import { currentRequestId, REQUEST_ID_HEADER, requestIdFrom, withRequestId } from './common/request-id';
 import { HealthModule } from './health/health.module';
@@ -57,6 +58,7 @@ export class AppModule implements NestModule {
         MessagesModule.register(config.gateway.persistence),
         SearchModule,
         HealthModule,
+        AdminModule,
       ],
       providers: [MetricsServer],
     };

@@ -2,11 +2,14 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { RequestHandler } from 'express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { type AppConfig, logStrayRejections } from '@chat/config';
 import { waitForDatabase } from '@chat/database';
+import { ADMIN_QUEUES_PATH, DeadLetterBoard, onlyDeadLetterChanges, siteAdminsOnly } from './admin';
 import { AppModule } from './app.module';
+import { AuthService } from './auth';
 import { JSON_BODY_LIMIT } from './common/api-errors.decorator';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { corsOptions } from './common/http-hardening';
@@ -30,6 +33,9 @@ export async function createGateway(config: AppConfig): Promise<NestExpressAppli
   app.set('trust proxy', config.gateway.trustProxy);
   app.disable('x-powered-by');
   app.use(httpMetrics());
+  const board = app.get(DeadLetterBoard);
+  app.use(ADMIN_QUEUES_PATH, siteAdminsOnly(app.get(AuthService)), onlyDeadLetterChanges, ((req, res, next) =>
+    board.router()(req, res, next)) as RequestHandler);
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   const cors = corsOptions(config);
   if (cors) app.enableCors(cors);

@@ -13,6 +13,7 @@ import { AttachmentSweeper } from './maintenance/attachment-sweeper';
 import { GuestSweeper } from './maintenance/guest-sweeper';
 import { MessagePersistenceProcessor } from './persistence/message-persistence.processor';
 import { BatchWriter } from './persistence/batch-writer';
+import { DeadLetterProcessor } from './persistence/dead-letter.processor';
 import { MessageStreamConsumer } from './persistence/message-stream.consumer';
 import { redisProviders } from './redis.providers';
 
@@ -49,6 +50,7 @@ export class WorkerModule {
         BatchWriter,
         MessageStreamConsumer,
         MessagePersistenceProcessor,
+        DeadLetterProcessor,
         HealthServer,
         GuestSweeper,
         AttachmentSweeper,
