@@ -1,3 +1,5 @@
+// First: tracing must start before http, ioredis and mysql2 are required (tracing.ts).
+import { stopTracing } from './tracing';
 import { Logger } from '@nestjs/common';
 import { exitCleanlyOnSignals, loadConfigOrExit } from '@chat/config';
 import { createGateway } from './bootstrap';
@@ -8,7 +10,8 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const app = await createGateway(config);
   const logger = new Logger('Bootstrap');
-  exitCleanlyOnSignals(app, logger, config.shutdownGraceMs);
+  // The spans of the shutdown itself are flushed too, within the same grace period.
+  exitCleanlyOnSignals({ close: () => app.close().then(stopTracing) }, logger, config.shutdownGraceMs);
   limitSlowClients(app.getHttpServer());
   await app.listen(config.gateway.port, config.host);
   logger.log(`gateway ${config.gateway.replicaId} listening on ${config.host}:${config.gateway.port}`);

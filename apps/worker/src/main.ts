@@ -1,3 +1,5 @@
+// First: tracing must start before http, ioredis and mysql2 are required (tracing.ts).
+import { stopTracing } from './tracing';
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -15,7 +17,8 @@ async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { bufferLogs: true });
   app.useLogger(app.get(PinoLogger));
   // Closes the BullMQ worker on SIGTERM: the jobs in hand finish, the rest stay queued.
-  exitCleanlyOnSignals(app, logger, config.shutdownGraceMs);
+  // Then flushes the spans still buffered, the batches' last commits among them.
+  exitCleanlyOnSignals({ close: () => app.close().then(stopTracing) }, logger, config.shutdownGraceMs);
   await app.init();
   logger.log(`worker consuming with concurrency ${config.worker.concurrency}`);
 }

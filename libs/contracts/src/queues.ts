@@ -50,6 +50,11 @@ export interface PersistMessageJob {
    * worker's log lines; absent in system notes outside a request and in jobs from older releases.
    */
   requestId?: string;
+  /**
+   * W3C trace context (`traceparent`, `tracestate`) of the span that accepted it, so the worker's
+   * commit joins the sender's trace; only set while the gateway traces (OTEL_EXPORTER_OTLP_ENDPOINT).
+   */
+  trace?: Record<string, string>;
 }
 
 export interface PersistMessagesJob {

@@ -10,6 +10,7 @@ import {
   type StoredMessage,
 } from '@chat/contracts';
 import type { RoomEntity } from '@chat/database';
+import { traceCarrier } from '@chat/telemetry';
 import { AttachmentClaims, AttachmentLinks } from '../attachments';
 import { AppError } from '../common/app-error';
 import { currentRequestId } from '../common/request-id';
@@ -19,7 +20,7 @@ import { RecentMessageRepository } from '../repositories/recent-message.reposito
 import { isMuted, RoomAccess } from '../rooms';
 import { messageIdFactory } from './message-ids';
 import { MessageReferences } from './message-references';
-import { type Draft, MessageSink } from './message-sink';
+import { type Draft, MessageSink, traceAccepted } from './message-sink';
 
 export interface SendInput {
   roomId: number;
@@ -122,6 +123,7 @@ export class MessagePublisher implements OnModuleInit {
       replyTo,
       mentions,
       requestId: currentRequestId(),
+      trace: traceCarrier(),
     };
     const accepted = this.sink.accept(draft);
     queued?.();
@@ -131,6 +133,7 @@ export class MessagePublisher implements OnModuleInit {
       throw new AppError(ErrorCode.Unavailable, 'The message could not be stored; retry with the same clientMsgId');
     });
     const { id, seq, createdAt } = reservation;
+    traceAccepted(room.id, reservation);
     if (reservation.roomId !== room.id) throw new AppError(ErrorCode.Conflict, 'This clientMsgId was already used for another room');
     if (reservation.acked) return { id, seq, createdAt };
     const message: StoredMessage = {

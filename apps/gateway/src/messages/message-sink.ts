@@ -1,4 +1,5 @@
 import { ErrorCode, type PersistMessageJob, type ReplyRef, type StoredAttachment } from '@chat/contracts';
+import { type TraceCarrier, trace } from '@chat/telemetry';
 import { AppError } from '../common/app-error';
 import { type Admission, isRefusal, type Reservation, sameRoom, type SeqRequest } from '../repositories/sequence.repository';
 import { countRateLimited } from '../repositories/rate-limit.repository';
@@ -14,6 +15,8 @@ export interface Draft extends SeqRequest {
   mentions?: number[];
   /** The request or socket event that sent it (currentRequestId). */
   requestId?: string;
+  /** The trace context it was sent in (traceCarrier), when tracing is on. */
+  trace?: TraceCarrier;
 }
 
 /**
@@ -53,7 +56,7 @@ export abstract class MessageSink {
 
 /** What the worker stores, from a draft and the id, seq and time of its reservation. */
 export function persistJob(draft: Draft, id: string, seq: number, createdAt: string): PersistMessageJob {
-  const { roomId, senderId, type, content, clientMsgId, attachments, replyTo, mentions, requestId } = draft;
+  const { roomId, senderId, type, content, clientMsgId, attachments, replyTo, mentions, requestId, trace: carrier } = draft;
   const job: PersistMessageJob = {
     id,
     roomId,
@@ -69,7 +72,13 @@ export function persistJob(draft: Draft, id: string, seq: number, createdAt: str
   if (replyTo) job.replyTo = replyTo.id;
   if (mentions?.length) job.mentions = mentions;
   if (requestId) job.requestId = requestId;
+  if (carrier) job.trace = carrier;
   return job;
+}
+
+/** Names an accepted message on the span it was sent in (the socket event's or the HTTP request's). */
+export function traceAccepted(roomId: number, { id, seq }: Pick<Reservation, 'id' | 'seq'>): void {
+  trace.getActiveSpan()?.setAttributes({ 'chat.message.id': id, 'chat.room.id': roomId, 'chat.message.seq': seq });
 }
 
 /** What a send over its sender's budget is answered. */

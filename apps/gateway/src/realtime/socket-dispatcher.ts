@@ -2,7 +2,8 @@ import { Logger } from '@nestjs/common';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import { firstValueFrom, isObservable } from 'rxjs';
 import { type Ack, ErrorCode, type ExceptionEvent } from '@chat/contracts';
-import { REQUEST_ID_HEADER, requestIdFrom, withRequestId } from '../common/request-id';
+import { SpanKind, tracer, tracingEnabled } from '@chat/telemetry';
+import { currentRequestId, REQUEST_ID_HEADER, requestIdFrom, withRequestId } from '../common/request-id';
 import { countedEvent, outcomeOf, socketMetrics } from './socket-metrics';
 import { ORDERED_EVENTS, startTurn } from './socket-turns';
 
@@ -55,6 +56,8 @@ interface Call {
  * Each bound event is handled under its own request id, `<handshake request id>:<n>`
  * (withRequestId), so its log lines and the message it sends can be told from the socket's others.
  * Each event is counted by name and outcome, and timed from its arrival to its ack (socket-metrics.ts).
+ * With tracing on, each is a `socket <event>` server span (an event is no HTTP request, so no
+ * instrumentation makes one), under which its Redis and MySQL calls and the message it sends go.
  */
 export class SocketDispatcher {
   private readonly slots = new Map<string, Slot>();
@@ -137,7 +140,15 @@ export class SocketDispatcher {
     else start();
   }
 
-  private run(socket: DispatchedSocket, { event, handler, manualAck, args, receivedAt }: Call): Promise<void> {
+  private run(socket: DispatchedSocket, call: Call): Promise<void> {
+    if (!tracingEnabled()) return this.handle(socket, call);
+    const attributes = { 'chat.socket.event': call.event, 'chat.request.id': currentRequestId() ?? '' };
+    return tracer().startActiveSpan(`socket ${call.event}`, { kind: SpanKind.SERVER, attributes }, (span) =>
+      this.handle(socket, call).finally(() => span.end()),
+    );
+  }
+
+  private handle(socket: DispatchedSocket, { event, handler, manualAck, args, receivedAt }: Call): Promise<void> {
     return countedEvent(event, receivedAt, async (outcome) => {
       try {
         // The payload as Nest's own adapter gets it from rxjs `fromEvent`: one argument as is, several as an array.

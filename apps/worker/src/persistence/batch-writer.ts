@@ -6,6 +6,7 @@ import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { type PersistMessageJob, type RedisKeys } from '@chat/contracts';
 import { type SearchIndexer, searchIndexerFor, writeMessages } from '@chat/database';
 import { bySlot } from '@chat/redis';
+import { linkTo, type Span, SpanKind, SpanStatusCode, traceContextOf, tracer } from '@chat/telemetry';
 import { WORKER_REDIS, WORKER_REDIS_KEYS, type WorkerRedis } from '../redis.providers';
 
 /**
@@ -95,7 +96,23 @@ export class BatchWriter implements OnApplicationShutdown {
     }
   }
 
-  private async commit(batch: Pending[]): Promise<void> {
+  /**
+   * With tracing on, a batch is one `persist messages` span (its transaction's MySQL spans under
+   * it) linked to the trace of each message it holds, and each traced message gets a `persist
+   * message` span in its own trace, from the batch's start to its commit, linked back to the batch:
+   * one transaction commits messages of many traces, so it can be the child of none of them, and
+   * each sender's trace still ends with its message's commit. Span links beyond the SDK's limit
+   * (OTEL_SPAN_LINK_COUNT_LIMIT, 128) are dropped; the per-message spans are not.
+   */
+  private commit(batch: Pending[]): Promise<void> {
+    const links = batch.flatMap(({ message }) => linkTo(message.trace, { 'chat.message.id': message.id }) ?? []);
+    const attributes = { 'chat.batch.size': batch.length };
+    return tracer().startActiveSpan('persist messages', { kind: SpanKind.INTERNAL, links, attributes }, (span) =>
+      this.commitBatch(batch.map((pending) => traced(pending, span))).finally(() => span.end()),
+    );
+  }
+
+  private async commitBatch(batch: Pending[]): Promise<void> {
     try {
       await writeMessages(
         this.db,
@@ -157,6 +174,34 @@ export class BatchWriter implements OnApplicationShutdown {
     });
     await Promise.all(cleared).catch((error: Error) => this.logger.warn(`recent-message cleanup failed: ${error.message}`));
   }
+}
+
+/** The pending write, settling a `persist message` span in the message's trace when it carried one. */
+function traced(pending: Pending, batch: Span): Pending {
+  const { message } = pending;
+  const parent = traceContextOf(message.trace);
+  if (!parent) return pending;
+  const span = tracer().startSpan(
+    'persist message',
+    {
+      kind: SpanKind.CONSUMER,
+      links: [{ context: batch.spanContext() }],
+      attributes: { 'chat.message.id': message.id, 'chat.room.id': message.roomId, 'chat.message.seq': message.seq },
+    },
+    parent,
+  );
+  return {
+    message,
+    resolve: () => {
+      span.end();
+      pending.resolve();
+    },
+    reject: (error: unknown) => {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      span.end();
+      pending.reject(error);
+    },
+  };
 }
 
 /** A message as the worker's log lines name it: its id, and the request that sent it when known. */
