@@ -283,4 +283,26 @@ describe('web client in a browser', { timeout: 240_000 }, () => {
     await visible(page.getByRole('status').filter({ hasText: 'You were removed from the room' }));
     await screenshot(page, '9-removed');
   });
+
+  it('gives a site admin a way into the dead-letter UI, and nobody else', async () => {
+    const member = await openApp(await registerUser(t.url));
+    await visible(member.getByRole('button', { name: 'Log out' }));
+    assert.equal(await member.getByRole('button', { name: 'Dead letters' }).count(), 0);
+
+    const { body: admin } = await api<Session>(t.url, 'POST', '/auth/login', { body: { email: 'admin@test.com', password: '1234' } });
+    const page = await openApp(admin);
+    const [board] = await Promise.all([page.context().waitForEvent('page'), page.getByRole('button', { name: 'Dead letters' }).click()]);
+    await board.waitForURL(/\/admin\/queues/);
+    await visible(board.getByText('Dead letters').first());
+    await screenshot(board, '10-dead-letters');
+    // The cookie that let the tab in goes to the board only, and scripts cannot read it.
+    assert.deepEqual(
+      (await page.context().cookies(t.url)).map((c) => c.name),
+      [],
+      'nothing the app itself is sent',
+    );
+    const cookies = await page.context().cookies(`${t.url}/admin/queues`);
+    const cookie = cookies.find((c) => c.name === 'chat_admin');
+    assert.ok(cookie && cookie.httpOnly && cookie.path === '/admin/queues' && cookie.sameSite === 'Strict', JSON.stringify(cookies));
+  });
 });

@@ -104,6 +104,8 @@ export function createApi(token: string | null, onUnauthorized: () => void = () 
     guest: (nickname?: string) => call<Session>('POST', '/auth/guest', nickname ? { nickname } : {}),
     logout: () => call<void>('POST', '/auth/logout'),
     me: () => call<PublicUser>('GET', '/auth/me'),
+    /** Site admins: lets this browser open the dead-letter UI at /admin/queues (an HttpOnly cookie sent only there). */
+    openAdminSession: () => call<void>('POST', '/admin/session'),
     myRooms: () => call<MyRoomView[]>('GET', '/rooms/mine'),
     directory: (q: string, cursor: number | null) => call<Page<DirectoryRoom>>('GET', `/rooms${query({ q, cursor, limit: 20 })}`),
     createRoom: (room: NewRoom) => call<RoomView>('POST', '/rooms', room),

@@ -15,7 +15,7 @@ interface Props {
 
 /** One row on any screen: on a phone, who I am and the account's buttons fold into a menu. */
 export function Header({ onLogout, onOpenMessage }: Props) {
-  const { user, connection } = useSession();
+  const { user, connection, api, notify } = useSession();
   const [busy, setBusy] = useState(false);
   const [menuOpen, setMenuOpen] = useState(false);
   const menu = useRef<HTMLDivElement>(null);
@@ -24,6 +24,21 @@ export function Header({ onLogout, onOpenMessage }: Props) {
   const logout = () => {
     setBusy(true);
     onLogout();
+  };
+  // The tab opens now, inside the click (a tab opened after an await is a blocked pop-up), and
+  // goes to the board once the cookie that lets it in is set.
+  const openDeadLetters = () => {
+    const tab = window.open('', '_blank');
+    api.openAdminSession().then(
+      () => {
+        if (tab) tab.location.href = '/admin/queues';
+        else window.location.assign('/admin/queues');
+      },
+      (error: Error) => {
+        tab?.close();
+        notify(`Dead letters: ${error.message}`, 'error');
+      },
+    );
   };
   const closeOnLeave = (event: FocusEvent) => {
     if (!menu.current?.contains(event.relatedTarget)) setMenuOpen(false);
@@ -57,6 +72,11 @@ export function Header({ onLogout, onOpenMessage }: Props) {
           {permission === 'default' && (
             <button type="button" onClick={askPermission}>
               Enable notifications
+            </button>
+          )}
+          {user.role === 'admin' && (
+            <button type="button" onClick={openDeadLetters}>
+              Dead letters
             </button>
           )}
           <button type="button" onClick={logout} disabled={busy}>
