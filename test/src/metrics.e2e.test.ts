@@ -103,7 +103,7 @@ describe('metrics', () => {
 
   it('reports readiness, drain state, and queue depth per state on the worker', async () => {
     // Readiness is checked at each scrape, and a scrape does not move the statement count it reports.
-    const statements = async () => total([parseExposition(await scrape(t.metricsUrls[0]!))], 'chat_db_queries_total');
+    const statements = async () => total([parseExposition(await scrape(t.metricsUrls[0]))], 'chat_db_queries_total');
     const first = await statements();
     assert.equal(await statements(), first);
     for (const samples of await gateways()) {
