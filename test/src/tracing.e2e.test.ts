@@ -17,6 +17,8 @@ interface ExportedSpan {
   kind: number;
   attributes: Record<string, unknown>;
   links: { traceId: string; spanId: string; attributes: Record<string, unknown> }[];
+  /** OTLP's status code: 0 unset, 1 ok, 2 error. */
+  status: number;
 }
 
 interface OtlpAttribute {
@@ -31,6 +33,7 @@ interface OtlpSpan {
   kind: number;
   attributes?: OtlpAttribute[];
   links?: { traceId: string; spanId: string; attributes?: OtlpAttribute[] }[];
+  status?: { code?: number };
 }
 interface OtlpExport {
   resourceSpans?: { resource?: { attributes?: OtlpAttribute[] }; scopeSpans?: { spans?: OtlpSpan[] }[] }[];
@@ -68,6 +71,7 @@ async function startCollector(): Promise<{ server: Server; url: string; spans: E
               kind: span.kind,
               attributes: attributesOf(span.attributes),
               links: (span.links ?? []).map((link) => ({ ...link, attributes: attributesOf(link.attributes) })),
+              status: span.status?.code ?? 0,
             });
           }
         }
@@ -157,6 +161,23 @@ describe('tracing', { timeout: 180_000 }, () => {
         collector.requests.every((r) => r.startsWith('POST /v1/traces application/json')),
         collector.requests.join('\n'),
       );
+    });
+
+    it("names each socket event's outcome on its span; a refusal is the client's, not a server error", async () => {
+      const owner = await registerUser(t.url);
+      const room = await createRoom(t.url, owner);
+      const { socket } = await t.connect(owner.access_token);
+      assert.ok((await request(socket, 'join_room', room)).ok);
+      const refused = await request(socket, 'message', { room, msg: '' });
+      assert.equal(refused.ok, false);
+      const outcomeOf = (s: ExportedSpan) => s.attributes['chat.outcome'];
+      const span = await eventually(
+        'the refused send span',
+        () => Promise.resolve(collector.spans.find((s) => s.name === 'socket message' && outcomeOf(s) === 'VALIDATION_FAILED')),
+        15_000,
+      );
+      assert.equal(span.status, 0, 'unset, as for an HTTP 4xx on a server span');
+      assert.ok(collector.spans.some((s) => s.name === 'socket join_room' && outcomeOf(s) === 'ok'));
     });
   });
 

@@ -2,10 +2,13 @@ import { Logger } from '@nestjs/common';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import { firstValueFrom, isObservable } from 'rxjs';
 import { type Ack, ErrorCode, type ExceptionEvent } from '@chat/contracts';
-import { SpanKind, tracer, tracingEnabled } from '@chat/telemetry';
+import { SpanKind, SpanStatusCode, tracer, tracingEnabled } from '@chat/telemetry';
 import { currentRequestId, REQUEST_ID_HEADER, requestIdFrom, withRequestId } from '../common/request-id';
 import { countedEvent, outcomeOf, socketMetrics } from './socket-metrics';
 import { ORDERED_EVENTS, startTurn } from './socket-turns';
+
+/** The outcomes that mark a socket event's span as an error (the others are the client's mistakes). */
+const SERVER_FAILURES: ReadonlySet<string> = new Set([ErrorCode.Internal, ErrorCode.Unavailable]);
 
 /** What the dispatcher uses of a Socket.IO socket. */
 export interface DispatchedSocket {
@@ -140,15 +143,24 @@ export class SocketDispatcher {
     else start();
   }
 
-  private run(socket: DispatchedSocket, call: Call): Promise<void> {
-    if (!tracingEnabled()) return this.handle(socket, call);
+  private async run(socket: DispatchedSocket, call: Call): Promise<void> {
+    if (!tracingEnabled()) {
+      await this.handle(socket, call);
+      return;
+    }
     const attributes = { 'chat.socket.event': call.event, 'chat.request.id': currentRequestId() ?? '' };
-    return tracer().startActiveSpan(`socket ${call.event}`, { kind: SpanKind.SERVER, attributes }, (span) =>
-      this.handle(socket, call).finally(() => span.end()),
+    await tracer().startActiveSpan(`socket ${call.event}`, { kind: SpanKind.SERVER, attributes }, (span) =>
+      this.handle(socket, call)
+        .then((outcome) => {
+          // Every refusal is named; as for HTTP 4xx on a server span, only the server's own failures are errors.
+          span.setAttribute('chat.outcome', outcome);
+          if (SERVER_FAILURES.has(outcome)) span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
+        })
+        .finally(() => span.end()),
     );
   }
 
-  private handle(socket: DispatchedSocket, { event, handler, manualAck, args, receivedAt }: Call): Promise<void> {
+  private handle(socket: DispatchedSocket, { event, handler, manualAck, args, receivedAt }: Call): Promise<'ok' | ErrorCode> {
     return countedEvent(event, receivedAt, async (outcome) => {
       try {
         // The payload as Nest's own adapter gets it from rxjs `fromEvent`: one argument as is, several as an array.

@@ -78,12 +78,17 @@ const outcomes = new AsyncLocalStorage<Outcome>();
  * Runs an event's handling, then counts and times it under its outcome: the error code the
  * exception filter answered with (failed), else that of a `{ ok: false }` reply the handler
  * returned, else ok. Also for events sent without an ack, whose errors reach the client only as
- * an `exception` event.
+ * an `exception` event. Resolves to that outcome.
  */
-export async function countedEvent(event: string, receivedAt: number, handle: (outcome: Outcome) => Promise<void>): Promise<void> {
+export async function countedEvent(
+  event: string,
+  receivedAt: number,
+  handle: (outcome: Outcome) => Promise<void>,
+): Promise<'ok' | ErrorCode> {
   const outcome: Outcome = { value: 'ok' };
   try {
     await outcomes.run(outcome, () => handle(outcome));
+    return outcome.value;
   } finally {
     events.inc({ event, outcome: outcome.value });
     eventSeconds.observe({ event }, (performance.now() - receivedAt) / 1000);
