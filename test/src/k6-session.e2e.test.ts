@@ -44,7 +44,13 @@ describe('chat.js sessions on k6/websockets', () => {
   it('two members chat for a few seconds: all acked and delivered, no errors, sockets closed, no timer left', async () => {
     await sleep(50);
     const timersBefore = activeTimers();
-    for (const member of members) chat.chatSession(member, { holdMs: 2500, sendIntervalMs: 400 });
+    // The listener is in the room before the sender starts, and stays past the sender's last
+    // message: a send made while the other member is not (yet, or any more) there misses it, in k6
+    // too, and would make the counts below depend on the machine's load.
+    const [listener, sender] = members;
+    chat.chatSession(listener, { holdMs: 8000, sendIntervalMs: 300, maxMessages: 0 });
+    await eventually('the listener to be ready', () => Promise.resolve(values('chat_connected').length === 1), 10_000);
+    chat.chatSession(sender, { holdMs: 2500, sendIntervalMs: 300, maxMessages: 4 });
     await eventually(
       'both sessions to close',
       () => Promise.resolve(openedSockets().length === 2 && openedSockets().every((s) => s.readyState === 3)),
@@ -54,7 +60,7 @@ describe('chat.js sessions on k6/websockets', () => {
 
     assert.deepEqual(values('chat_connected'), [1, 1]);
     const sent = values('chat_messages_sent').reduce((sum, n) => sum + n, 0);
-    assert.ok(sent >= 8, `only ${sent} messages sent in 2.5 s at one per 400 ms by two members`);
+    assert.equal(sent, 4, 'the sender sends four, the listener none');
     assert.equal(values('chat_acks_ok').length, sent);
     assert.ok(
       values('chat_acks_ok').every((v) => v === 1),
