@@ -1,12 +1,10 @@
 import { Controller, Delete, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { ErrorCode } from '@chat/contracts';
-import { AuthGuard, CurrentUser } from '../auth';
+import { AuthGuard, bearerToken, CurrentUser } from '../auth';
 import { ApiErrors, AUTH_ERRORS } from '../common/api-errors.decorator';
-import { AppError } from '../common/app-error';
 import type { AuthUser } from '../common/auth-user';
-import { ADMIN_COOKIE, ADMIN_QUEUES_PATH } from './admin-session';
+import { ADMIN_COOKIE, ADMIN_QUEUES_PATH, assertSiteAdmin } from './admin-session';
 
 @ApiTags('admin')
 @ApiBearerAuth()
@@ -24,8 +22,9 @@ export class AdminController {
   @ApiNoContentResponse({ description: 'The cookie is set' })
   @ApiErrors({ FORBIDDEN: 'site admins only' })
   open(@CurrentUser() caller: AuthUser, @Req() req: Request, @Res({ passthrough: true }) res: Response): void {
-    if (caller.role !== 'admin') throw new AppError(ErrorCode.Forbidden, 'The dead-letter UI is for site admins only');
-    res.cookie(ADMIN_COOKIE, req.headers.authorization?.replace(/^Bearer\s+/i, '') ?? '', {
+    assertSiteAdmin(caller);
+    // AuthGuard let the request in, so it carries a bearer token.
+    res.cookie(ADMIN_COOKIE, bearerToken(req.headers.authorization) ?? '', {
       httpOnly: true,
       sameSite: 'strict',
       secure: req.secure,
